@@ -1,0 +1,257 @@
+#!/bin/bash
+# The postgres container's entrypoint. It owns the postmaster and runs what needs PostgreSQL's binaries
+# (initdb, pg_basebackup, pg_rewind, pg_ctl promote) when the failover agent in the other container asks,
+# through a FIFO in the shared /run/pgha emptyDir. It decides nothing about roles, with one exception that
+# cannot wait for the agent: a primary whose agent stopped renewing the heartbeat (crashed, hung, or cut
+# off from the Kubernetes API) is stopped with an immediate shutdown before another member may take over.
+# It never exits while the pod lives, so restarting PostgreSQL costs no kubelet back-off.
+# The protocol is documented in agent/README.md ("Supervisor protocol").
+set -uf # no globbing: arguments from the FIFO are plain tokens
+: "${PGDATA:?PGDATA must be set}" "${PGHA_RUN_DIR:?PGHA_RUN_DIR must be set}" "${PGHA_CONFIG_FILE:?PGHA_CONFIG_FILE must be set}"
+
+run_dir=$PGHA_RUN_DIR
+fifo=$run_dir/cmd
+state_file=$run_dir/supervisor.json
+heartbeat_file=$run_dir/heartbeat
+socket_dir=$run_dir/socket
+# How often the loop looks at the heartbeat and the postmaster while no command arrives. The agent's renew
+# deadline leaves seconds of margin before another member may take the lease; 100 ms costs nothing.
+poll_seconds=0.1
+stop_timeout_seconds=60
+
+boot="${RANDOM}${RANDOM}-${EPOCHSECONDS}"
+seq=0
+pg_pid=0
+pg_status=stopped # stopped | running | exited | fenced
+pg_mode=none      # none | primary | standby
+cmd_id='' cmd_verb='' cmd_status='' cmd_message=''
+terminating=0
+
+log() { echo "supervisor: $*"; }
+
+json_string() {
+  local s=${1//\\/\\\\}
+  s=${s//\"/\\\"}
+  s=${s//$'\n'/ }
+  s=${s//$'\r'/ }
+  s=${s//$'\t'/ }
+  printf '%s' "$s"
+}
+
+write_state() {
+  seq=$((seq + 1))
+  printf '{"boot":"%s","seq":%d,"postgres":{"status":"%s","mode":"%s","pid":%d},"command":{"id":"%s","verb":"%s","status":"%s","message":"%s"}}\n' \
+    "$boot" "$seq" "$pg_status" "$pg_mode" "$pg_pid" \
+    "$(json_string "$cmd_id")" "$cmd_verb" "$cmd_status" "$(json_string "$cmd_message")" >"$state_file.tmp" &&
+    mv -f "$state_file.tmp" "$state_file"
+}
+
+now_ms() { now=${EPOCHREALTIME/./}; now=$((now / 1000)); }
+
+postgres_alive() { [ "$pg_pid" -gt 0 ] && kill -0 "$pg_pid" 2>/dev/null; }
+
+# Notices a postmaster that died without being asked (crash, OOM kill, kill -9 of the postmaster).
+check_postgres() {
+  if [ "$pg_status" = running ] && ! postgres_alive; then
+    wait "$pg_pid" 2>/dev/null
+    log "postgres (pid $pg_pid, $pg_mode) exited with status $?"
+    pg_status=exited
+    pg_pid=0
+    write_state
+  fi
+}
+
+# Signals the postmaster (INT = fast shutdown, QUIT = immediate) and waits until it is gone.
+stop_postgres() {
+  local signal=$1 waited=0
+  postgres_alive || { pg_pid=0; return 0; }
+  kill "-$signal" "$pg_pid" 2>/dev/null
+  while postgres_alive; do
+    sleep 0.05
+    waited=$((waited + 1))
+    if [ "$waited" -eq $((stop_timeout_seconds * 20)) ]; then
+      log "postgres did not stop within ${stop_timeout_seconds}s after SIG$signal; sending SIGQUIT"
+      kill -QUIT "$pg_pid" 2>/dev/null
+    fi
+  done
+  wait "$pg_pid" 2>/dev/null
+  pg_pid=0
+}
+
+check_heartbeat() {
+  [ "$pg_mode" = primary ] && [ "$pg_status" = running ] || return 0
+  local deadline=0
+  [ -r "$heartbeat_file" ] && read -r deadline <"$heartbeat_file"
+  [[ $deadline =~ ^[0-9]+$ ]] || deadline=0
+  now_ms
+  if [ "$now" -gt "$deadline" ]; then
+    log "fencing: heartbeat deadline $deadline passed at $now (agent silent); immediate shutdown"
+    stop_postgres QUIT
+    pg_status=fenced
+    write_state
+  fi
+}
+
+start_postgres() {
+  local mode=$1 waited=0
+  if postgres_alive; then
+    fail "postgres is already running as $pg_mode"
+    return
+  fi
+  if [ ! -s "$PGDATA/PG_VERSION" ]; then
+    fail "no data directory at $PGDATA"
+    return
+  fi
+  if [ "$mode" = standby ]; then : >"$PGDATA/standby.signal"; else rm -f "$PGDATA/standby.signal"; fi
+  # A postmaster.pid left by a container that was killed would make postgres refuse to start; nothing
+  # else can be running on this data (the pod's containers share one volume; we started the last one).
+  rm -f "$PGDATA/postmaster.pid"
+  postgres -D "$PGDATA" -c config_file="$PGHA_CONFIG_FILE" &
+  pg_pid=$!
+  pg_mode=$mode
+  pg_status=running
+  # Returns once the postmaster has written its pid file, so the agent's loop is not blocked by crash
+  # recovery; the agent watches readiness itself.
+  while [ ! -s "$PGDATA/postmaster.pid" ]; do
+    if ! postgres_alive; then
+      wait "$pg_pid" 2>/dev/null
+      pg_pid=0
+      pg_status=exited
+      fail "postgres exited during start-up (see the container log)"
+      return
+    fi
+    sleep 0.02
+    waited=$((waited + 1))
+    [ "$waited" -lt 1500 ] || break
+  done
+  ok "postgres started as $mode (pid $pg_pid)"
+}
+
+ok() { cmd_status=ok; cmd_message=$1; log "$cmd_verb: $1"; }
+fail() { cmd_status=failed; cmd_message=$1; log "$cmd_verb failed: $1"; }
+
+# Runs a PostgreSQL tool, logging its output, and keeps its last line as the command's message.
+run_tool() {
+  local output status
+  output=$("$@" 2>&1)
+  status=$?
+  [ -n "$output" ] && printf '%s\n' "$output" | sed 's/^/supervisor:   /'
+  tool_message=$(printf '%s' "$output" | tail -n 1)
+  return $status
+}
+
+do_init() {
+  if [ -s "$PGDATA/PG_VERSION" ] && [ -s "$PGDATA/global/pg_control" ]; then
+    fail "refusing to initdb: $PGDATA already holds a cluster"
+    return
+  fi
+  # A partial folder is what a pod killed in the middle of initdb leaves; the agent only sends init
+  # while the lease records no cluster yet, so there is nothing to keep.
+  rm -rf "$PGDATA"
+  mkdir -p -m 0700 "$PGDATA"
+  if run_tool initdb -D "$PGDATA" --username=postgres --auth-local=trust --auth-host=scram-sha-256 \
+    --encoding=UTF8 --locale=C.UTF-8 --data-checksums; then
+    ok "initdb done"
+  else
+    fail "initdb failed: $tool_message"
+  fi
+}
+
+do_clone() {
+  local host=$1 port=$2 tmp=$PGDATA.clone
+  if postgres_alive; then
+    fail "stop postgres before cloning"
+    return
+  fi
+  rm -rf "$tmp"
+  if run_tool env PGPASSFILE="$run_dir/pgpass" pg_basebackup --host="$host" --port="$port" \
+    --username=replicator --no-password --pgdata="$tmp" --wal-method=stream --checkpoint=fast; then
+    : >"$tmp/standby.signal"
+    rm -rf "$PGDATA"
+    mv "$tmp" "$PGDATA"
+    chmod 0700 "$PGDATA"
+    ok "cloned from $host:$port"
+  else
+    rm -rf "$tmp"
+    fail "pg_basebackup from $host:$port failed: $tool_message"
+  fi
+}
+
+do_rewind() {
+  local host=$1 port=$2
+  if postgres_alive; then
+    fail "stop postgres before pg_rewind"
+    return
+  fi
+  rm -f "$PGDATA/postmaster.pid"
+  if run_tool pg_rewind --target-pgdata="$PGDATA" \
+    --source-server="host=$host port=$port user=postgres dbname=postgres passfile=$run_dir/pgpass connect_timeout=5"; then
+    : >"$PGDATA/standby.signal"
+    ok "rewound from $host:$port: $tool_message"
+  else
+    fail "pg_rewind from $host:$port failed: $tool_message"
+  fi
+}
+
+handle() {
+  local id=$1 verb=${2:-} arg1=${3:-} arg2=${4:-}
+  cmd_id=$id cmd_verb=$verb cmd_status=running cmd_message=''
+  write_state
+  case "$verb" in
+    init) do_init ;;
+    start-primary) start_postgres primary ;;
+    start-standby) start_postgres standby ;;
+    promote)
+      if ! postgres_alive; then
+        fail "postgres is not running"
+      elif run_tool pg_ctl promote -D "$PGDATA" -W; then
+        pg_mode=primary
+        ok "promotion requested"
+      else
+        fail "pg_ctl promote failed: $tool_message"
+      fi
+      ;;
+    stop)
+      case "$arg1" in
+        fast) stop_postgres INT ;;
+        immediate) stop_postgres QUIT ;;
+        *) fail "stop takes fast or immediate, got '$arg1'"; write_state; return ;;
+      esac
+      pg_status=stopped
+      ok "postgres stopped ($arg1)"
+      ;;
+    reload)
+      if postgres_alive && kill -HUP "$pg_pid"; then ok "configuration reloaded"; else fail "postgres is not running"; fi
+      ;;
+    clone) do_clone "$arg1" "$arg2" ;;
+    rewind) do_rewind "$arg1" "$arg2" ;;
+    *) fail "unknown command '$verb'" ;;
+  esac
+  write_state
+}
+
+on_term() {
+  log "SIGTERM: stopping postgres (fast shutdown)"
+  stop_postgres INT
+  pg_status=stopped
+  write_state
+  exit 0
+}
+
+mkdir -p "$run_dir" "$socket_dir"
+chmod 0700 "$socket_dir"
+[ -p "$fifo" ] || { rm -f "$fifo"; mkfifo -m 0600 "$fifo"; }
+# Opened read-write so that reads never see end-of-file when no agent has the FIFO open.
+exec 3<>"$fifo"
+trap 'terminating=1' TERM INT
+log "ready (boot $boot, PGDATA $PGDATA)"
+write_state
+
+while :; do
+  [ "$terminating" -eq 1 ] && on_term
+  if read -r -t "$poll_seconds" -u 3 line; then
+    [ -n "$line" ] && handle $line
+  fi
+  check_postgres
+  check_heartbeat
+done

@@ -1,0 +1,23 @@
+import { Chart, Size } from 'cdk8s';
+import { Construct } from 'constructs';
+import { PostgresCluster, PostgresVersion } from '../lib';
+
+/**
+ * The seed's first object, KubeDB's `ha-postgres`: three members, one primary and two warm standbys
+ * (the default standby mode), 50Mi volumes of the `standard` StorageClass (ReadWriteOnce, as every
+ * member's claim is).
+ */
+export class HaPostgresChart extends Chart {
+  public readonly cluster: PostgresCluster;
+
+  public constructor(scope: Construct, id = 'ha-postgres') {
+    super(scope, id, { namespace: 'demo' });
+    this.cluster = new PostgresCluster(this, 'ha-postgres', {
+      // The seed asks for 9.6, out of support since 2021 and not offered here (15 to 18 are).
+      version: PostgresVersion.V17,
+      replicas: 3,
+      storageClassName: 'standard',
+      storageSize: Size.mebibytes(50),
+    });
+  }
+}

@@ -1,0 +1,46 @@
+import { Chart, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { PostgresCluster, ReplicationMode, StandbyMode } from '../lib';
+
+/**
+ * Synchronous replication, and an application wired to it: every commit is acknowledged only once a
+ * standby has flushed it, so a failover never loses an acknowledged write. The `ticker` Deployment
+ * writes a row a second through the primary's Service, with its connection settings (host, port,
+ * user, and the password from the Secret the cluster generates) from `connectionEnv()`.
+ */
+export class SyncPostgresChart extends Chart {
+  public readonly cluster: PostgresCluster;
+
+  public constructor(scope: Construct, id = 'sync-postgres') {
+    super(scope, id, { namespace: 'demo' });
+    this.cluster = new PostgresCluster(this, 'sync-postgres', {
+      replicas: 3,
+      standbyMode: StandbyMode.HOT,
+      replicationMode: ReplicationMode.SYNC,
+      synchronousReplicas: 1,
+      storageSize: Size.gibibytes(5),
+    });
+
+    const ticker = new kplus.Deployment(this, 'Ticker', {
+      metadata: { name: 'ticker' },
+      replicas: 1,
+      // The postgres image (for psql) runs as uid 999, its postgres user.
+      securityContext: { user: 999, group: 999 },
+    });
+    ticker.addContainer({
+      name: 'ticker',
+      image: 'postgres:17',
+      command: ['bash', '-c', [
+        'until psql -c "CREATE TABLE IF NOT EXISTS ticks (at timestamptz NOT NULL)"; do sleep 1; done',
+        'while true; do psql -c "INSERT INTO ticks VALUES (now())"; sleep 1; done',
+      ].join('\n')],
+      envVariables: this.cluster.connectionEnv(),
+      securityContext: { user: 999, group: 999 },
+      resources: {
+        cpu: { request: kplus.Cpu.millis(10) },
+        memory: { request: Size.mebibytes(32), limit: Size.mebibytes(64) },
+      },
+    });
+  }
+}

@@ -1,0 +1,46 @@
+import { createHash } from 'crypto';
+import { SizeRoundingBehavior } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { agentBundle, supervisorScript } from './agent-bundle';
+import { objectMetadata } from './labels';
+import { renderPgHba, renderPostgresqlConf } from './postgres-config';
+import { ClusterSettings } from './settings';
+
+/** The two ConfigMaps a pod mounts, and a hash of their contents for the pod template. */
+export interface ClusterConfigMaps {
+  /** `<name>-config`: postgresql.conf, pg_hba.conf and supervisor.sh, mounted at /etc/pgha. */
+  readonly config: k8s.KubeConfigMap;
+  /** `<name>-agent`: agent.js, mounted at /opt/pgha. */
+  readonly agent: k8s.KubeConfigMap;
+  /**
+   * Changes whenever either ConfigMap's data changes. Kubernetes does not restart pods when a mounted
+   * ConfigMap changes, so the pod template carries this hash to roll the pods instead.
+   */
+  readonly hash: string;
+}
+
+export function createConfigMaps(scope: Construct, settings: ClusterSettings): ClusterConfigMaps {
+  const configData = {
+    'postgresql.conf': renderPostgresqlConf({
+      name: settings.name,
+      replicas: settings.replicas,
+      standbyMode: settings.standbyMode,
+      storageMebibytes: settings.storageSize.toMebibytes({ rounding: SizeRoundingBehavior.NONE }),
+      parameters: settings.parameters,
+    }),
+    'pg_hba.conf': renderPgHba(settings.name),
+    'supervisor.sh': supervisorScript(),
+  };
+  const agentData = { 'agent.js': agentBundle() };
+  const config = new k8s.KubeConfigMap(scope, 'Config', {
+    metadata: objectMetadata(settings, `${settings.name}-config`),
+    data: configData,
+  });
+  const agent = new k8s.KubeConfigMap(scope, 'AgentBundle', {
+    metadata: objectMetadata(settings, `${settings.name}-agent`),
+    data: agentData,
+  });
+  const hash = createHash('sha256').update(JSON.stringify([configData, agentData])).digest('hex').slice(0, 16);
+  return { config, agent, hash };
+}

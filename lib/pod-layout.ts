@@ -1,0 +1,11 @@
+/**
+ * Paths and ports shared by the rendered files and objects. agent/README.md ("Pod layout",
+ * "Supervisor protocol") is their contract with the agent, the supervisor script and the e2e harness.
+ */
+
+/** The `<name>-config` ConfigMap's mount in the postgres container. */
+export const CONFIG_DIR = '/etc/pgha';
+/** The shared in-memory emptyDir: supervisor protocol files and the Unix socket. */
+export const RUN_DIR = '/run/pgha';
+export const POSTGRES_PORT = 5432;
+export const AGENT_API_PORT = 8008;

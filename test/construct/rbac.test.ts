@@ -1,0 +1,41 @@
+import { Chart, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { PostgresCluster } from '../../lib';
+import { find, render } from './helpers';
+
+describe('RBAC', () => {
+  test('grants the agent exactly the Lease, its pods, Events and the auth Secret, which it may create', () => {
+    expect(find(render().manifests, 'Role', 'pg').rules).toEqual([
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['pg-leader'], verbs: ['get', 'update', 'patch'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
+      { apiGroups: [''], resources: ['pods'], resourceNames: ['pg-0', 'pg-1', 'pg-2'], verbs: ['get', 'patch'] },
+      { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['pg-auth'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+    ]);
+  });
+
+  test('names every member\'s pod', () => {
+    const rules = find(render({ replicas: 5 }).manifests, 'Role', 'pg').rules;
+    expect(rules.find((r: any) => r.resources[0] === 'pods' && r.resourceNames).resourceNames)
+      .toEqual(['pg-0', 'pg-1', 'pg-2', 'pg-3', 'pg-4']);
+  });
+
+  test('only reads a given auth Secret, and may create none', () => {
+    const chart = new Chart(Testing.app(), 'test', { namespace: 'demo' });
+    new PostgresCluster(chart, 'pg', { authSecret: kplus.Secret.fromSecretName(chart, 'S', 'mine') });
+    const secretRules = find(Testing.synth(chart), 'Role', 'pg').rules.filter((r: any) => r.resources[0] === 'secrets');
+    expect(secretRules).toEqual([{ apiGroups: [''], resources: ['secrets'], resourceNames: ['mine'], verbs: ['get'] }]);
+  });
+
+  test('binds the Role to the cluster\'s ServiceAccount, which the pods run as', () => {
+    const { manifests } = render();
+    expect(find(manifests, 'ServiceAccount', 'pg').metadata.namespace).toBe('demo');
+    expect(find(manifests, 'RoleBinding', 'pg')).toMatchObject({
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pg' },
+      subjects: [{ kind: 'ServiceAccount', name: 'pg', namespace: 'demo' }],
+    });
+    expect(find(manifests, 'StatefulSet', 'pg').spec.template.spec.serviceAccountName).toBe('pg');
+  });
+});

@@ -26,6 +26,7 @@ pg_status=stopped # stopped | running | exited | fenced
 pg_mode=none      # none | primary | standby
 cmd_id='' cmd_verb='' cmd_status='' cmd_message=''
 terminating=0
+alive=true # false in the last state written before the supervisor exits
 
 log() { echo "supervisor: $*"; }
 
@@ -40,8 +41,8 @@ json_string() {
 
 write_state() {
   seq=$((seq + 1))
-  printf '{"boot":"%s","seq":%d,"postgres":{"status":"%s","mode":"%s","pid":%d},"command":{"id":"%s","verb":"%s","status":"%s","message":"%s"}}\n' \
-    "$boot" "$seq" "$pg_status" "$pg_mode" "$pg_pid" \
+  printf '{"boot":"%s","seq":%d,"alive":%s,"postgres":{"status":"%s","mode":"%s","pid":%d},"command":{"id":"%s","verb":"%s","status":"%s","message":"%s"}}\n' \
+    "$boot" "$seq" "$alive" "$pg_status" "$pg_mode" "$pg_pid" \
     "$(json_string "$cmd_id")" "$cmd_verb" "$cmd_status" "$(json_string "$cmd_message")" >"$state_file.tmp" &&
     mv -f "$state_file.tmp" "$state_file"
 }
@@ -234,6 +235,7 @@ on_term() {
   log "SIGTERM: stopping postgres (fast shutdown)"
   stop_postgres INT
   pg_status=stopped
+  alive=false
   write_state
   exit 0
 }
@@ -247,10 +249,17 @@ trap 'terminating=1' TERM INT
 log "ready (boot $boot, PGDATA $PGDATA)"
 write_state
 
+partial=''
 while :; do
   [ "$terminating" -eq 1 ] && on_term
-  if read -r -t "$poll_seconds" -u 3 line; then
+  if read -r -t "$poll_seconds" -u 3 chunk; then
+    line=$partial$chunk
+    partial=''
     [ -n "$line" ] && handle $line
+  else
+    # A timeout can split a line the agent is writing: read keeps what arrived, and the rest comes
+    # with the next read. Losing that start would run the command under a truncated id.
+    partial=$partial$chunk
   fi
   check_postgres
   check_heartbeat

@@ -1,0 +1,172 @@
+// decide(observation) → the one action of this tick. Pure: no I/O, no clock, no randomness, so the whole
+// decision table is specified by tests (test/agent/core/decide.test.ts). The safety rules, in the order
+// they win:
+//  1. A member that runs PostgreSQL as a primary without holding a renewed lease stops it at once (fence).
+//  2. Only the lease holder starts, promotes or keeps a primary; every lease write is conditional.
+//  3. The lease is taken from a holder only when it is gone (released, silent for the lease duration, or
+//     provably dead) and only by the most advanced eligible member (candidacy.ts).
+import { hasForkedOff } from '../postgres/timeline';
+import { parseLsn } from '../postgres/lsn';
+import { memberHost } from '../config';
+import { candidacy, holderGone, peerIsCaughtUpStandby } from './candidacy';
+import {
+  dataWasPrimary,
+  formatMs,
+  isHolder,
+  localSystemIdentifier,
+  peer,
+  postgresRunning,
+  runningAsPrimary,
+  runningAsStandby,
+  sameClusterStatus,
+  selfName,
+} from './facts';
+import type { Action, Observation, PresentLease } from './types';
+
+export function decide(o: Observation): Action {
+  if (!o.local.supervisor) return wait('waiting for the postgres container (no supervisor state yet)');
+  if (o.memory.shuttingDown) return whileShuttingDown(o);
+  const lease = o.lease;
+  if (lease.kind === 'unreachable') return whileApiUnreachable(o, lease.error);
+  if (lease.kind === 'absent') return withoutLease(o);
+  if (isHolder(o, lease)) return asHolder(o, lease);
+  if (runningAsPrimary(o)) {
+    return { type: 'fence', reason: `${lease.holder ?? 'nobody'} holds the lease; this member must not run a primary` };
+  }
+  const gone = holderGone(o, lease);
+  if (gone.gone) {
+    const c = candidacy(o, lease);
+    if (c.eligible) return { type: 'acquire', reason: `${gone.why}; ${c.why}`, previousHolder: lease.holder };
+    return wait(`${gone.why}; not taking over: ${c.why}`);
+  }
+  return asFollower(o, lease);
+}
+
+function wait(reason: string): Action {
+  return { type: 'wait', reason };
+}
+
+function whileShuttingDown(o: Observation): Action {
+  const lease = o.lease;
+  if (lease.kind === 'present' && isHolder(o, lease)) {
+    return { type: 'step-down', reason: 'SIGTERM: stopping PostgreSQL, then handing the lease to the best standby' };
+  }
+  return { type: 'exit', reason: 'SIGTERM' };
+}
+
+/**
+ * Without the API nobody can take the lease, so a primary may keep serving while its last proof of
+ * leadership is fresher than the renew deadline: a renewal, or every other member confirming (through
+ * POST /failsafe) that it also cannot reach the API and still sees this primary. Each confirming member
+ * counts the confirmation as a sign of the holder's life, so none takes over for a lease duration after it.
+ */
+function whileApiUnreachable(o: Observation, error: string): Action {
+  if (!runningAsPrimary(o)) return wait(`Kubernetes API unreachable (${error})`);
+  const proofs = [o.memory.lastRenewSentAt, o.memory.failsafeConfirmedAt].filter((t): t is number => t !== null);
+  if (proofs.length === 0) {
+    return { type: 'fence', reason: `Kubernetes API unreachable (${error}) and this primary has no lease renewal to rely on` };
+  }
+  const age = o.now - Math.max(...proofs);
+  if (age >= o.config.renewDeadlineMs) {
+    return { type: 'fence', reason: `no lease renewal nor confirmation by every member for ${formatMs(age)} (renew deadline ${formatMs(o.config.renewDeadlineMs)})` };
+  }
+  return { type: 'failsafe', reason: `Kubernetes API unreachable (${error}); asking every member to confirm this primary` };
+}
+
+function withoutLease(o: Observation): Action {
+  if (runningAsPrimary(o)) return { type: 'create-lease', reason: 'no lease: this running primary claims it' };
+  const primaryPeer = o.peers.find((p) => p.status?.role === 'primary');
+  if (primaryPeer) return wait(`no lease; ${primaryPeer.name} runs a primary and will claim it`);
+  const mine = localSystemIdentifier(o);
+  const withData = o.peers.filter((p) => p.status?.systemIdentifier);
+  if (mine === null) {
+    if (withData.length > 0) return wait(`no lease and no data here; ${withData.map((p) => p.name).join(', ')} hold data and will claim it`);
+    return { type: 'create-lease', reason: 'no lease and no member holds data: bootstrapping a new cluster' };
+  }
+  const better = withData.find((p) => {
+    const theirs = p.status?.wal ? parseLsn(p.status.wal.lsn) : null;
+    const ours = o.local.wal?.lsn ?? null;
+    return p.status?.systemIdentifier === mine && theirs !== null && (ours === null || theirs > ours);
+  });
+  if (better) return wait(`no lease; ${better.name} holds more WAL and will claim it`);
+  return { type: 'create-lease', reason: `no lease: adopting the existing data (system identifier ${mine})` };
+}
+
+function asHolder(o: Observation, lease: PresentLease): Action {
+  const renewAge = o.memory.lastRenewSentAt === null ? null : o.now - o.memory.lastRenewSentAt;
+  if (runningAsPrimary(o) && renewAge !== null && renewAge >= o.config.renewDeadlineMs) {
+    return { type: 'fence', reason: `lease not renewed for ${formatMs(renewAge)} (renew deadline ${formatMs(o.config.renewDeadlineMs)})` };
+  }
+  const data = o.local.data;
+
+  if (lease.systemIdentifier === null) {
+    if (data.kind !== 'present') return lead('initdb', 'bootstrapping: this member holds the lease and has no data');
+    if (!postgresRunning(o)) return lead('start-primary', 'bootstrapping: starting the new cluster');
+    if (!o.local.sql) return lead('wait-ready', 'bootstrapping: waiting for PostgreSQL to accept connections');
+    return lead('finish-bootstrap', 'bootstrapping: creating roles and recording the cluster');
+  }
+  if (data.kind !== 'present') return lead('abdicate', 'this member holds the lease but has no data; handing the lease back');
+  if (data.systemIdentifier !== lease.systemIdentifier) {
+    return lead('abdicate', `this member's data belongs to another cluster (${data.systemIdentifier}, lease records ${lease.systemIdentifier})`);
+  }
+  if (runningAsStandby(o)) return lead('promote', 'this member holds the lease and runs a standby');
+  if (!postgresRunning(o)) {
+    return dataWasPrimary(o)
+      ? lead('start-primary', 'holding the lease: starting PostgreSQL as the primary')
+      : lead('start-standby', 'holding the lease with standby data: starting it, then promoting');
+  }
+  if (!o.local.sql) return lead('wait-ready', 'primary starting: waiting for PostgreSQL to accept connections');
+  return serve(o, lease);
+}
+
+function lead(step: Extract<Action, { type: 'lead' }>['step'], reason: string): Action {
+  return { type: 'lead', step, reason };
+}
+
+function serve(o: Observation, lease: PresentLease): Action {
+  const target = lease.switchoverTo;
+  if (target === null) return lead('serve', 'primary');
+  if (target === selfName(o)) return { type: 'lead', step: 'serve', reason: 'primary', clearSwitchover: `${target} already is the primary` };
+  if (!o.config.members.includes(target)) {
+    return { type: 'lead', step: 'serve', reason: 'primary', clearSwitchover: `${target} is not a member (${o.config.members.join(', ')})` };
+  }
+  const reference = o.local.sql?.lsn ?? null;
+  if (reference === null) return lead('serve', `switchover to ${target} waits: own WAL position unknown`);
+  const check = peerIsCaughtUpStandby(o, lease, target, reference);
+  if (!check.ok) return lead('serve', `switchover to ${target} waits: ${check.why}`);
+  return { type: 'switchover', target, reason: `switchover requested: ${check.why}` };
+}
+
+function asFollower(o: Observation, lease: PresentLease): Action {
+  const holder = lease.holder as string;
+  const following = o.local.upstream === memberHost(o.config, holder);
+  if (lease.systemIdentifier === null) return wait(`${holder} is bootstrapping the cluster`);
+  const data = o.local.data;
+  const holderStatus = (() => {
+    const p = peer(o, holder);
+    return p ? sameClusterStatus(p, lease) : null;
+  })();
+  const holderServes = holderStatus !== null && holderStatus.role === 'primary' && holderStatus.ready;
+
+  if (data.kind !== 'present') {
+    return holderServes
+      ? { type: 'follow', step: 'clone', upstream: holder, reason: `no data here: cloning from ${holder}` }
+      : wait(`no data here; waiting for ${holder} to serve as primary before cloning`);
+  }
+  if (data.systemIdentifier !== lease.systemIdentifier) {
+    return { type: 'refuse', reason: `refusing to join: local data belongs to cluster ${data.systemIdentifier}, the lease records ${lease.systemIdentifier}` };
+  }
+  if (!holderStatus || holderStatus.timeline === null) {
+    if (runningAsStandby(o) && following) return { type: 'follow', step: 'stream', upstream: holder, reason: `following ${holder}` };
+    return wait(`waiting for ${holder} to report its timeline`);
+  }
+  const wal = o.local.wal;
+  const history = holderStatus.history.map((h) => ({ timeline: h.timeline, switchpoint: parseLsn(h.switchpoint) }));
+  if (!wal || hasForkedOff(wal, holderStatus.timeline, history)) {
+    if (!holderServes) return wait(`local WAL forked off ${holder}'s history; waiting for it to serve before rewinding`);
+    return { type: 'follow', step: 'rewind', upstream: holder, reason: wal ? `local WAL forked off ${holder}'s timeline ${holderStatus.timeline}: rewinding` : 'no valid local WAL: rewinding' };
+  }
+  if (!postgresRunning(o)) return { type: 'follow', step: 'start-standby', upstream: holder, reason: `starting as a standby of ${holder}` };
+  if (!following) return { type: 'follow', step: 'repoint', upstream: holder, reason: `following the new primary ${holder}` };
+  return { type: 'follow', step: 'stream', upstream: holder, reason: `following ${holder}` };
+}

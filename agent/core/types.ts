@@ -1,0 +1,168 @@
+// The vocabulary of the decision core: one immutable Observation of the world per tick, and the one
+// Action decide() picks from it. Nothing here does I/O; the adapters fill observations and carry out actions.
+import type { AgentConfig } from '../config';
+import type { Lease } from '../kube/lease-store';
+import type { DbState } from '../postgres/pg-control';
+import type { Lsn } from '../postgres/lsn';
+import type { TimelineSwitch } from '../postgres/timeline';
+import type { WalPosition } from '../postgres/wal-end';
+
+/** The synchronous quorum a primary relies on: every acknowledged commit is on at least k of members. */
+export interface SyncSet {
+  readonly k: number;
+  readonly members: readonly string[];
+}
+
+export type LeaseView =
+  | { readonly kind: 'unreachable'; readonly error: string }
+  | { readonly kind: 'absent' }
+  | PresentLease;
+
+export interface PresentLease {
+  readonly kind: 'present';
+  /** The record as read, the base of any conditional write. */
+  readonly record: Lease;
+  readonly holder: string | null;
+  /** How long the holder has shown no sign of life, timed on this member's own clock. */
+  readonly silentForMs: number;
+  /** The holder's declared lease duration. */
+  readonly durationMs: number;
+  readonly systemIdentifier: string | null;
+  readonly primaryLsn: Lsn | null;
+  readonly syncStandbys: SyncSet | null;
+  readonly switchoverTo: string | null;
+  readonly previousHolder: string | null;
+}
+
+export type SupervisorView = {
+  readonly postgres: 'stopped' | 'running' | 'exited' | 'fenced';
+  /** Meaningful while running: how the supervisor last started (or promoted) PostgreSQL. */
+  readonly mode: 'none' | 'primary' | 'standby';
+};
+
+export type DataView =
+  | { readonly kind: 'none' }
+  /** A folder without a usable control file: what an interrupted initdb or clone leaves. */
+  | { readonly kind: 'partial' }
+  | {
+      readonly kind: 'present';
+      readonly systemIdentifier: string;
+      readonly state: DbState;
+      readonly standbySignal: boolean;
+    };
+
+export interface ReplicationRow {
+  readonly applicationName: string;
+  readonly state: string;
+  readonly flushLsn: Lsn | null;
+  readonly syncState: string;
+}
+
+/** What SQL over the local socket tells; absent when PostgreSQL does not accept the agent (warm standby, down). */
+export interface SqlView {
+  readonly inRecovery: boolean;
+  /** The primary's current timeline (from its WAL file name); null on a standby. */
+  readonly timeline: number | null;
+  /** Primary: flushed WAL; standby: last received WAL. */
+  readonly lsn: Lsn | null;
+  readonly replication: readonly ReplicationRow[];
+  readonly slots: readonly string[];
+}
+
+export interface LocalView {
+  /** null until the postgres container's supervisor has written its first state. */
+  readonly supervisor: SupervisorView | null;
+  readonly data: DataView;
+  /** End of the WAL on disk (timeline, LSN), read from the files. */
+  readonly wal: WalPosition | null;
+  readonly sql: SqlView | null;
+  /** The upstream host the agent last wrote into dynamic.conf (null when none). */
+  readonly upstream: string | null;
+  /** The synchronous_standby_names quorum the agent last wrote into dynamic.conf. */
+  readonly appliedSync: SyncSet | null;
+}
+
+/** A peer agent's GET /status document (agent/http). */
+export interface MemberStatus {
+  readonly name: string;
+  readonly role: 'primary' | 'replica' | 'none';
+  readonly ready: boolean;
+  readonly reason: string;
+  readonly postgres: SupervisorView['postgres'] | 'unknown';
+  readonly systemIdentifier: string | null;
+  readonly wal: { readonly timeline: number; readonly lsn: string } | null;
+  readonly timeline: number | null;
+  readonly history: readonly { readonly timeline: number; readonly switchpoint: string }[];
+  readonly leaseHolder: string | null;
+  readonly apiReachable: boolean;
+  readonly streaming: readonly string[];
+}
+
+export interface PeerView {
+  readonly name: string;
+  /** ok: its agent answered; refused: connection refused (nothing listens); unreachable: timeout or no route. */
+  readonly agent: 'ok' | 'refused' | 'unreachable';
+  /** Only probed when the agent refuses: the fast path needs both to refuse. */
+  readonly postgres: 'refused' | 'open' | 'unknown';
+  readonly status: MemberStatus | null;
+}
+
+export interface PodView {
+  readonly name: string;
+  readonly role: string | null;
+  readonly ready: boolean;
+  readonly deleting: boolean;
+  readonly revision: string | null;
+}
+
+/** What the agent remembers between ticks (its only state outside Kubernetes and PostgreSQL). */
+export interface Memory {
+  /** Monotonic time the last successful renewal was sent, while this member holds the lease. */
+  readonly lastRenewSentAt: number | null;
+  /** Monotonic time every other member last confirmed this primary while the API was unreachable. */
+  readonly failsafeConfirmedAt: number | null;
+  readonly shuttingDown: boolean;
+  /** A change of the synchronous quorum waiting for the new members to catch up to `lsn`. */
+  readonly pendingSync: { readonly target: SyncSet; readonly lsn: Lsn | null } | null;
+}
+
+export interface Observation {
+  /** Monotonic milliseconds. */
+  readonly now: number;
+  readonly config: AgentConfig;
+  readonly lease: LeaseView;
+  readonly local: LocalView;
+  readonly peers: readonly PeerView[];
+  /** null when the pods could not be listed. */
+  readonly pods: readonly PodView[] | null;
+  readonly memory: Memory;
+}
+
+/** Steps a lease holder takes after renewing. */
+export type LeadStep =
+  | 'initdb'
+  | 'start-primary'
+  | 'start-standby'
+  | 'finish-bootstrap'
+  | 'promote'
+  | 'serve'
+  | 'wait-ready'
+  | 'abdicate';
+
+/** Steps a member that follows the holder takes. */
+export type FollowStep = 'clone' | 'rewind' | 'start-standby' | 'repoint' | 'stream';
+
+export type Action =
+  | { readonly type: 'wait'; readonly reason: string }
+  | { readonly type: 'refuse'; readonly reason: string }
+  | { readonly type: 'create-lease'; readonly reason: string }
+  | { readonly type: 'lead'; readonly step: LeadStep; readonly reason: string; readonly switchoverTo?: string; readonly clearSwitchover?: string }
+  | { readonly type: 'switchover'; readonly target: string; readonly reason: string }
+  | { readonly type: 'acquire'; readonly reason: string; readonly previousHolder: string | null }
+  | { readonly type: 'fence'; readonly reason: string }
+  | { readonly type: 'failsafe'; readonly reason: string }
+  | { readonly type: 'follow'; readonly step: FollowStep; readonly upstream: string; readonly reason: string }
+  | { readonly type: 'step-down'; readonly reason: string }
+  | { readonly type: 'exit'; readonly reason: string };
+
+export type { TimelineSwitch, WalPosition };

@@ -1,0 +1,140 @@
+// Composition root: reads the pod environment, wires the adapters around the decision loop, serves the
+// HTTP API, and turns SIGTERM into a clean step-down. Nothing else lives here.
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { memberHost, readConfig } from './config';
+import { answerFailsafe } from './core/failsafe';
+import { LeaseClock } from './core/lease-clock';
+import { roleOf } from './core/probes';
+import { renderMetrics } from './http/metrics';
+import { startHttpServer } from './http/server';
+import { KubeClient } from './kube/client';
+import { EventRecorder } from './kube/events';
+import { LeaseStore } from './kube/lease-store';
+import { Pods } from './kube/pods';
+import { Secrets } from './kube/secrets';
+import { HolderWatch } from './peers/holder-watch';
+import { PeerClient } from './peers/peer-client';
+import { DynamicConfFile } from './postgres/dynamic-conf';
+import { LocalSql } from './postgres/local-sql';
+import { SupervisorClient } from './postgres/supervisor-client';
+import { WalEndReader } from './postgres/wal-end';
+import { Actor } from './runtime/actor';
+import { jsonLogger } from './runtime/log';
+import { AgentLoop } from './runtime/loop';
+import { StatusDocument } from './runtime/status';
+import { initialState } from './runtime/state';
+
+/** The longest a pod's termination may take on our side; the kubelet's grace period is 30 s by default. */
+const SHUTDOWN_LIMIT_MS = 25_000;
+/** Peers answer from memory; anything slower than this is treated as unreachable. */
+const PEER_TIMEOUT_MS = 500;
+
+async function main(): Promise<void> {
+  const config = readConfig(process.env);
+  const log = jsonLogger(config.podName);
+  const now = () => performance.now();
+  const kube = KubeClient.inCluster(Math.min(5000, config.retryPeriodMs * 3));
+  const state = initialState();
+  const leaseClock = new LeaseClock(now());
+  const supervisor = new SupervisorClient(config.runDir);
+  const sql = new LocalSql(join(config.runDir, 'socket'), config.postgresPort);
+  const dynamicConf = new DynamicConfFile(config.runDir);
+  const walEnd = new WalEndReader(join(config.pgdata, 'pg_wal'));
+  const peers = new PeerClient(
+    { host: (m) => memberHost(config, m), apiPort: config.apiPort, postgresPort: config.postgresPort },
+    PEER_TIMEOUT_MS,
+  );
+  const leases = new LeaseStore(kube, config.namespace, config.leaseName);
+  const pods = new Pods(kube, config.namespace);
+  const actor = new Actor({
+    config,
+    now,
+    wallNow: () => Date.now(),
+    leases,
+    pods,
+    events: new EventRecorder(kube, config.namespace, 'cdk8s-postgres-ha-agent'),
+    secrets: new Secrets(kube, config.namespace),
+    supervisor,
+    sql,
+    dynamicConf,
+    walEnd,
+    peers,
+    state,
+  });
+  let exiting = false;
+  const exit = () => {
+    if (exiting) return;
+    exiting = true;
+    log.info('exit', { reason: 'stepped down after SIGTERM' });
+    void sql.close().finally(() => process.exit(0));
+  };
+  const holderWatch = new HolderWatch((m) => memberHost(config, m), config.apiPort, config.retryPeriodMs, () => loop.wake());
+  const loop: AgentLoop = new AgentLoop({
+    observer: { config, now, leases, pods, supervisor, sql, dynamicConf, walEnd, peers, leaseClock },
+    actor,
+    state,
+    log,
+    holderWatch,
+    onExit: exit,
+  });
+  const status = new StatusDocument(config.podName, config.pgdata, walEnd);
+  const startedAt = now();
+
+  await startHttpServer(
+    {
+      observation: () => loop.observation,
+      statusDocument: () => status.build(loop.observation),
+      health: () => ({
+        now: now(),
+        lastTickAt: loop.lastTickAt,
+        startedAt,
+        actionStartedAt: loop.actionStartedAt,
+        actionLimitMs: loop.actionLimitMs,
+        stallLimitMs: Math.max(30_000, config.retryPeriodMs * 10),
+      }),
+      metrics: () => {
+        const o = loop.observation;
+        const wal = o?.local.wal;
+        const primaryLsn = o?.lease.kind === 'present' ? o.lease.primaryLsn : null;
+        const role = o ? roleOf(o) : 'none';
+        return renderMetrics({
+          member: config.podName,
+          role,
+          lagBytes: role === 'replica' && wal && primaryLsn !== null ? Math.max(0, Number(primaryLsn - wal.lsn)) : null,
+          promotions: state.metrics.promotions,
+          fencings: state.metrics.fencings,
+          renewals: state.metrics.renewals,
+          renewFailures: state.metrics.renewFailures,
+          lastRenewLatencySeconds: state.metrics.lastRenewLatencyMs === null ? null : state.metrics.lastRenewLatencyMs / 1000,
+          apiReachable: o !== null && o.lease.kind !== 'unreachable',
+          decisions: state.metrics.decisions,
+        });
+      },
+      wake: () => loop.wake(),
+      failsafe: (from) => {
+        const answer = answerFailsafe(loop.observation, from, leaseClock.knownHolder);
+        if (answer.confirm) leaseClock.noteHolderAlive(from, now());
+        return answer;
+      },
+    },
+    config.apiPort,
+  );
+
+  const onSignal = (signal: string) => {
+    if (state.memory.shuttingDown) return;
+    log.info('signal', { signal });
+    state.memory = { ...state.memory, shuttingDown: true };
+    setTimeout(exit, SHUTDOWN_LIMIT_MS).unref();
+    loop.wake();
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  log.info('start', { members: config.members, lease: config.leaseName, standbyMode: config.standbyMode, replicationMode: config.replicationMode });
+  loop.start();
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`agent failed to start: ${error.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,56 @@
+// Keeps one long-lived HTTP request open to the lease holder's agent (GET /watch). When the holder's
+// processes die, the kernel closes that connection at once, and this member re-runs its loop immediately
+// instead of at its next retry period: the crash is seen within milliseconds. It is only a wake-up hint;
+// decisions still come from a full observation.
+import http from 'node:http';
+
+export class HolderWatch {
+  private holder: string | null = null;
+  private request: http.ClientRequest | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly host: (member: string) => string,
+    private readonly port: number,
+    private readonly retryMs: number,
+    private readonly onLost: (holder: string) => void,
+  ) {}
+
+  /** Watch `holder` (null: watch nobody). Cheap to call every tick. */
+  follow(holder: string | null): void {
+    if (holder === this.holder) return;
+    this.stop();
+    this.holder = holder;
+    if (holder !== null) this.connect(holder);
+  }
+
+  stop(): void {
+    this.holder = null;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    const request = this.request;
+    this.request = null;
+    request?.destroy();
+  }
+
+  private connect(holder: string): void {
+    let established = false;
+    const request = http.get({ host: this.host(holder), port: this.port, path: '/watch', timeout: 0 }, (response) => {
+      established = response.statusCode === 200;
+      response.on('data', () => undefined);
+      response.on('close', () => lost());
+      response.on('error', () => lost());
+    });
+    this.request = request;
+    const lost = () => {
+      if (this.request !== request) return;
+      this.request = null;
+      if (established) this.onLost(holder);
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = null;
+        if (this.holder === holder) this.connect(holder);
+      }, this.retryMs);
+    };
+    request.on('error', () => lost());
+  }
+}

@@ -1,0 +1,103 @@
+// Talks to the other members' agents over HTTP (through the headless Service's per-pod DNS names), and
+// tells a refused connection from a silent one: the fast path for a crashed primary depends on it.
+import http from 'node:http';
+import net from 'node:net';
+import type { MemberStatus, PeerView } from '../core/types';
+
+export type Reach = 'ok' | 'refused' | 'unreachable';
+
+export interface PeerAddressing {
+  host(member: string): string;
+  readonly apiPort: number;
+  readonly postgresPort: number;
+}
+
+export class PeerClient {
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+
+  constructor(
+    private readonly addressing: PeerAddressing,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async observe(members: readonly string[]): Promise<PeerView[]> {
+    return Promise.all(members.map((m) => this.observeOne(m)));
+  }
+
+  private async observeOne(name: string): Promise<PeerView> {
+    const answer = await this.call('GET', name, '/status');
+    if (answer.reach === 'ok' && answer.status === 200) {
+      return { name, agent: 'ok', postgres: 'unknown', status: parseStatus(answer.body) };
+    }
+    if (answer.reach === 'refused') {
+      const postgres = await tcpProbe(this.addressing.host(name), this.addressing.postgresPort, this.timeoutMs);
+      return { name, agent: 'refused', postgres: postgres === 'refused' ? 'refused' : postgres === 'ok' ? 'open' : 'unknown', status: null };
+    }
+    return { name, agent: answer.reach === 'ok' ? 'ok' : 'unreachable', postgres: 'unknown', status: null };
+  }
+
+  /** A hint that the lease changed (handed over, released); the peer re-runs its loop at once. */
+  async wake(name: string): Promise<boolean> {
+    const answer = await this.call('POST', name, '/wake');
+    return answer.reach === 'ok' && answer.status === 200;
+  }
+
+  /** Asks a member to confirm this primary during an API outage; true only on an explicit confirmation. */
+  async failsafe(name: string, from: string): Promise<boolean> {
+    const answer = await this.call('POST', name, `/failsafe?from=${encodeURIComponent(from)}`);
+    return answer.reach === 'ok' && answer.status === 200;
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private call(method: string, name: string, path: string): Promise<{ reach: Reach; status: number; body: string }> {
+    return new Promise((resolve) => {
+      let settled = false;
+      const done = (reach: Reach, status = 0, body = '') => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve({ reach, status, body });
+      };
+      const request = http.request(
+        { host: this.addressing.host(name), port: this.addressing.apiPort, path, method, agent: this.agent, timeout: this.timeoutMs },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (c: Buffer) => chunks.push(c));
+          response.on('end', () => done('ok', response.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')));
+          response.on('error', () => done('unreachable'));
+        },
+      );
+      const timer = setTimeout(() => {
+        request.destroy();
+        done('unreachable');
+      }, this.timeoutMs);
+      request.on('error', (error: NodeJS.ErrnoException) => done(error.code === 'ECONNREFUSED' ? 'refused' : 'unreachable'));
+      request.end();
+    });
+  }
+}
+
+export function tcpProbe(host: string, port: number, timeoutMs: number): Promise<Reach> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const finish = (reach: Reach) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(reach);
+    };
+    const timer = setTimeout(() => finish('unreachable'), timeoutMs);
+    socket.once('connect', () => finish('ok'));
+    socket.once('error', (error: NodeJS.ErrnoException) => finish(error.code === 'ECONNREFUSED' ? 'refused' : 'unreachable'));
+  });
+}
+
+function parseStatus(body: string): MemberStatus | null {
+  try {
+    return JSON.parse(body) as MemberStatus;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,102 @@
+// The agent's side of the supervisor protocol (agent/README.md): commands go down a FIFO in the shared
+// /run/pgha emptyDir, answers come back in supervisor.json. The heartbeat file is the fencing deadline the
+// supervisor enforces on its own.
+import { constants } from 'node:fs';
+import { open, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export interface SupervisorState {
+  readonly boot: string;
+  readonly seq: number;
+  /** false in the last state a supervisor writes before it exits (SIGTERM). */
+  readonly alive: boolean;
+  readonly postgres: { readonly status: 'stopped' | 'running' | 'exited' | 'fenced'; readonly mode: 'none' | 'primary' | 'standby'; readonly pid: number };
+  readonly command: { readonly id: string; readonly verb: string; readonly status: '' | 'running' | 'ok' | 'failed'; readonly message: string };
+}
+
+export type Verb = 'init' | 'start-primary' | 'start-standby' | 'promote' | 'stop' | 'reload' | 'clone' | 'rewind';
+
+export interface CommandResult {
+  readonly ok: boolean;
+  readonly message: string;
+}
+
+/** How long each command may take before the agent stops waiting (the supervisor carries on regardless). */
+const COMMAND_LIMIT_MS: Record<Verb, number> = {
+  init: 300_000,
+  'start-primary': 60_000,
+  'start-standby': 60_000,
+  promote: 10_000,
+  stop: 120_000,
+  reload: 5_000,
+  clone: 6 * 3_600_000,
+  rewind: 6 * 3_600_000,
+};
+
+const POLL_MS = 10;
+
+export class SupervisorClient {
+  private readonly fifo: string;
+  private readonly stateFile: string;
+  private readonly heartbeatFile: string;
+  private counter = 0;
+  private readonly idPrefix = Date.now().toString(36);
+
+  constructor(runDir: string) {
+    this.fifo = join(runDir, 'cmd');
+    this.stateFile = join(runDir, 'supervisor.json');
+    this.heartbeatFile = join(runDir, 'heartbeat');
+  }
+
+  /** null until the supervisor wrote its first state (or while the file is being replaced). */
+  async readState(): Promise<SupervisorState | null> {
+    try {
+      return JSON.parse(await readFile(this.stateFile, 'utf8')) as SupervisorState;
+    } catch {
+      return null;
+    }
+  }
+
+  static limitMs(verb: Verb): number {
+    return COMMAND_LIMIT_MS[verb];
+  }
+
+  async run(verb: Verb, ...args: string[]): Promise<CommandResult> {
+    const before = await this.readState();
+    if (!before || !before.alive) return { ok: false, message: 'the supervisor is not running' };
+    const id = `${this.idPrefix}-${++this.counter}`;
+    try {
+      // Non-blocking: with no reader (supervisor gone) the open fails at once instead of hanging the agent.
+      const handle = await open(this.fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+      try {
+        await handle.write(`${[id, verb, ...args].join(' ')}\n`);
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      return { ok: false, message: `cannot reach the supervisor: ${(error as Error).message}` };
+    }
+    const deadline = Date.now() + COMMAND_LIMIT_MS[verb];
+    while (Date.now() < deadline) {
+      const state = await this.readState();
+      if (state && state.boot !== before.boot) return { ok: false, message: 'the supervisor restarted while running the command' };
+      if (state && !state.alive) return { ok: false, message: 'the supervisor exited (pod terminating)' };
+      if (state && state.command.id === id && (state.command.status === 'ok' || state.command.status === 'failed')) {
+        return { ok: state.command.status === 'ok', message: state.command.message };
+      }
+      await sleep(POLL_MS);
+    }
+    return { ok: false, message: `no answer to ${verb} within ${COMMAND_LIMIT_MS[verb] / 1000}s` };
+  }
+
+  /** Past this wall-clock time the supervisor stops a primary with an immediate shutdown. */
+  async writeHeartbeat(deadlineEpochMs: number): Promise<void> {
+    const tmp = `${this.heartbeatFile}.tmp`;
+    await writeFile(tmp, `${Math.floor(deadlineEpochMs)}\n`);
+    await rename(tmp, this.heartbeatFile);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,121 @@
+// The decision loop: every retry period (or at once when woken) observe → decide → act, then log one line.
+// Ticks never overlap; a wake-up during a tick runs another tick right after it.
+import { decide } from '../core/decide';
+import type { Action, Observation } from '../core/types';
+import type { HolderWatch } from '../peers/holder-watch';
+import { SupervisorClient } from '../postgres/supervisor-client';
+import type { Actor } from './actor';
+import type { Logger } from './log';
+import { observe, type ObserverDeps } from './observer';
+import type { RuntimeState } from './state';
+
+/** Actions after which the world changed enough to look again at once rather than after a retry period. */
+const STEADY = new Set(['wait', 'lead/serve', 'lead/wait-ready', 'follow/stream', 'failsafe', 'refuse']);
+
+export interface LoopDeps {
+  readonly observer: ObserverDeps;
+  readonly actor: Actor;
+  readonly state: RuntimeState;
+  readonly log: Logger;
+  readonly holderWatch: HolderWatch;
+  readonly onExit: () => void;
+}
+
+export class AgentLoop {
+  private running = false;
+  private again = false;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private lastLogged = '';
+  private latest: Observation | null = null;
+  lastTickAt: number | null = null;
+  actionStartedAt: number | null = null;
+  actionLimitMs = 0;
+
+  constructor(private readonly d: LoopDeps) {}
+
+  get observation(): Observation | null {
+    return this.latest;
+  }
+
+  start(): void {
+    this.wake();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.d.holderWatch.stop();
+  }
+
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    void this.tick();
+  }
+
+  private async tick(): Promise<void> {
+    this.running = true;
+    const { config } = this.d.observer;
+    const started = this.d.observer.now();
+    let action: Action = { type: 'wait', reason: 'tick failed' };
+    try {
+      const o = await observe(this.d.observer, this.d.state.memory);
+      this.latest = o;
+      const holder = o.lease.kind === 'present' ? o.lease.holder : null;
+      this.d.holderWatch.follow(holder !== null && holder !== config.podName ? holder : null);
+      action = decide(o);
+      const key = actionKey(action);
+      this.d.state.metrics.decisions.set(key, (this.d.state.metrics.decisions.get(key) ?? 0) + 1);
+      this.actionStartedAt = this.d.observer.now();
+      this.actionLimitMs = limitFor(action);
+      const outcome = await this.d.actor.act(action, o).catch((error: Error) => `failed: ${error.message}`);
+      this.actionStartedAt = null;
+      this.report(action, outcome, this.d.observer.now() - started);
+      if (!STEADY.has(key)) this.again = true;
+    } catch (error) {
+      this.actionStartedAt = null;
+      this.d.log.error('tick failed', { error: (error as Error).stack ?? String(error) });
+    } finally {
+      this.running = false;
+      this.lastTickAt = this.d.observer.now();
+    }
+    if (action.type === 'exit' || action.type === 'step-down') {
+      this.stop();
+      this.d.onExit();
+      return;
+    }
+    if (this.stopped) return;
+    const delay = this.again ? 0 : Math.max(0, config.retryPeriodMs - (this.d.observer.now() - started));
+    this.again = false;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.tick();
+    }, delay);
+  }
+
+  /** One line per decision that changed something, or whose reason changed since the last line. */
+  private report(action: Action, outcome: string, ms: number): void {
+    const key = actionKey(action);
+    const line = `${key}|${action.reason}|${STEADY.has(key) ? '' : outcome}`;
+    if (line === this.lastLogged && STEADY.has(key)) return;
+    this.lastLogged = line;
+    this.d.log.info(key, { reason: action.reason, outcome, ms: Math.round(ms) });
+  }
+}
+
+export function actionKey(action: Action): string {
+  if (action.type === 'lead' || action.type === 'follow') return `${action.type}/${action.step}`;
+  return action.type;
+}
+
+function limitFor(action: Action): number {
+  if (action.type === 'follow' && (action.step === 'clone' || action.step === 'rewind')) return SupervisorClient.limitMs('clone');
+  if (action.type === 'lead' && action.step === 'initdb') return SupervisorClient.limitMs('init');
+  return 120_000;
+}

@@ -1,0 +1,86 @@
+// Builds one immutable Observation per tick from every adapter, in parallel. Failures become facts
+// (API unreachable, no SQL, peer refused), never exceptions: decide() must see the world as it is.
+import { readLeaseAnnotations, ROLE_LABEL } from '../core/annotations';
+import type { LeaseClock } from '../core/lease-clock';
+import type { LeaseView, Memory, Observation, PodView, SqlView } from '../core/types';
+import type { AgentConfig } from '../config';
+import type { LeaseStore } from '../kube/lease-store';
+import type { Pods } from '../kube/pods';
+import type { DynamicConfFile } from '../postgres/dynamic-conf';
+import { readDataView } from '../postgres/local-data';
+import type { LocalSql } from '../postgres/local-sql';
+import type { SupervisorClient } from '../postgres/supervisor-client';
+import type { WalEndReader } from '../postgres/wal-end';
+import type { PeerClient } from '../peers/peer-client';
+
+export interface ObserverDeps {
+  readonly config: AgentConfig;
+  readonly now: () => number;
+  readonly leases: LeaseStore;
+  readonly pods: Pods;
+  readonly supervisor: SupervisorClient;
+  readonly sql: LocalSql;
+  readonly dynamicConf: DynamicConfFile;
+  readonly walEnd: WalEndReader;
+  readonly peers: PeerClient;
+  readonly leaseClock: LeaseClock;
+}
+
+export function podSelector(config: AgentConfig): string {
+  return `app.kubernetes.io/name=postgres,app.kubernetes.io/instance=${config.clusterName}`;
+}
+
+export async function observe(deps: ObserverDeps, memory: Memory): Promise<Observation> {
+  const { config } = deps;
+  const others = config.members.filter((m) => m !== config.podName);
+  const [lease, pods, supervisorState, data, wal, applied, peers] = await Promise.all([
+    observeLease(deps),
+    observePods(deps),
+    deps.supervisor.readState(),
+    readDataView(config.pgdata),
+    deps.walEnd.read().catch(() => null),
+    deps.dynamicConf.read(),
+    deps.peers.observe(others),
+  ]);
+  const supervisor = supervisorState ? { postgres: supervisorState.postgres.status, mode: supervisorState.postgres.mode } : null;
+  // A warm standby refuses every connection; asking would only fill its log with refusals.
+  const sqlPossible = supervisor?.postgres === 'running' && !(supervisor.mode === 'standby' && config.standbyMode === 'warm');
+  const sql: SqlView | null = sqlPossible ? await deps.sql.observe() : null;
+  if (!sqlPossible) await deps.sql.close();
+  return {
+    now: deps.now(),
+    config,
+    lease,
+    local: { supervisor, data, wal, sql, upstream: applied.upstreamHost, appliedSync: applied.sync },
+    peers,
+    pods,
+    memory,
+  };
+}
+
+async function observeLease(deps: ObserverDeps): Promise<LeaseView> {
+  try {
+    const record = await deps.leases.get();
+    if (!record) return { kind: 'absent' };
+    const annotations = readLeaseAnnotations(record);
+    return {
+      kind: 'present',
+      record,
+      holder: record.holder === '' ? null : record.holder,
+      silentForMs: deps.leaseClock.observe(record.holder, record.renewTime, deps.now()),
+      durationMs: record.leaseDurationSeconds * 1000,
+      ...annotations,
+    };
+  } catch (error) {
+    return { kind: 'unreachable', error: (error as Error).message };
+  }
+}
+
+async function observePods(deps: ObserverDeps): Promise<PodView[] | null> {
+  try {
+    const pods = await deps.pods.list(podSelector(deps.config));
+    return pods.map((p) => ({ name: p.name, role: p.labels[ROLE_LABEL] ?? null, ready: p.ready, deleting: p.deleting, revision: p.revision }));
+  } catch {
+    return null;
+  }
+}

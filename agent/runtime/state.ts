@@ -1,0 +1,24 @@
+// The agent's mutable state between ticks: the Memory decide() sees, and counters for /metrics.
+import type { Memory } from '../core/types';
+
+export interface Counters {
+  renewals: number;
+  renewFailures: number;
+  lastRenewLatencyMs: number | null;
+  promotions: number;
+  failovers: number;
+  fencings: number;
+  readonly decisions: Map<string, number>;
+}
+
+export interface RuntimeState {
+  memory: Memory;
+  readonly metrics: Counters;
+}
+
+export function initialState(): RuntimeState {
+  return {
+    memory: { lastRenewSentAt: null, failsafeConfirmedAt: null, shuttingDown: false, pendingSync: null },
+    metrics: { renewals: 0, renewFailures: 0, lastRenewLatencyMs: null, promotions: 0, failovers: 0, fencings: 0, decisions: new Map() },
+  };
+}

@@ -1,0 +1,37 @@
+import { parseDynamicConf, renderDynamicConf, slotName } from '../../../agent/postgres/dynamic-conf';
+
+describe('dynamic.conf', () => {
+  const standby = {
+    upstreamHost: 'pg-0.pg-pods.demo.svc.cluster.local',
+    upstreamPort: 5432,
+    applicationName: 'pg-1',
+    passfile: '/run/pgha/pgpass',
+    sync: { k: 0, members: [] },
+  };
+
+  it('points a standby at its upstream with its own slot and application name', () => {
+    const text = renderDynamicConf(standby);
+    expect(text).toContain("primary_conninfo = 'host=pg-0.pg-pods.demo.svc.cluster.local port=5432 user=replicator passfile=/run/pgha/pgpass application_name=pg-1 ");
+    expect(text).toContain("primary_slot_name = 'pg_1'");
+    expect(text).toContain("synchronous_standby_names = ''");
+  });
+
+  it('gives a primary no upstream and its synchronous quorum', () => {
+    const text = renderDynamicConf({ ...standby, upstreamHost: null, sync: { k: 1, members: ['pg-1', 'pg-2'] } });
+    expect(text).toContain("primary_conninfo = ''");
+    expect(text).toContain("primary_slot_name = ''");
+    expect(text).toContain(`synchronous_standby_names = 'ANY 1 ("pg-1", "pg-2")'`);
+  });
+
+  it('reads back what it wrote', () => {
+    expect(parseDynamicConf(renderDynamicConf({ ...standby, sync: { k: 2, members: ['pg-0', 'pg-2'] } }))).toEqual({
+      upstreamHost: 'pg-0.pg-pods.demo.svc.cluster.local',
+      sync: { k: 2, members: ['pg-0', 'pg-2'] },
+    });
+    expect(parseDynamicConf(renderDynamicConf({ ...standby, upstreamHost: null }))).toEqual({ upstreamHost: null, sync: { k: 0, members: [] } });
+  });
+
+  it('names slots as PostgreSQL allows (lower case, digits, underscores)', () => {
+    expect(slotName('ha-postgres-12')).toBe('ha_postgres_12');
+  });
+});

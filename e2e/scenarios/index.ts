@@ -1,0 +1,10 @@
+/** Every scenario, in the order `npm run e2e` runs them. */
+import type { Scenario } from '../harness/scenario';
+import { bootstrapRace } from './bootstrap-race';
+import { killPrimary } from './kill-primary';
+import { restartAll } from './restart-all';
+import { seedFailover } from './seed-failover';
+import { seedHot } from './seed-hot';
+import { seedWarm } from './seed-warm';
+
+export const SCENARIOS: readonly Scenario[] = [seedWarm, seedHot, seedFailover, killPrimary, restartAll, bootstrapRace];

@@ -1,0 +1,45 @@
+/**
+ * The seed's first walk-through (KubeDB's `ha-postgres`): one primary, two warm standbys streaming
+ * asynchronously, the primary Service in front of the primary, standbys that refuse connections.
+ */
+import { haPostgres } from '../charts';
+import { check, type Scenario } from '../harness/scenario';
+import { agentStatuses, PostgresUnderTest } from './postgres-cluster';
+import { BOOTSTRAP_MS } from './timeouts';
+
+export const seedWarm: Scenario = {
+  name: 'seed-warm',
+  summary: 'ha-postgres: one primary, two warm standbys streaming (async), writes through Service ha-postgres',
+  chart: haPostgres,
+  diagnose: agentStatuses('ha-postgres'),
+  async run(t) {
+    const db = new PostgresUnderTest(t, 'ha-postgres');
+    const { primary, replicas } = await t.step('exactly one pod labelled primary, two labelled replica, all ready', () => db.waitForTopology(BOOTSTRAP_MS));
+
+    await t.step('pg_stat_replication through Service ha-postgres: both standbys streaming, async', async () => {
+      const rows = await db.waitForStreaming(replicas, BOOTSTRAP_MS);
+      check(rows.length === 2, `expected two rows, got ${JSON.stringify(rows)}`);
+      check(rows.every((r) => r.sync_state === 'async'), `expected sync_state async: ${JSON.stringify(rows)}`);
+    });
+
+    await t.step('Service ha-postgres routes to the primary pod', async () => {
+      const [row] = await db.sql<{ address: string; recovery: boolean }>(db.service(), 'select host(inet_server_addr()) as address, pg_is_in_recovery() as recovery');
+      check(row.address === db.member(primary).host && !row.recovery, `Service ha-postgres reached ${JSON.stringify(row)}, not ${primary}`);
+    });
+
+    await t.step('a direct connection to a warm standby is refused', async () => {
+      for (const standby of replicas) {
+        const error = await db.sql(db.member(standby), 'select 1').then(() => undefined, (e: Error) => e);
+        check(error !== undefined, `${standby} accepted a connection although it is a warm standby`);
+        check(/not accepting connections|starting up|Hot standby mode is disabled/.test(error.message), `${standby} refused with an unexpected error: ${error.message}`);
+      }
+    });
+
+    await t.step('a row written through the primary Service is read back', async () => {
+      await db.sql(db.service(), 'create table seed_warm (id int primary key, note text)');
+      await db.sql(db.service(), "insert into seed_warm values (1, 'written through ha-postgres')");
+      const rows = await db.sql<{ note: string }>(db.service(), 'select note from seed_warm where id = 1');
+      check(rows[0]?.note === 'written through ha-postgres', `read back ${JSON.stringify(rows)}`);
+    });
+  },
+};

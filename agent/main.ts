@@ -22,6 +22,7 @@ import { WalEndReader } from './postgres/wal-end';
 import { Actor } from './runtime/actor';
 import { jsonLogger } from './runtime/log';
 import { AgentLoop } from './runtime/loop';
+import { StallClock } from './runtime/observer';
 import { StatusDocument } from './runtime/status';
 import { initialState } from './runtime/state';
 
@@ -71,7 +72,7 @@ async function main(): Promise<void> {
   };
   const holderWatch = new HolderWatch((m) => memberHost(config, m), config.apiPort, config.retryPeriodMs, () => loop.wake());
   const loop: AgentLoop = new AgentLoop({
-    observer: { config, now, leases, pods, supervisor, sql, dynamicConf, walEnd, peers, leaseClock },
+    observer: { config, now, leases, pods, supervisor, sql, dynamicConf, walEnd, peers, leaseClock, stall: new StallClock() },
     actor,
     state,
     log,

@@ -5,7 +5,7 @@
 //  2. Only the lease holder starts, promotes or keeps a primary; every lease write is conditional.
 //  3. The lease is taken from a holder only when it is gone (released, silent for the lease duration, or
 //     provably dead) and only by the most advanced eligible member (candidacy.ts).
-import { hasForkedOff } from '../postgres/timeline';
+import { hasForkedOff, sharesHistory } from '../postgres/timeline';
 import { parseLsn } from '../postgres/lsn';
 import { memberHost } from '../config';
 import { candidacy, holderGone, peerIsCaughtUpStandby } from './candidacy';
@@ -22,6 +22,13 @@ import {
   selfName,
 } from './facts';
 import type { Action, Observation, PresentLease } from './types';
+
+/**
+ * A running standby its primary has not listed as streaming for this long cannot catch up by itself
+ * (the WAL it needs is gone: slot invalidated past max_slot_wal_keep_size, or removed while it was
+ * away); only a new clone brings it back. Long enough that a restart or a failover never triggers it.
+ */
+export const STALLED_STANDBY_LIMIT_MS = 60_000;
 
 export function decide(o: Observation): Action {
   if (!o.local.supervisor) return wait('waiting for the postgres container (no supervisor state yet)');
@@ -162,11 +169,16 @@ function asFollower(o: Observation, lease: PresentLease): Action {
   }
   const wal = o.local.wal;
   const history = holderStatus.history.map((h) => ({ timeline: h.timeline, switchpoint: parseLsn(h.switchpoint) }));
-  if (!wal || hasForkedOff(wal, holderStatus.timeline, history)) {
+  const localHistory = o.local.history;
+  if (!wal || !localHistory || hasForkedOff(wal, holderStatus.timeline, history) || !sharesHistory(localHistory, history)) {
     if (!holderServes) return wait(`local WAL forked off ${holder}'s history; waiting for it to serve before rewinding`);
-    return { type: 'follow', step: 'rewind', upstream: holder, reason: wal ? `local WAL forked off ${holder}'s timeline ${holderStatus.timeline}: rewinding` : 'no valid local WAL: rewinding' };
+    const why = !wal ? 'no valid local WAL' : !localHistory ? `the history of local timeline ${wal.timeline} is unreadable` : `local WAL forked off ${holder}'s timeline ${holderStatus.timeline}`;
+    return { type: 'follow', step: 'rewind', upstream: holder, reason: `${why}: rewinding` };
   }
   if (!postgresRunning(o)) return { type: 'follow', step: 'start-standby', upstream: holder, reason: `starting as a standby of ${holder}` };
   if (!following) return { type: 'follow', step: 'repoint', upstream: holder, reason: `following the new primary ${holder}` };
+  if (o.standbyStalledForMs !== null && o.standbyStalledForMs >= STALLED_STANDBY_LIMIT_MS && holderServes) {
+    return { type: 'follow', step: 'clone', upstream: holder, reason: `not streaming from ${holder} for ${formatMs(o.standbyStalledForMs)}: cloning afresh` };
+  }
   return { type: 'follow', step: 'stream', upstream: holder, reason: `following ${holder}` };
 }

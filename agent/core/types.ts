@@ -75,6 +75,8 @@ export interface LocalView {
   readonly data: DataView;
   /** End of the WAL on disk (timeline, LSN), read from the files. */
   readonly wal: WalPosition | null;
+  /** The history of the local WAL's timeline (its .history file); null when it cannot be read. */
+  readonly history: readonly TimelineSwitch[] | null;
   readonly sql: SqlView | null;
   /** The upstream host the agent last wrote into dynamic.conf (null when none). */
   readonly upstream: string | null;
@@ -126,6 +128,7 @@ export interface Memory {
   readonly pendingSync: { readonly target: SyncSet; readonly lsn: Lsn | null } | null;
 }
 
+
 export interface Observation {
   /** Monotonic milliseconds. */
   readonly now: number;
@@ -136,6 +139,12 @@ export interface Observation {
   /** null when the pods could not be listed. */
   readonly pods: readonly PodView[] | null;
   readonly memory: Memory;
+  /**
+   * How long this member has run as a standby of the holder without the holder listing it as streaming
+   * (null while it streams, or when that cannot be known). A standby whose WAL the primary removed, or
+   * whose slot was invalidated, never streams again by itself.
+   */
+  readonly standbyStalledForMs: number | null;
 }
 
 /** Steps a lease holder takes after renewing. */

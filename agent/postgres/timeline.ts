@@ -74,3 +74,13 @@ export function hasForkedOff(local: WalPosition, primaryTimeline: number, primar
   return ancestor === undefined || local.lsn > ancestor.switchpoint;
 }
 
+
+/**
+ * Whether every timeline switch in the local history appears, identically, in the primary's. Timeline
+ * numbers alone are not enough: a member promoted to timeline 2 that died before anyone followed it, and
+ * another member promoted later from timeline 1, both call their different histories "timeline 2".
+ * Comparing the switchpoints tells them apart.
+ */
+export function sharesHistory(localHistory: readonly TimelineSwitch[], primaryHistory: readonly TimelineSwitch[]): boolean {
+  return localHistory.every((l) => primaryHistory.some((p) => p.timeline === l.timeline && p.switchpoint === l.switchpoint));
+}

@@ -2,6 +2,7 @@
 // (API unreachable, no SQL, peer refused), never exceptions: decide() must see the world as it is.
 import { readLeaseAnnotations, ROLE_LABEL } from '../core/annotations';
 import type { LeaseClock } from '../core/lease-clock';
+import { runningAsStandby } from '../core/facts';
 import type { LeaseView, Memory, Observation, PodView, SqlView } from '../core/types';
 import type { AgentConfig } from '../config';
 import type { LeaseStore } from '../kube/lease-store';
@@ -11,6 +12,8 @@ import { readDataView } from '../postgres/local-data';
 import type { LocalSql } from '../postgres/local-sql';
 import type { SupervisorClient } from '../postgres/supervisor-client';
 import type { WalEndReader } from '../postgres/wal-end';
+import { readTimelineHistory } from '../postgres/timeline';
+import { join } from 'node:path';
 import type { PeerClient } from '../peers/peer-client';
 
 export interface ObserverDeps {
@@ -24,6 +27,21 @@ export interface ObserverDeps {
   readonly walEnd: WalEndReader;
   readonly peers: PeerClient;
   readonly leaseClock: LeaseClock;
+  readonly stall: StallClock;
+}
+
+/** Times how long a running standby has gone without its primary listing it as streaming. */
+export class StallClock {
+  private since: number | null = null;
+
+  update(stalled: boolean | null, now: number): number | null {
+    if (stalled !== true) {
+      this.since = null;
+      return null;
+    }
+    this.since ??= now;
+    return now - this.since;
+  }
 }
 
 export function podSelector(config: AgentConfig): string {
@@ -47,15 +65,27 @@ export async function observe(deps: ObserverDeps, memory: Memory): Promise<Obser
   const sqlPossible = supervisor?.postgres === 'running' && !(supervisor.mode === 'standby' && config.standbyMode === 'warm');
   const sql: SqlView | null = sqlPossible ? await deps.sql.observe() : null;
   if (!sqlPossible) await deps.sql.close();
-  return {
-    now: deps.now(),
+  const history = wal ? await readTimelineHistory(join(config.pgdata, 'pg_wal'), wal.timeline).catch(() => null) : [];
+  const now = deps.now();
+  const observation: Observation = {
+    now,
     config,
     lease,
-    local: { supervisor, data, wal, sql, upstream: applied.upstreamHost, appliedSync: applied.sync },
+    local: { supervisor, data, wal, history, upstream: applied.upstreamHost, appliedSync: applied.sync, sql },
     peers,
     pods,
     memory,
+    standbyStalledForMs: null,
   };
+  return { ...observation, standbyStalledForMs: deps.stall.update(stalledStandby(observation), now) };
+}
+
+/** true: a running standby its serving primary does not list as streaming; null: cannot tell. */
+function stalledStandby(o: Observation): boolean | null {
+  if (o.lease.kind !== 'present' || !o.lease.holder || o.lease.holder === o.config.podName || !runningAsStandby(o)) return null;
+  const holder = o.peers.find((p) => p.name === (o.lease.kind === 'present' ? o.lease.holder : null))?.status;
+  if (!holder || holder.role !== 'primary' || !holder.ready) return null;
+  return !holder.streaming.includes(o.config.podName);
 }
 
 async function observeLease(deps: ObserverDeps): Promise<LeaseView> {

@@ -269,6 +269,29 @@ describe('following the holder', () => {
     expect(kind(a)).toBe('follow/start-standby');
   });
 
+  it('rewinds when its timeline has the primary number but another history (two promotions that never met)', () => {
+    const newPrimary = peerOk('pg-0', { timeline: 2, history: [{ timeline: 1, switchpoint: '0/3000000' }] });
+    const a = decide(observation({
+      local: { supervisor: { postgres: 'stopped', mode: 'none' }, wal: { timeline: 2, lsn: 0x3000100n }, history: [{ timeline: 1, switchpoint: 0x2000000n }], upstream: null },
+      peers: [newPrimary, peerOk('pg-2')],
+    }));
+    expect(a).toEqual({ type: 'follow', step: 'rewind', upstream: 'pg-0', reason: "local WAL forked off pg-0's timeline 2: rewinding" });
+  });
+
+  it('rewinds when the history of its own timeline cannot be read', () => {
+    const a = decide(observation({ local: { supervisor: { postgres: 'stopped', mode: 'none' }, history: null, upstream: null } }));
+    expect(a.reason).toBe('the history of local timeline 1 is unreadable: rewinding');
+  });
+
+  it('clones afresh when its primary has not listed it as streaming for a minute', () => {
+    const a = decide(observation({ standbyStalledForMs: 60_000 }));
+    expect(a).toEqual({ type: 'follow', step: 'clone', upstream: 'pg-0', reason: 'not streaming from pg-0 for 60.0s: cloning afresh' });
+  });
+
+  it('keeps waiting for a standby that has not streamed for less than a minute', () => {
+    expect(kind(decide(observation({ standbyStalledForMs: 59_999 })))).toBe('follow/stream');
+  });
+
   it('points a running standby at a new holder without restarting it', () => {
     const a = decide(observation({ lease: lease({ holder: 'pg-2' }), peers: [peerOk('pg-0', { role: 'replica' }), peerOk('pg-2', { role: 'primary', timeline: 1 })] }));
     expect(a).toEqual({ type: 'follow', step: 'repoint', upstream: 'pg-2', reason: 'following the new primary pg-2' });

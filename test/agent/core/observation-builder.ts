@@ -116,6 +116,7 @@ export function observation(patch: Patch = {}): Observation {
       supervisor: { postgres: 'running', mode: 'standby' },
       data: { kind: 'present', systemIdentifier: SYSID, state: 'in archive recovery', standbySignal: true },
       wal: { timeline: 1, lsn: 0x3000060n },
+      history: [],
       sql: null,
       upstream: 'pg-0.pg-pods.demo.svc.cluster.local',
       appliedSync: { k: 0, members: [] },
@@ -127,6 +128,7 @@ export function observation(patch: Patch = {}): Observation {
       { name: 'pg-2', role: 'replica', ready: true, deleting: false, revision: 'pg-1' },
     ],
     memory: { lastRenewSentAt: null, failsafeConfirmedAt: null, shuttingDown: false, pendingSync: null },
+    standbyStalledForMs: null,
   };
   return {
     ...base,

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hasForkedOff, parseHistoryFile, readTimelineHistory, TimelineSwitch } from '../../../agent/postgres/timeline';
+import { hasForkedOff, parseHistoryFile, readTimelineHistory, sharesHistory, TimelineSwitch } from '../../../agent/postgres/timeline';
 
 describe('parseHistoryFile', () => {
   it('reads one switch per line, skipping blank lines and comments, as PostgreSQL writes them', () => {
@@ -82,5 +82,19 @@ describe('hasForkedOff', () => {
     ['on a sibling timeline the history skipped', 5, 0x1000000n, true],
   ])('a member %s: forked = %p', (_case, timeline, lsn, forked) => {
     expect(hasForkedOff({ timeline, lsn }, 3, primaryHistory)).toBe(forked);
+  });
+});
+
+describe('sharesHistory', () => {
+  const primary = [{ timeline: 1, switchpoint: 0x3000000n }, { timeline: 2, switchpoint: 0x5000000n }];
+  it('accepts a local history the primary recorded identically', () => {
+    expect(sharesHistory([{ timeline: 1, switchpoint: 0x3000000n }], primary)).toBe(true);
+    expect(sharesHistory([], primary)).toBe(true);
+  });
+  it('rejects a timeline the primary left at another switchpoint', () => {
+    expect(sharesHistory([{ timeline: 1, switchpoint: 0x2000000n }], primary)).toBe(false);
+  });
+  it('rejects a timeline the primary never had', () => {
+    expect(sharesHistory([{ timeline: 1, switchpoint: 0x3000000n }, { timeline: 3, switchpoint: 0x6000000n }], primary)).toBe(false);
   });
 });

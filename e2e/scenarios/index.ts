@@ -6,5 +6,6 @@ import { restartAll } from './restart-all';
 import { seedFailover } from './seed-failover';
 import { seedHot } from './seed-hot';
 import { seedWarm } from './seed-warm';
+import { syncFailover } from './sync-failover';
 
-export const SCENARIOS: readonly Scenario[] = [seedWarm, seedHot, seedFailover, killPrimary, restartAll, bootstrapRace];
+export const SCENARIOS: readonly Scenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace];

@@ -35,7 +35,9 @@ async function main(): Promise<void> {
   const config = readConfig(process.env);
   const log = jsonLogger(config.podName);
   const now = () => performance.now();
-  const kube = KubeClient.inCluster(Math.min(5000, config.retryPeriodMs * 3));
+  // A third of the renew deadline: a primary whose API calls hang still gets about three attempts (a
+  // renewal, or the failsafe round with its peers) before it must fence.
+  const kube = KubeClient.inCluster(Math.max(1000, Math.min(5000, Math.floor(config.renewDeadlineMs / 3))));
   const state = initialState();
   const leaseClock = new LeaseClock(now());
   const supervisor = new SupervisorClient(config.runDir);

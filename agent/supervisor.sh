@@ -14,9 +14,14 @@ fifo=$run_dir/cmd
 state_file=$run_dir/supervisor.json
 heartbeat_file=$run_dir/heartbeat
 socket_dir=$run_dir/socket
+tls_reload_flag=$run_dir/tls/reload
+# With TLS on, the construct sets PGHA_TLS_CA_FILE: pg_basebackup and pg_rewind then verify the primary's
+# certificate and host name against the cluster's CA, as the walreceiver does (agent/tls/server-tls.ts).
+tls_env=()
+[ -n "${PGHA_TLS_CA_FILE:-}" ] && tls_env=(PGSSLMODE=verify-full "PGSSLROOTCERT=$PGHA_TLS_CA_FILE")
 # How often the loop looks at the heartbeat and the postmaster while no command arrives. The agent's renew
 # deadline leaves seconds of margin before another member may take the lease; 100 ms costs nothing.
-poll_seconds=0.1
+poll_seconds=${PGHA_SUPERVISOR_POLL_SECONDS:-0.1} # tests shorten it to stress the command framing
 stop_timeout_seconds=60
 
 boot="${RANDOM}${RANDOM}-${EPOCHSECONDS}"
@@ -30,20 +35,24 @@ alive=true # false in the last state written before the supervisor exits
 
 log() { echo "supervisor: $*"; }
 
+# Sets $json to $1 escaped for a JSON string (no subshell: the state is written on every command).
 json_string() {
-  local s=${1//\\/\\\\}
-  s=${s//\"/\\\"}
-  s=${s//$'\n'/ }
-  s=${s//$'\r'/ }
-  s=${s//$'\t'/ }
-  printf '%s' "$s"
+  json=${1//\\/\\\\}
+  json=${json//\"/\\\"}
+  json=${json//$'\n'/ }
+  json=${json//$'\r'/ }
+  json=${json//$'\t'/ }
 }
 
 write_state() {
   seq=$((seq + 1))
+  local id message
+  json_string "$cmd_id"
+  id=$json
+  json_string "$cmd_message"
+  message=$json
   printf '{"boot":"%s","seq":%d,"alive":%s,"postgres":{"status":"%s","mode":"%s","pid":%d},"command":{"id":"%s","verb":"%s","status":"%s","message":"%s"}}\n' \
-    "$boot" "$seq" "$alive" "$pg_status" "$pg_mode" "$pg_pid" \
-    "$(json_string "$cmd_id")" "$cmd_verb" "$cmd_status" "$(json_string "$cmd_message")" >"$state_file.tmp" &&
+    "$boot" "$seq" "$alive" "$pg_status" "$pg_mode" "$pg_pid" "$id" "$cmd_verb" "$cmd_status" "$message" >"$state_file.tmp" &&
     mv -f "$state_file.tmp" "$state_file"
 }
 
@@ -77,6 +86,14 @@ stop_postgres() {
   done
   wait "$pg_pid" 2>/dev/null
   pg_pid=0
+}
+
+# The agent touches the flag after it replaced the TLS files (a renewal, a rotated Secret). A SIGHUP makes
+# PostgreSQL load them without a restart, in any role; an invalid pair leaves the old one in use.
+check_tls_reload() {
+  [ -e "$tls_reload_flag" ] || return 0
+  rm -f "$tls_reload_flag"
+  if postgres_alive && kill -HUP "$pg_pid" 2>/dev/null; then log "TLS files changed: configuration reloaded"; fi
 }
 
 check_heartbeat() {
@@ -165,7 +182,7 @@ do_clone() {
     return
   fi
   rm -rf "$tmp"
-  if run_tool env PGPASSFILE="$run_dir/pgpass" pg_basebackup --host="$host" --port="$port" \
+  if run_tool env PGPASSFILE="$run_dir/pgpass" "${tls_env[@]}" pg_basebackup --host="$host" --port="$port" \
     --username=replicator --no-password --pgdata="$tmp" --wal-method=stream --checkpoint=fast; then
     : >"$tmp/standby.signal"
     rm -rf "$PGDATA"
@@ -185,7 +202,7 @@ do_rewind() {
     return
   fi
   rm -f "$PGDATA/postmaster.pid"
-  if run_tool pg_rewind --target-pgdata="$PGDATA" \
+  if run_tool env "${tls_env[@]}" pg_rewind --target-pgdata="$PGDATA" \
     --source-server="host=$host port=$port user=postgres dbname=postgres passfile=$run_dir/pgpass connect_timeout=5"; then
     : >"$PGDATA/standby.signal"
     ok "rewound from $host:$port: $tool_message"
@@ -249,18 +266,19 @@ trap 'terminating=1' TERM INT
 log "ready (boot $boot, PGDATA $PGDATA)"
 write_state
 
-partial=''
 while :; do
   [ "$terminating" -eq 1 ] && on_term
-  if read -r -t "$poll_seconds" -u 3 chunk; then
-    line=$partial$chunk
-    partial=''
+  # Wait for the first character of a command, then read the rest of its line without a timeout: the
+  # agent writes each line in one write(), so it is all there. A timeout inside a line read can drop
+  # characters (read strips the partial input it returns), which ran commands under truncated ids.
+  first=''
+  if read -r -N 1 -t "$poll_seconds" -u 3 first || [ -n "$first" ]; then
+    rest=''
+    [ "$first" = $'\n' ] || IFS= read -r -u 3 rest
+    line=${first%$'\n'}$rest
     [ -n "$line" ] && handle $line
-  else
-    # A timeout can split a line the agent is writing: read keeps what arrived, and the rest comes
-    # with the next read. Losing that start would run the command under a truncated id.
-    partial=$partial$chunk
   fi
   check_postgres
   check_heartbeat
+  check_tls_reload
 done

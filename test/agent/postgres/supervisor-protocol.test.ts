@@ -1,0 +1,54 @@
+// The FIFO protocol between the agent and agent/supervisor.sh: every command gets its own answer, even
+// when lines arrive while the supervisor's wait times out (a 5 ms poll makes that happen constantly).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SupervisorClient, sleep } from '../../../agent/postgres/supervisor-client';
+
+const script = join(__dirname, '..', '..', '..', 'agent', 'supervisor.sh');
+
+describe('supervisor protocol', () => {
+  let dir: string;
+  let supervisor: ChildProcess;
+  let client: SupervisorClient;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pgha-supervisor-'));
+    supervisor = spawn('bash', [script], {
+      env: { PATH: process.env.PATH, PGDATA: join(dir, 'pgdata'), PGHA_RUN_DIR: join(dir, 'run'), PGHA_CONFIG_FILE: join(dir, 'postgresql.conf'), PGHA_SUPERVISOR_POLL_SECONDS: '0.005' },
+      stdio: 'ignore',
+    });
+    client = new SupervisorClient(join(dir, 'run'));
+    for (let i = 0; i < 200 && !(await client.readState()); i++) await sleep(10);
+  });
+
+  afterAll(async () => {
+    if (supervisor.exitCode === null && supervisor.signalCode === null) {
+      const exited = new Promise((resolve) => supervisor.once('exit', resolve));
+      supervisor.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers every one of many commands, sent one after another and concurrently', async () => {
+    const answers: string[] = [];
+    for (let i = 0; i < 150; i++) answers.push((await client.run('reload')).message);
+    const concurrent = await Promise.all(Array.from({ length: 50 }, () => new SupervisorClient(join(dir, 'run')).run('reload')));
+    answers.push(...concurrent.map((a) => a.message));
+    expect(answers).toEqual(Array(200).fill('postgres is not running'));
+  }, 60_000);
+
+  it('refuses to start PostgreSQL without a data directory', async () => {
+    expect(await client.run('start-primary')).toEqual({ ok: false, message: `no data directory at ${join(dir, 'pgdata')}` });
+  });
+
+  it('writes a last state marked not alive when it exits on SIGTERM', async () => {
+    const exited = new Promise((resolve) => supervisor.once('exit', resolve));
+    supervisor.kill('SIGTERM');
+    await exited;
+    expect((await client.readState())?.alive).toBe(false);
+    expect(await client.run('reload')).toEqual({ ok: false, message: 'the supervisor is not running' });
+  });
+});

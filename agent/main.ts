@@ -25,6 +25,7 @@ import { AgentLoop } from './runtime/loop';
 import { StallClock } from './runtime/observer';
 import { StatusDocument } from './runtime/status';
 import { initialState } from './runtime/state';
+import { serverTlsFromEnv } from './tls/setup';
 
 /** The longest a pod's termination may take on our side; the kubelet's grace period is 30 s by default. */
 const SHUTDOWN_LIMIT_MS = 25_000;
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
   );
   const leases = new LeaseStore(kube, config.namespace, config.leaseName);
   const pods = new Pods(kube, config.namespace);
+  const tls = serverTlsFromEnv(process.env, config, kube);
   const actor = new Actor({
     config,
     now,
@@ -64,6 +66,7 @@ async function main(): Promise<void> {
     walEnd,
     peers,
     state,
+    tls,
   });
   let exiting = false;
   const exit = () => {
@@ -134,6 +137,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
   log.info('start', { members: config.members, lease: config.leaseName, standbyMode: config.standbyMode, replicationMode: config.replicationMode });
+  tls.startRefresh(log);
   loop.start();
 }
 

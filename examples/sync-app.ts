@@ -1,4 +1,4 @@
-import { Chart, Size } from 'cdk8s';
+import { ApiObject, Chart, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { PostgresCluster, ReplicationMode, StandbyMode } from '../lib';
@@ -7,7 +7,9 @@ import { PostgresCluster, ReplicationMode, StandbyMode } from '../lib';
  * Synchronous replication, and an application wired to it: every commit is acknowledged only once a
  * standby has flushed it, so a failover never loses an acknowledged write. The `ticker` Deployment
  * writes a row a second through the primary's Service, with its connection settings (host, port,
- * user, and the password from the Secret the cluster generates) from `connectionEnv()`.
+ * user, the password from the Secret the cluster generates, and TLS verified with the cluster's CA) from
+ * `connectionEnv()`, admitted by the cluster's NetworkPolicy through `connections.allowFrom()`. Like the
+ * cluster's own pods, it meets the restricted Pod Security Standard.
  */
 export class SyncPostgresChart extends Chart {
   public readonly cluster: PostgresCluster;
@@ -28,7 +30,7 @@ export class SyncPostgresChart extends Chart {
       // The postgres image (for psql) runs as uid 999, its postgres user.
       securityContext: { user: 999, group: 999 },
     });
-    ticker.addContainer({
+    const tickerContainer = ticker.addContainer({
       name: 'ticker',
       image: 'postgres:17',
       command: ['bash', '-c', [
@@ -42,5 +44,15 @@ export class SyncPostgresChart extends Chart {
         memory: { request: Size.mebibytes(32), limit: Size.mebibytes(64) },
       },
     });
+    // connectionEnv() has psql verify the server (PGSSLMODE=verify-full) with the cluster's CA, mounted here.
+    tickerContainer.mount(PostgresCluster.CA_DIRECTORY, this.cluster.caVolume!);
+    // The restricted Pod Security Standard also wants seccomp RuntimeDefault and every capability
+    // dropped, which cdk8s-plus-27 has no props for.
+    ApiObject.of(ticker).addJsonPatch(
+      JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
+      JsonPatch.add('/spec/template/spec/containers/0/securityContext/capabilities', { drop: ['ALL'] }),
+    );
+    // The cluster's NetworkPolicy admits its own members only, until told otherwise.
+    this.cluster.connections.allowFrom(ticker);
   }
 }

@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { createConfigMaps } from './config-maps';
 import { createDisruptionBudget } from './disruption-budget';
 import { ReplicationMode, StandbyMode } from './modes';
+import { ClusterConnections, createNetworkPolicy } from './network-policy';
 import { POSTGRES_PORT } from './pod-layout';
 import { PostgresClusterProps } from './props';
 import { createRbac } from './rbac';
@@ -12,6 +13,8 @@ import { createServices } from './services';
 import { resolveSettings } from './settings';
 import { createStatefulSet } from './stateful-set';
 import { PostgresVersion } from './version';
+import { Certificate } from '../imports/cert-manager-certificates-cert-manager.io';
+import { CA_CERT_KEY, PostgresTls } from './tls';
 import { VolumeRetentionPolicy } from './volume-retention';
 
 /** Options of `PostgresCluster.connectionEnv()`. */
@@ -30,6 +33,14 @@ export interface ConnectionEnvOptions {
    * @default 'postgres'
    */
   readonly database?: string;
+
+  /**
+   * Where the application's container mounts `cluster.caVolume`: with TLS, PGSSLROOTCERT is
+   * `<caDirectory>/ca.crt` and PGSSLMODE `verify-full`. Unused when TLS is disabled.
+   *
+   * @default PostgresCluster.CA_DIRECTORY ('/etc/postgres-ca')
+   */
+  readonly caDirectory?: string;
 }
 
 /**
@@ -52,6 +63,10 @@ export class PostgresCluster extends Construct {
   public static readonly REPLICATION_PASSWORD_KEY = 'REPLICATION_PASSWORD';
   /** The superuser the cluster is initialised with. */
   public static readonly SUPERUSER = 'postgres';
+  /** The key of the CA certificate in `caConfigMap`. */
+  public static readonly CA_CERT_KEY = CA_CERT_KEY;
+  /** Where `connectionEnv()` expects an application to mount `caVolume`, unless told otherwise. */
+  public static readonly CA_DIRECTORY = '/etc/postgres-ca';
 
   /** The cluster's name: the prefix of every object's name. */
   public readonly name: string;
@@ -108,6 +123,26 @@ export class PostgresCluster extends Construct {
   public readonly podsService: k8s.KubeService;
   /** The members' StatefulSet; patch it through `ApiObject.of(cluster.statefulSet)`. */
   public readonly statefulSet: k8s.KubeStatefulSet;
+  /** Where the servers' TLS certificates come from. */
+  public readonly tls: PostgresTls;
+  /**
+   * ConfigMap `<name>-ca-cert`, key `ca.crt`: the CA certificate clients verify the servers with. The
+   * agents create it at run time (so it does not exist until the cluster first runs); undefined when
+   * TLS is disabled.
+   */
+  public readonly caConfigMap?: kplus.IConfigMap;
+  /** A pod volume of `caConfigMap` for applications; mount it at `PostgresCluster.CA_DIRECTORY`. */
+  public readonly caVolume?: kplus.Volume;
+  /** The cert-manager Certificate `<name>-tls`, with `PostgresTls.certManager()`. */
+  public readonly certificate?: Certificate;
+  /**
+   * NetworkPolicy `<name>`: the members' ingress (undefined with `networkPolicy: false`). Prefer
+   * `connections.allowFrom()`; `addIngressRule()` here can open other ports, such as the agents'
+   * metrics on 8008 to a Prometheus.
+   */
+  public readonly networkPolicy?: kplus.NetworkPolicy;
+  /** Who may connect to PostgreSQL besides the members: `cluster.connections.allowFrom(app)`. */
+  public readonly connections: ClusterConnections;
 
   private readonly _parameters: Map<string, string>;
 
@@ -137,6 +172,13 @@ export class PostgresCluster extends Construct {
     this.clusterDomain = settings.clusterDomain;
     this.authSecretName = settings.authSecretName;
     this.authSecret = settings.authSecret ?? kplus.Secret.fromSecretName(this, 'AuthSecret', settings.authSecretName);
+    this.tls = settings.tlsSource;
+    if (settings.tls.caConfigMapName) {
+      this.caConfigMap = kplus.ConfigMap.fromConfigMapName(this, 'CaConfigMap', settings.tls.caConfigMapName);
+      this.caVolume = kplus.Volume.fromConfigMap(this, 'CaVolume', this.caConfigMap, { name: `${this.name}-ca` });
+    }
+    // Before the StatefulSet: applied in order, the Secret the members mount is on its way when they start.
+    this.certificate = settings.tls.createCertificate(this);
 
     const configMaps = createConfigMaps(this, settings);
     const serviceAccount = createRbac(this, settings);
@@ -144,6 +186,9 @@ export class PostgresCluster extends Construct {
     this.primaryService = services.primary;
     this.replicasService = services.replicas;
     this.podsService = services.pods;
+    // Before the StatefulSet, so that applied in order the members never run unprotected.
+    this.networkPolicy = props.networkPolicy === false ? undefined : createNetworkPolicy(this, settings);
+    this.connections = new ClusterConnections(this.networkPolicy);
     this.statefulSet = createStatefulSet(this, settings, {
       configMapName: configMaps.config.name,
       agentConfigMapName: configMaps.agent.name,
@@ -162,10 +207,12 @@ export class PostgresCluster extends Construct {
   /**
    * Environment variables that connect a libpq client (psql, most drivers) to the cluster as the
    * superuser: PGHOST (the primary's Service, or the replicas' with `readOnly`), PGPORT, PGUSER,
-   * PGPASSWORD (from the auth Secret) and PGDATABASE.
+   * PGPASSWORD (from the auth Secret) and PGDATABASE; with TLS, PGSSLMODE `verify-full` and
+   * PGSSLROOTCERT, the CA certificate in `caVolume`, which the container must mount.
    *
    * @example
-   * deployment.addContainer({ image: 'my-app', envVariables: cluster.connectionEnv({ database: 'app' }) });
+   * const app = deployment.addContainer({ image: 'my-app', envVariables: cluster.connectionEnv({ database: 'app' }) });
+   * app.mount(PostgresCluster.CA_DIRECTORY, cluster.caVolume!);
    * @see https://www.postgresql.org/docs/current/libpq-envars.html
    */
   public connectionEnv(options: ConnectionEnvOptions = {}): Record<string, kplus.EnvValue> {
@@ -176,6 +223,10 @@ export class PostgresCluster extends Construct {
       PGUSER: kplus.EnvValue.fromValue(PostgresCluster.SUPERUSER),
       PGPASSWORD: kplus.EnvValue.fromSecretValue({ secret: this.authSecret, key: PostgresCluster.PASSWORD_KEY }),
       PGDATABASE: kplus.EnvValue.fromValue(options.database ?? 'postgres'),
+      ...(this.tls.enabled ? {
+        PGSSLMODE: kplus.EnvValue.fromValue('verify-full'),
+        PGSSLROOTCERT: kplus.EnvValue.fromValue(`${options.caDirectory ?? PostgresCluster.CA_DIRECTORY}/${CA_CERT_KEY}`),
+      } : {}),
     };
   }
 }

@@ -28,8 +28,9 @@ export function createConfigMaps(scope: Construct, settings: ClusterSettings): C
       standbyMode: settings.standbyMode,
       storageMebibytes: settings.storageSize.toMebibytes({ rounding: SizeRoundingBehavior.NONE }),
       parameters: settings.parameters,
+      tlsParameters: settings.tls.parameters(),
     }),
-    'pg_hba.conf': renderPgHba(settings.name),
+    'pg_hba.conf': renderPgHba(settings.name, settings.tls.hbaConnectionType),
     'supervisor.sh': supervisorScript(),
   };
   const agentData = { 'agent.js': agentBundle() };

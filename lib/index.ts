@@ -1,5 +1,9 @@
+export * from './checks';
 export * from './cluster';
 export * from './modes';
+export { ClusterConnections } from './network-policy';
 export * from './props';
+export { CertManagerIssuerKind, PostgresTls } from './tls';
+export type { CertManagerIssuer, CertManagerTlsOptions } from './tls';
 export * from './version';
 export * from './volume-retention';

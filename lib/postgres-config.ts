@@ -62,6 +62,8 @@ export interface PostgresConfOptions {
   readonly storageMebibytes: number;
   /** Validated by `validateParameters`. */
   readonly parameters: Map<string, string>;
+  /** `ssl` and the files of the TLS source (lib/tls.ts). */
+  readonly tlsParameters: ReadonlyArray<[string, string]>;
 }
 
 /**
@@ -114,6 +116,7 @@ export function renderPostgresqlConf(options: PostgresConfOptions): string {
     ['max_replication_slots', connections],
     ['archive_mode', 'off'],
     ['recovery_target_timeline', '\'latest\''],
+    ...options.tlsParameters,
   ];
   return [
     `# postgresql.conf of the PostgreSQL cluster "${options.name}", rendered by cdk8s-postgres-ha.`,
@@ -133,8 +136,12 @@ export function renderPostgresqlConf(options: PostgresConfOptions): string {
   ].join('\n');
 }
 
-/** pg_hba.conf: who may connect, from where, and how they authenticate. */
-export function renderPgHba(name: string): string {
+/**
+ * pg_hba.conf: who may connect, from where, and how they authenticate. With TLS on, network lines are
+ * `hostssl`: a plaintext connection matches no line and is refused.
+ */
+export function renderPgHba(name: string, networkType: 'host' | 'hostssl'): string {
+  const type = networkType.padEnd(7);
   return [
     `# pg_hba.conf of the PostgreSQL cluster "${name}", rendered by cdk8s-postgres-ha.`,
     '',
@@ -142,11 +149,11 @@ export function renderPgHba(name: string): string {
     '# processes of this pod running as uid 999 (the supervisor and the agent) can reach it.',
     'local   all           all          trust',
     '',
-    '# Everything over the network authenticates with SCRAM. The address "all" matches IPv4 and IPv6.',
+    `# Everything over the network authenticates with SCRAM${networkType === 'hostssl' ? ', over TLS only' : ''}. The address "all" matches IPv4 and IPv6.`,
     '# Streaming replication and pg_basebackup from the other members:',
-    `host    replication   ${REPLICATION_USER}   all   scram-sha-256`,
+    `${type} replication   ${REPLICATION_USER}   all   scram-sha-256`,
     '# Applications, and pg_rewind (a regular connection to the new primary):',
-    'host    all           all          all   scram-sha-256',
+    `${type} all           all          all   scram-sha-256`,
     '',
   ].join('\n');
 }

@@ -1,6 +1,7 @@
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { ReplicationMode, StandbyMode } from './modes';
+import { PostgresTls } from './tls';
 import { PostgresVersion } from './version';
 import { VolumeRetentionPolicy } from './volume-retention';
 
@@ -132,7 +133,7 @@ export interface PostgresClusterProps {
   /**
    * How long the leader Lease stays valid after the primary's last renewal: how long an unplanned
    * failover waits for a silent primary. A whole number of seconds (`Lease.spec.leaseDurationSeconds`
-   * is an integer), longer than `renewDeadline`.
+   * is an integer) from 1 to 3600, longer than `renewDeadline`.
    *
    * @default Duration.seconds(10)
    * @see https://kubernetes.io/docs/concepts/architecture/leases/
@@ -181,4 +182,32 @@ export interface PostgresClusterProps {
    * @see https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/
    */
   readonly clusterDomain?: string;
+
+  /**
+   * Where the members' TLS server certificates come from. With TLS (every source but
+   * `PostgresTls.disabled()`), PostgreSQL accepts network connections over TLS only, and standbys,
+   * pg_basebackup and pg_rewind verify the primary's certificate and host name. Clients verify the
+   * servers with the CA in `cluster.caConfigMap` (`connectionEnv()` sets it up). lib/README-tls.md
+   * compares the sources.
+   *
+   * @default PostgresTls.generated() - a CA generated in the cluster (Secret `<name>-ca`) signs a
+   *   certificate that each member generates for itself; nothing to install
+   * @see https://www.postgresql.org/docs/current/ssl-tcp.html
+   */
+  readonly tls?: PostgresTls;
+
+  /**
+   * Whether to render the NetworkPolicy `<name>`, which lets only the members and the peers given to
+   * `cluster.connections.allowFrom()` reach PostgreSQL, and only the members reach the agents' API.
+   * Egress is not restricted.
+   *
+   * Turn it off when network access is managed elsewhere (a platform team's policies, Cilium or Calico
+   * cluster-wide policies) or must allow what a Kubernetes NetworkPolicy cannot express; the members
+   * then accept connections from anywhere the network lets through. A cluster whose CNI does not
+   * enforce NetworkPolicies stores it without effect.
+   *
+   * @default true
+   * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+   */
+  readonly networkPolicy?: boolean;
 }

@@ -31,9 +31,12 @@ export function createRbac(scope: Construct, settings: ClusterSettings): k8s.Kub
     { apiGroups: [''], resources: ['pods'], resourceNames: pods, verbs: ['get', 'patch'] },
     // Promotions, demotions and failovers are told as Events.
     { apiGroups: [''], resources: ['events'], verbs: ['create'] },
-    // The credentials: read always, created by the bootstrapping agent when the user gave none.
-    { apiGroups: [''], resources: ['secrets'], resourceNames: [settings.authSecretName], verbs: ['get'] },
-    ...(settings.authSecret ? [] : [{ apiGroups: [''], resources: ['secrets'], verbs: ['create'] }]),
+    // The credentials and the generated TLS CA: read always, created by the agent that first needs them
+    // when the user gave none.
+    { apiGroups: [''], resources: ['secrets'], resourceNames: [settings.authSecretName, ...settings.tls.secretNames()], verbs: ['get'] },
+    ...(settings.authSecret && !settings.tls.createsSecret ? [] : [{ apiGroups: [''], resources: ['secrets'], verbs: ['create'] }]),
+    // The CA certificate, published for clients (lib/README-tls.md).
+    ...settings.tls.configMapRules(),
   ];
   const role = new k8s.KubeRole(scope, 'Role', { metadata: objectMetadata(settings, name), rules });
   new k8s.KubeRoleBinding(scope, 'RoleBinding', {

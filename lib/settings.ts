@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { ReplicationMode, StandbyMode } from './modes';
 import { validateParameters } from './postgres-config';
 import { PostgresClusterProps } from './props';
+import { PostgresTls, TlsBinding } from './tls';
 import { PostgresVersion } from './version';
 import { VolumeRetention, VolumeRetentionPolicy } from './volume-retention';
 
@@ -34,6 +35,9 @@ export interface ClusterSettings {
   readonly authSecret?: kplus.ISecret;
   readonly authSecretName: string;
   readonly clusterDomain: string;
+  /** The TLS source as given (or the default), and what it renders for this cluster. */
+  readonly tlsSource: PostgresTls;
+  readonly tls: TlsBinding;
 }
 
 /** 63 (the limit of a label value) minus the `-<10-character hash>` of `controller-revision-hash`. */
@@ -64,7 +68,7 @@ export function resolveSettings(id: string, namespace: string, props: PostgresCl
 
   const storageSize = props.storageSize ?? Size.gibibytes(1);
   const storageMebibytes = storageSize.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
-  if (storageMebibytes < MIN_STORAGE_MEBIBYTES) {
+  if (!Number.isFinite(storageMebibytes) || storageMebibytes < MIN_STORAGE_MEBIBYTES) {
     throw new Error(`storageSize must be at least ${MIN_STORAGE_MEBIBYTES}Mi (one WAL segment), got ${storageSize.asString()}`);
   }
   if (props.storageClassName !== undefined && !isSubdomain(props.storageClassName)) {
@@ -83,7 +87,12 @@ export function resolveSettings(id: string, namespace: string, props: PostgresCl
   const agentImage = checkImage('agentImage', props.agentImage ?? 'node:24-alpine');
 
   const timing = resolveTiming(props);
+  const maximumLagOnFailover = props.maximumLagOnFailover ?? Size.mebibytes(16);
+  if (!Number.isFinite(maximumLagOnFailover.toKibibytes({ rounding: SizeRoundingBehavior.NONE }))) {
+    throw new Error(`maximumLagOnFailover must be a finite size, got ${maximumLagOnFailover.asString()}`);
+  }
   const parameters = validateParameters(props.parameters ?? {});
+  const tlsSource = props.tls ?? PostgresTls.generated();
 
   return {
     name,
@@ -107,10 +116,12 @@ export function resolveSettings(id: string, namespace: string, props: PostgresCl
     agentImage,
     parameters,
     ...timing,
-    maximumLagOnFailover: props.maximumLagOnFailover ?? Size.mebibytes(16),
+    maximumLagOnFailover,
     authSecret: props.authSecret,
     authSecretName: props.authSecret?.name ?? `${name}-auth`,
     clusterDomain,
+    tlsSource,
+    tls: tlsSource._bind({ name, namespace, clusterDomain }),
   };
 }
 
@@ -143,8 +154,9 @@ function resolveTiming(props: PostgresClusterProps): Timing {
   const lease = millis(leaseDuration);
   const renew = millis(renewDeadline);
   const retry = millis(retryPeriod);
-  if (lease < 1000 || lease % 1000 !== 0) {
-    throw new Error('leaseDuration must be a whole number of seconds, at least 1 '
+  // At most an hour: the agent refuses longer (agent/config.ts), and no failover should wait longer.
+  if (lease < 1000 || lease > 3_600_000 || lease % 1000 !== 0) {
+    throw new Error('leaseDuration must be a whole number of seconds from 1 to 3600 '
       + `(Lease.spec.leaseDurationSeconds is an integer), got ${show(lease)}`);
   }
   if (!Number.isInteger(renew) || !Number.isInteger(retry) || retry < 1) {

@@ -101,6 +101,7 @@ function podSpec(settings: ClusterSettings, refs: StatefulSetReferences): k8s.Po
       { name: 'run', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('16Mi') } },
       // Root filesystems are read-only; temporary files (pg_rewind, sorts) go here.
       { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
+      ...settings.tls.volumes(),
     ],
   };
 }
@@ -119,6 +120,7 @@ function postgresContainer(settings: ClusterSettings): k8s.Container {
       { name: 'PGDATA', value: PGDATA },
       { name: 'PGHA_RUN_DIR', value: RUN_DIR },
       { name: 'PGHA_CONFIG_FILE', value: `${CONFIG_DIR}/postgresql.conf` },
+      ...settings.tls.postgresEnv(),
     ],
     resources: resourceRequirements(settings.resources),
     securityContext: containerSecurityContext(),
@@ -160,6 +162,7 @@ function agentContainer(settings: ClusterSettings, refs: StatefulSetReferences):
       value('PGHA_MAX_LAG_ON_FAILOVER_BYTES', bytes(settings.maximumLagOnFailover)),
       value('PGHA_AUTH_SECRET', settings.authSecretName),
       value('PGHA_AUTH_SECRET_MANAGED', settings.authSecret === undefined),
+      ...settings.tls.agentEnv(),
     ],
     // Enough for the scheduler to account for the agent; no limit, because an agent killed for memory
     // fences its primary.
@@ -186,6 +189,7 @@ function agentContainer(settings: ClusterSettings, refs: StatefulSetReferences):
       { name: 'run', mountPath: RUN_DIR },
       // The agent reads pg_control and the WAL of a warm standby, which accepts no connection.
       { name: 'data', mountPath: DATA_DIR, readOnly: true },
+      ...settings.tls.agentVolumeMounts(),
       { name: 'tmp', mountPath: '/tmp' },
     ],
   };

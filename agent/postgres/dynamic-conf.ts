@@ -13,6 +13,8 @@ export interface DynamicSettings {
   readonly upstreamPort: number;
   readonly applicationName: string;
   readonly passfile: string;
+  /** Connection options that make the walreceiver verify the primary's certificate (agent/tls); none without TLS. */
+  readonly tls?: readonly string[];
   readonly sync: SyncSet;
 }
 
@@ -29,6 +31,7 @@ export function renderDynamicConf(s: DynamicSettings): string {
           `port=${s.upstreamPort}`,
           'user=replicator',
           `passfile=${s.passfile}`,
+          ...(s.tls ?? []),
           `application_name=${s.applicationName}`,
           // A dead primary must not keep the walreceiver waiting for TCP to notice.
           'connect_timeout=2',

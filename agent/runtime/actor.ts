@@ -18,6 +18,7 @@ import { scramVerifier } from '../postgres/scram';
 import { sleep, type SupervisorClient } from '../postgres/supervisor-client';
 import type { WalEndReader } from '../postgres/wal-end';
 import type { PeerClient } from '../peers/peer-client';
+import type { ServerTls } from '../tls/server-tls';
 import type { RuntimeState } from './state';
 
 export interface ActorDeps {
@@ -34,6 +35,7 @@ export interface ActorDeps {
   readonly walEnd: WalEndReader;
   readonly peers: PeerClient;
   readonly state: RuntimeState;
+  readonly tls: ServerTls;
 }
 
 /** How long a new primary may take to leave recovery after pg_ctl promote. */
@@ -423,6 +425,9 @@ export class Actor {
     }
     const credentials = await this.ensureCredentials(false);
     if (!credentials.ok) return credentials.reason;
+    // A clone or rewind verifies the primary's certificate against the CA it finds in the TLS files.
+    const tls = await this.d.tls.ensure();
+    if (!tls.ok) return tls.reason;
     if (step === 'start-standby') {
       await this.writeDynamic(host, EMPTY_SYNC);
       const result = await this.command('start-standby');
@@ -450,6 +455,11 @@ export class Actor {
   // ---- shared helpers ----
 
   private async command(verb: 'init' | 'start-primary' | 'start-standby'): Promise<string> {
+    if (verb !== 'init') {
+      // With ssl = on, PostgreSQL does not start without its certificate and key in place.
+      const tls = await this.d.tls.ensure();
+      if (!tls.ok) return `${verb} waits: ${tls.reason}`;
+    }
     const result = await this.d.supervisor.run(verb);
     return result.ok ? result.message : `${verb} failed: ${result.message}`;
   }
@@ -460,6 +470,7 @@ export class Actor {
       upstreamPort: this.d.config.postgresPort,
       applicationName: this.d.config.podName,
       passfile: `${this.d.config.runDir}/pgpass`,
+      tls: this.d.tls.conninfo(),
       sync,
     });
   }

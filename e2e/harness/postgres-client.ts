@@ -5,13 +5,18 @@
  */
 import { Client, type QueryResultRow } from 'pg';
 import type { ObjectStore } from '../apiserver/store';
-import { getObject, SECRET } from './api-objects';
-import type { Secret } from './kube';
-import { secretBytes } from './object-data';
+import { CONFIG_MAP, getObject, SECRET } from './api-objects';
+import type { ConfigMap, Secret } from './kube';
+import { configMapBytes, secretBytes } from './object-data';
 
 export interface Credentials {
   readonly user: string;
   readonly password: string;
+  /**
+   * The CA that signs the servers' certificates (PEM). With it, connections use TLS and verify the
+   * certificate against it and the endpoint's `serverName`; without it, they are plaintext.
+   */
+  readonly ca?: string;
 }
 
 /** Reads `POSTGRES_USER` / `POSTGRES_PASSWORD` from the auth Secret, as `kubectl get secret` would. */
@@ -22,9 +27,16 @@ export function credentialsFrom(store: ObjectStore, namespace: string, secretNam
   return user && password ? { user, password } : undefined;
 }
 
+/** The CA certificate the agents publish in ConfigMap `<name>-ca-cert` (key `ca.crt`), as `kubectl get configmap` shows it. */
+export function caFrom(store: ObjectStore, namespace: string, configMapName: string): string | undefined {
+  return configMapBytes(getObject<ConfigMap>(store, CONFIG_MAP, namespace, configMapName))?.['ca.crt']?.toString('utf8');
+}
+
 export interface HostPort {
   readonly host: string;
   readonly port: number;
+  /** The DNS name a client would have connected by, which the server's certificate must carry (`host` is an address). */
+  readonly serverName?: string;
 }
 
 /** Short timeouts: a member that does not answer should fail the attempt, and the waiter retries. */
@@ -39,6 +51,7 @@ export async function query<R extends QueryResultRow = QueryResultRow>(endpoint:
     user: credentials.user,
     password: credentials.password,
     database: 'postgres',
+    ssl: credentials.ca ? { ca: credentials.ca, servername: endpoint.serverName } : false,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     statement_timeout: STATEMENT_TIMEOUT_MS,
     query_timeout: STATEMENT_TIMEOUT_MS,

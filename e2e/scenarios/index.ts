@@ -7,5 +7,7 @@ import { seedFailover } from './seed-failover';
 import { seedHot } from './seed-hot';
 import { seedWarm } from './seed-warm';
 import { syncFailover } from './sync-failover';
+import { tls } from './tls';
+import { tlsFromSecret } from './tls-from-secret';
 
-export const SCENARIOS: readonly Scenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace];
+export const SCENARIOS: readonly Scenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret];

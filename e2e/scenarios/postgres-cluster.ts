@@ -10,7 +10,7 @@ import { POSTGRES_BIN_DIR } from '../harness/images';
 import type { Pod, StatefulSet } from '../harness/kube';
 import { getObject, listObjects, POD, STATEFUL_SET } from '../harness/api-objects';
 import { isReady } from '../harness/endpoints';
-import { credentialsFrom, query, type Credentials, type HostPort } from '../harness/postgres-client';
+import { caFrom, credentialsFrom, query, type Credentials, type HostPort } from '../harness/postgres-client';
 import type { ScenarioContext } from '../harness/scenario';
 import { NAMESPACE } from '../charts';
 
@@ -42,16 +42,22 @@ export class PostgresUnderTest {
   credentials(): Credentials {
     const credentials = credentialsFrom(this.t.cluster.store, this.namespace, `${this.name}-auth`);
     if (!credentials) throw new Error(`Secret ${this.name}-auth has no POSTGRES_USER/POSTGRES_PASSWORD yet`);
-    return credentials;
+    // With TLS (the default), connections verify the servers against the CA the agents published.
+    return { ...credentials, ca: this.ca() };
+  }
+
+  /** The CA certificate in ConfigMap `<name>-ca-cert`; undefined before the agents published it, or without TLS. */
+  ca(): string | undefined {
+    return caFrom(this.t.cluster.store, this.namespace, `${this.name}-ca-cert`);
   }
 
   /** A Service's cluster address: `<name>` is the primary, `<name>-replicas` the read Service. */
   service(service = this.name): HostPort {
-    return { host: this.t.cluster.serviceAddress(this.namespace, service), port: POSTGRES_PORT };
+    return { host: this.t.cluster.serviceAddress(this.namespace, service), port: POSTGRES_PORT, serverName: `${service}.${this.namespace}.svc.cluster.local` };
   }
 
   member(pod: string): HostPort {
-    return { host: this.t.cluster.podAddress(this.namespace, pod), port: POSTGRES_PORT };
+    return { host: this.t.cluster.podAddress(this.namespace, pod), port: POSTGRES_PORT, serverName: `${pod}.${this.name}-pods.${this.namespace}.svc.cluster.local` };
   }
 
   sql<R extends Record<string, unknown> = Record<string, unknown>>(endpoint: HostPort, text: string, params: unknown[] = []): Promise<R[]> {

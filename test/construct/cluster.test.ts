@@ -33,6 +33,7 @@ describe('PostgresCluster', () => {
       'Service/pg',
       'Service/pg-replicas',
       'Service/pg-pods',
+      'NetworkPolicy/pg',
       'StatefulSet/pg',
       'PodDisruptionBudget/pg',
     ]);
@@ -210,13 +211,15 @@ describe('PostgresCluster', () => {
       return envOf(find(Testing.synth(Chart.of(cluster)), 'Deployment', 'app').spec.template.spec.containers[0]);
     };
 
-    test('connects to the primary Service as the superuser, with the password from the auth Secret', () => {
+    test('connects to the primary Service as the superuser, with the password from the auth Secret, verifying the server', () => {
       expect(envOfApp(render().cluster)).toEqual({
         PGHOST: 'pg.demo.svc.cluster.local',
         PGPORT: '5432',
         PGUSER: 'postgres',
         PGPASSWORD: { secretKeyRef: { name: 'pg-auth', key: 'POSTGRES_PASSWORD' } },
         PGDATABASE: 'postgres',
+        PGSSLMODE: 'verify-full',
+        PGSSLROOTCERT: '/etc/postgres-ca/ca.crt',
       });
     });
 

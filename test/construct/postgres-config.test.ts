@@ -39,6 +39,10 @@ describe('postgresql.conf', () => {
       'max_replication_slots = 7',
       'archive_mode = off',
       'recovery_target_timeline = \'latest\'',
+      'ssl = on',
+      'ssl_cert_file = \'/run/pgha/tls/server.crt\'',
+      'ssl_key_file = \'/run/pgha/tls/server.key\'',
+      'ssl_min_protocol_version = \'TLSv1.2\'',
       '',
       '# Written by the failover agent at run time: primary_conninfo, primary_slot_name and',
       '# synchronous_standby_names. Included last, so it has the final word.',
@@ -114,13 +118,13 @@ describe('postgresql.conf', () => {
 });
 
 describe('pg_hba.conf', () => {
-  test('trusts the private socket and requires SCRAM over the network', () => {
+  test('trusts the private socket and requires SCRAM over TLS over the network', () => {
     const hba: string = find(render().manifests, 'ConfigMap', 'pg-config').data['pg_hba.conf'];
     const rules = hba.split('\n').filter((line) => line !== '' && !line.startsWith('#')).map((line) => line.split(/\s+/));
     expect(rules).toEqual([
       ['local', 'all', 'all', 'trust'],
-      ['host', 'replication', 'replicator', 'all', 'scram-sha-256'],
-      ['host', 'all', 'all', 'all', 'scram-sha-256'],
+      ['hostssl', 'replication', 'replicator', 'all', 'scram-sha-256'],
+      ['hostssl', 'all', 'all', 'all', 'scram-sha-256'],
     ]);
     expect(hba).toContain('mode 0700');
   });

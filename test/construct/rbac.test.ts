@@ -1,18 +1,20 @@
 import { Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { PostgresCluster } from '../../lib';
+import { PostgresCluster, PostgresTls } from '../../lib';
 import { find, render } from './helpers';
 
 describe('RBAC', () => {
-  test('grants the agent exactly the Lease, its pods, Events and the auth Secret, which it may create', () => {
+  test('grants the agent exactly the Lease, its pods, Events, the auth and CA Secrets, which it may create, and the CA ConfigMap', () => {
     expect(find(render().manifests, 'Role', 'pg').rules).toEqual([
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['pg-leader'], verbs: ['get', 'update', 'patch'] },
       { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
       { apiGroups: [''], resources: ['pods'], resourceNames: ['pg-0', 'pg-1', 'pg-2'], verbs: ['get', 'patch'] },
       { apiGroups: [''], resources: ['events'], verbs: ['create'] },
-      { apiGroups: [''], resources: ['secrets'], resourceNames: ['pg-auth'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['pg-auth', 'pg-ca'], verbs: ['get'] },
       { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['pg-ca-cert'], verbs: ['get', 'update'] },
     ]);
   });
 
@@ -22,9 +24,12 @@ describe('RBAC', () => {
       .toEqual(['pg-0', 'pg-1', 'pg-2', 'pg-3', 'pg-4']);
   });
 
-  test('only reads a given auth Secret, and may create none', () => {
+  test('only reads a given auth Secret, and may create none, when the TLS certificate comes from a Secret too', () => {
     const chart = new Chart(Testing.app(), 'test', { namespace: 'demo' });
-    new PostgresCluster(chart, 'pg', { authSecret: kplus.Secret.fromSecretName(chart, 'S', 'mine') });
+    new PostgresCluster(chart, 'pg', {
+      authSecret: kplus.Secret.fromSecretName(chart, 'S', 'mine'),
+      tls: PostgresTls.fromSecret(kplus.Secret.fromSecretName(chart, 'T', 'my-tls')),
+    });
     const secretRules = find(Testing.synth(chart), 'Role', 'pg').rules.filter((r: any) => r.resources[0] === 'secrets');
     expect(secretRules).toEqual([{ apiGroups: [''], resources: ['secrets'], resourceNames: ['mine'], verbs: ['get'] }]);
   });

@@ -86,6 +86,14 @@ describe('props validation', () => {
       expect(failure({ storageSize: Size.mebibytes(8) })).toBe('storageSize must be at least 16Mi (one WAL segment), got 8Mi');
     });
 
+    test('fails when maximumLagOnFailover is not a number', () => {
+      expect(failure({ maximumLagOnFailover: Size.mebibytes(Infinity) })).toBe('maximumLagOnFailover must be a finite size, got InfinityMi');
+    });
+
+    test('fails when storageSize is not a number', () => {
+      expect(failure({ storageSize: Size.mebibytes(NaN) })).toBe('storageSize must be at least 16Mi (one WAL segment), got NaNMi');
+    });
+
     test('fails when storageClassName is not a StorageClass name', () => {
       expect(failure({ storageClassName: 'Fast SSD' })).toBe('storageClassName must be the name of a StorageClass '
         + '(a DNS-1123 subdomain: lowercase letters, digits, \'-\' and \'.\'), got "Fast SSD"');
@@ -109,13 +117,18 @@ describe('props validation', () => {
 
   describe('failover timing', () => {
     test('fails when leaseDuration is not a whole number of seconds', () => {
-      expect(failure({ leaseDuration: Duration.millis(1500) })).toBe('leaseDuration must be a whole number of seconds, '
-        + 'at least 1 (Lease.spec.leaseDurationSeconds is an integer), got 1500ms');
+      expect(failure({ leaseDuration: Duration.millis(1500) })).toBe('leaseDuration must be a whole number of seconds '
+        + 'from 1 to 3600 (Lease.spec.leaseDurationSeconds is an integer), got 1500ms');
     });
 
     test('fails when leaseDuration is zero', () => {
-      expect(failure({ leaseDuration: Duration.seconds(0) })).toBe('leaseDuration must be a whole number of seconds, '
-        + 'at least 1 (Lease.spec.leaseDurationSeconds is an integer), got 0s');
+      expect(failure({ leaseDuration: Duration.seconds(0) })).toBe('leaseDuration must be a whole number of seconds '
+        + 'from 1 to 3600 (Lease.spec.leaseDurationSeconds is an integer), got 0s');
+    });
+
+    test('fails when leaseDuration is longer than an hour, which the agent refuses', () => {
+      expect(failure({ leaseDuration: Duration.hours(2), renewDeadline: Duration.minutes(1) })).toBe('leaseDuration must be a whole number '
+        + 'of seconds from 1 to 3600 (Lease.spec.leaseDurationSeconds is an integer), got 7200s');
     });
 
     test('fails when retryPeriod is zero', () => {

@@ -115,6 +115,7 @@ describe('StatefulSet', () => {
         PGDATA: '/var/lib/postgresql/data/pgdata',
         PGHA_RUN_DIR: '/run/pgha',
         PGHA_CONFIG_FILE: '/etc/pgha/postgresql.conf',
+        PGHA_TLS_CA_FILE: '/run/pgha/tls/ca.crt',
       });
     });
 
@@ -217,6 +218,9 @@ describe('StatefulSet', () => {
         PGHA_MAX_LAG_ON_FAILOVER_BYTES: '16777216',
         PGHA_AUTH_SECRET: 'pg-auth',
         PGHA_AUTH_SECRET_MANAGED: 'true',
+        PGHA_TLS_SOURCE: 'generated',
+        PGHA_TLS_CA_SECRET: 'pg-ca',
+        PGHA_TLS_CA_CONFIG_MAP: 'pg-ca-cert',
       });
     });
 

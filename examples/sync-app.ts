@@ -8,7 +8,7 @@ import { PostgresCluster, ReplicationMode, StandbyMode } from '../lib';
  * standby has flushed it, so a failover never loses an acknowledged write. The `ticker` Deployment
  * writes a row a second through the primary's Service, with its connection settings (host, port,
  * user, the password from the Secret the cluster generates, and TLS verified with the cluster's CA) from
- * `connectionEnv()`, admitted by the cluster's NetworkPolicy through `connections.allowFrom()`. Like the
+ * `connect()`, which also admits it through the cluster's NetworkPolicy. Like the
  * cluster's own pods, it meets the restricted Pod Security Standard.
  */
 export class SyncPostgresChart extends Chart {
@@ -37,22 +37,20 @@ export class SyncPostgresChart extends Chart {
         'until psql -c "CREATE TABLE IF NOT EXISTS ticks (at timestamptz NOT NULL)"; do sleep 1; done',
         'while true; do psql -c "INSERT INTO ticks VALUES (now())"; sleep 1; done',
       ].join('\n')],
-      envVariables: this.cluster.connectionEnv(),
       securityContext: { user: 999, group: 999 },
       resources: {
         cpu: { request: kplus.Cpu.millis(10) },
         memory: { request: Size.mebibytes(32), limit: Size.mebibytes(64) },
       },
     });
-    // connectionEnv() has psql verify the server (PGSSLMODE=verify-full) with the cluster's CA, mounted here.
-    tickerContainer.mount(PostgresCluster.CA_DIRECTORY, this.cluster.caVolume!);
+    // The connection environment (psql verifies the server: PGSSLMODE=verify-full with the cluster's CA,
+    // mounted too) and a NetworkPolicy rule admitting the ticker: the policy admits members only otherwise.
+    this.cluster.connect(ticker, tickerContainer);
     // The restricted Pod Security Standard also wants seccomp RuntimeDefault and every capability
     // dropped, which cdk8s-plus-27 has no props for.
     ApiObject.of(ticker).addJsonPatch(
       JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
       JsonPatch.add('/spec/template/spec/containers/0/securityContext/capabilities', { drop: ['ALL'] }),
     );
-    // The cluster's NetworkPolicy admits its own members only, until told otherwise.
-    this.cluster.connections.allowFrom(ticker);
   }
 }

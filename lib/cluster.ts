@@ -229,4 +229,19 @@ export class PostgresCluster extends Construct {
       } : {}),
     };
   }
+
+  /**
+   * Wires one container of a workload to the cluster in one call: its connection environment
+   * (`connectionEnv(options)`), the CA certificate mounted where PGSSLROOTCERT points (with TLS), and an
+   * ingress rule admitting the workload's pods through the cluster's NetworkPolicy.
+   *
+   * @example
+   * const api = new kplus.Deployment(chart, 'api');
+   * cluster.connect(api, api.addContainer({ image: 'my-app' }), { database: 'app' });
+   */
+  public connect(workload: kplus.AbstractPod, container: kplus.Container, options: ConnectionEnvOptions = {}): void {
+    for (const [name, value] of Object.entries(this.connectionEnv(options))) container.env.addVariable(name, value);
+    if (this.caVolume) container.mount(options.caDirectory ?? PostgresCluster.CA_DIRECTORY, this.caVolume);
+    this.connections.allowFrom(workload);
+  }
 }

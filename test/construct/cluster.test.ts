@@ -238,4 +238,25 @@ describe('PostgresCluster', () => {
       expect(envOfApp(cluster).PGPASSWORD).toEqual({ secretKeyRef: { name: 'mine', key: 'POSTGRES_PASSWORD' } });
     });
   });
+
+
+  describe('connect', () => {
+    test('gives the container its connection env and the CA at PGSSLROOTCERT, and admits the workload', () => {
+      const { cluster } = render();
+      const chart = Chart.of(cluster);
+      const api = new kplus.Deployment(chart, 'Api', { metadata: { name: 'api' } });
+      cluster.connect(api, api.addContainer({ image: 'api' }), { database: 'orders' });
+      const manifests = Testing.synth(chart);
+      const spec = find(manifests, 'Deployment', 'api').spec.template.spec;
+      expect(envOf(spec.containers[0])).toMatchObject({ PGHOST: 'pg.demo.svc.cluster.local', PGDATABASE: 'orders', PGSSLROOTCERT: '/etc/postgres-ca/ca.crt' });
+      const caVolume = spec.volumes.find((v: { configMap?: { name: string } }) => v.configMap?.name === 'pg-ca-cert');
+      expect(spec.containers[0].volumeMounts).toContainEqual(expect.objectContaining({ mountPath: '/etc/postgres-ca', name: caVolume.name }));
+      const policy = find(manifests, 'NetworkPolicy', 'pg');
+      const appLabels = find(manifests, 'Deployment', 'api').spec.template.metadata.labels;
+      expect(policy.spec.ingress).toContainEqual({
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'demo' } }, podSelector: { matchLabels: appLabels } }],
+        ports: [{ port: 5432, protocol: 'TCP' }],
+      });
+    });
+  });
 });

@@ -187,7 +187,7 @@ export interface PostgresClusterProps {
    * Where the members' TLS server certificates come from. With TLS (every source but
    * `PostgresTls.disabled()`), PostgreSQL accepts network connections over TLS only, and standbys,
    * pg_basebackup and pg_rewind verify the primary's certificate and host name. Clients verify the
-   * servers with the CA in `cluster.caConfigMap` (`connectionEnv()` sets it up). lib/README-tls.md
+   * servers with the CA in `cluster.caConfigMap` (`connectionEnv()` sets it up). README.md ("TLS")
    * compares the sources.
    *
    * @default PostgresTls.generated() - a CA generated in the cluster (Secret `<name>-ca`) signs a

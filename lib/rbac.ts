@@ -35,7 +35,7 @@ export function createRbac(scope: Construct, settings: ClusterSettings): k8s.Kub
     // when the user gave none.
     { apiGroups: [''], resources: ['secrets'], resourceNames: [settings.authSecretName, ...settings.tls.secretNames()], verbs: ['get'] },
     ...(settings.authSecret && !settings.tls.createsSecret ? [] : [{ apiGroups: [''], resources: ['secrets'], verbs: ['create'] }]),
-    // The CA certificate, published for clients (lib/README-tls.md).
+    // The CA certificate, published for clients (README.md, "TLS").
     ...settings.tls.configMapRules(),
   ];
   const role = new k8s.KubeRole(scope, 'Role', { metadata: objectMetadata(settings, name), rules });

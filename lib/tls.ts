@@ -7,7 +7,7 @@ import { clusterLabels, objectMetadata } from './labels';
 import { RUN_DIR } from './pod-layout';
 
 /**
- * TLS for the cluster: where the servers' certificates come from. lib/README-tls.md explains each source;
+ * TLS for the cluster: where the servers' certificates come from. README.md ("TLS") explains each source;
  * agent/README.md ("TLS") is the contract with the agent that puts the files in place.
  */
 

@@ -177,7 +177,7 @@ export class ServerTls {
     const missing = this.d.names.dnsNames.filter((name) => cert.checkHost(name) === undefined);
     if (missing.length > 0) return `the certificate lacks ${missing.join(', ')}`;
     const expires = Date.parse(cert.validTo);
-    // Renewing cannot help once the CA itself ends first; the CA must then be replaced (lib/README-tls.md).
+    // Renewing cannot help once the CA itself ends first; the CA must then be replaced (README.md, "TLS").
     if (expires - now < RENEW_BEFORE_MS && Date.parse(ca.validTo) > expires) return `the certificate expires ${cert.validTo}`;
     return null;
   }

@@ -1,3 +1,4 @@
+import { AgentImage } from './agent-image';
 import { Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
@@ -93,7 +94,7 @@ export class PostgresCluster extends Construct {
   /** The `postgres` container's image. */
   public readonly postgresImage: string;
   /** The `agent` container's image. */
-  public readonly agentImage: string;
+  public readonly agentImage: AgentImage;
   /** How long the leader Lease outlives the primary's last renewal. */
   public readonly leaseDuration: Duration;
   /** How long a primary tries to renew before it fences itself. */
@@ -191,7 +192,7 @@ export class PostgresCluster extends Construct {
     this.connections = new ClusterConnections(this.networkPolicy);
     this.statefulSet = createStatefulSet(this, settings, {
       configMapName: configMaps.config.name,
-      agentConfigMapName: configMaps.agent.name,
+      agentConfigMapName: configMaps.agent?.name,
       configHash: configMaps.hash,
       serviceAccountName: serviceAccount.name,
       podsServiceName: services.pods.name,

@@ -11,8 +11,8 @@ import { ClusterSettings } from './settings';
 export interface ClusterConfigMaps {
   /** `<name>-config`: postgresql.conf, pg_hba.conf and supervisor.sh, mounted at /etc/pgha. */
   readonly config: k8s.KubeConfigMap;
-  /** `<name>-agent`: agent.js, mounted at /opt/pgha. */
-  readonly agent: k8s.KubeConfigMap;
+  /** `<name>-agent`: agent.js, mounted at /opt/pgha; absent when the agent image carries the bundle. */
+  readonly agent?: k8s.KubeConfigMap;
   /**
    * Changes whenever either ConfigMap's data changes. Kubernetes does not restart pods when a mounted
    * ConfigMap changes, so the pod template carries this hash to roll the pods instead.
@@ -33,12 +33,12 @@ export function createConfigMaps(scope: Construct, settings: ClusterSettings): C
     'pg_hba.conf': renderPgHba(settings.name, settings.tls.hbaConnectionType),
     'supervisor.sh': supervisorScript(),
   };
-  const agentData = { 'agent.js': agentBundle() };
+  const agentData: Record<string, string> = settings.agentImage.bundleInImage ? {} : { 'agent.js': agentBundle() };
   const config = new k8s.KubeConfigMap(scope, 'Config', {
     metadata: objectMetadata(settings, `${settings.name}-config`),
     data: configData,
   });
-  const agent = new k8s.KubeConfigMap(scope, 'AgentBundle', {
+  const agent = settings.agentImage.bundleInImage ? undefined : new k8s.KubeConfigMap(scope, 'AgentBundle', {
     metadata: objectMetadata(settings, `${settings.name}-agent`),
     data: agentData,
   });

@@ -1,3 +1,4 @@
+export * from './agent-image';
 export * from './checks';
 export * from './cluster';
 export * from './modes';

@@ -1,3 +1,4 @@
+import { AgentImage } from './agent-image';
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { ReplicationMode, StandbyMode } from './modes';
@@ -106,11 +107,12 @@ export interface PostgresClusterProps {
 
   /**
    * The `agent` container's image: a Node.js runtime that runs the agent bundle from the
-   * `<name>-agent` ConfigMap (`node /opt/pgha/agent.js`).
+   * `<name>-agent` ConfigMap (`AgentImage.nodeRuntime(image)`), or an image with the bundle built in
+   * (`AgentImage.prebuilt(image)`, from agent/Dockerfile; no ConfigMap then).
    *
-   * @default 'node:24-alpine' (the official Node.js LTS image)
+   * @default AgentImage.NODE_LTS (node:24-alpine, the official Node.js LTS image, bundle from the ConfigMap)
    */
-  readonly agentImage?: string;
+  readonly agentImage?: AgentImage;
 
   /**
    * postgresql.conf parameters, by name. Values are written single-quoted and may not contain

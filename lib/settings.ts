@@ -1,3 +1,4 @@
+import { AgentImage } from './agent-image';
 import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { ReplicationMode, StandbyMode } from './modes';
@@ -24,7 +25,7 @@ export interface ClusterSettings {
   readonly volumeRetention: Required<VolumeRetentionPolicy>;
   readonly resources: kplus.ContainerResources;
   readonly postgresImage: string;
-  readonly agentImage: string;
+  readonly agentImage: AgentImage;
   /** Lowercase names, sorted. */
   readonly parameters: Map<string, string>;
   readonly leaseDuration: Duration;
@@ -84,7 +85,8 @@ export function resolveSettings(id: string, namespace: string, props: PostgresCl
 
   const version = props.version ?? PostgresVersion.V17;
   const postgresImage = checkImage('postgresImage', props.postgresImage ?? version.defaultImage);
-  const agentImage = checkImage('agentImage', props.agentImage ?? 'node:24-alpine');
+  const agentImage = props.agentImage ?? AgentImage.NODE_LTS;
+  checkImage('agentImage', agentImage.image);
 
   const timing = resolveTiming(props);
   const maximumLagOnFailover = props.maximumLagOnFailover ?? Size.mebibytes(16);

@@ -19,7 +19,8 @@ const POSTGRES_UID = 999;
 /** What the StatefulSet refers to by name. */
 export interface StatefulSetReferences {
   readonly configMapName: string;
-  readonly agentConfigMapName: string;
+  /** Absent when the agent image carries the bundle. */
+  readonly agentConfigMapName?: string;
   readonly configHash: string;
   readonly serviceAccountName: string;
   readonly podsServiceName: string;
@@ -96,7 +97,7 @@ function podSpec(settings: ClusterSettings, refs: StatefulSetReferences): k8s.Po
     containers: [postgresContainer(settings), agentContainer(settings, refs)],
     volumes: [
       { name: 'config', configMap: { name: refs.configMapName } },
-      { name: 'agent', configMap: { name: refs.agentConfigMapName } },
+      ...(refs.agentConfigMapName ? [{ name: 'agent', configMap: { name: refs.agentConfigMapName } }] : []),
       // The supervisor protocol and the Unix socket: shared by both containers, never on disk.
       { name: 'run', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('16Mi') } },
       // Root filesystems are read-only; temporary files (pg_rewind, sorts) go here.
@@ -138,7 +139,7 @@ function agentContainer(settings: ClusterSettings, refs: StatefulSetReferences):
   const value = (envName: string, envValue: string | number | boolean) => ({ name: envName, value: String(envValue) });
   return {
     name: 'agent',
-    image: settings.agentImage,
+    image: settings.agentImage.image,
     command: ['node', '/opt/pgha/agent.js'],
     ports: [{ name: 'agent-api', containerPort: AGENT_API_PORT }],
     env: [
@@ -185,7 +186,7 @@ function agentContainer(settings: ClusterSettings, refs: StatefulSetReferences):
     },
     securityContext: containerSecurityContext(),
     volumeMounts: [
-      { name: 'agent', mountPath: '/opt/pgha', readOnly: true },
+      ...(refs.agentConfigMapName ? [{ name: 'agent', mountPath: '/opt/pgha', readOnly: true }] : []),
       { name: 'run', mountPath: RUN_DIR },
       // The agent reads pg_control and the WAL of a warm standby, which accepts no connection.
       { name: 'data', mountPath: DATA_DIR, readOnly: true },

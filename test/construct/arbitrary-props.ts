@@ -7,7 +7,7 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import * as fc from 'fast-check';
-import { PostgresCluster, PostgresClusterProps, PostgresVersion, ReplicationMode, StandbyMode, VolumeRetention } from '../../lib';
+import { AgentImage, PostgresCluster, PostgresClusterProps, PostgresVersion, ReplicationMode, StandbyMode, VolumeRetention } from '../../lib';
 import { validateParameters } from '../../lib/postgres-config';
 import { Manifest } from './helpers';
 
@@ -90,7 +90,7 @@ const validProps: fc.Arbitrary<PostgresClusterProps> = fc.tuple(replication, tim
   }, { requiredKeys: [] }),
   resources,
   postgresImage: image,
-  agentImage: image,
+  agentImage: fc.oneof(image.map(AgentImage.nodeRuntime), image.map(AgentImage.prebuilt)),
   parameters: fc.dictionary(fc.stringMatching(/^[a-z_][a-z0-9_]{0,20}(\.[a-z_][a-z0-9_]{0,10})?$/).filter((n) => !isOwned(n)),
     fc.string().filter((v) => !/[\r\n]/.test(v)), { maxKeys: 4 }),
   maximumLagOnFailover: fc.integer({ min: 0, max: 1024 }).map((mi) => Size.mebibytes(mi)),
@@ -106,7 +106,7 @@ const mutation: fc.Arbitrary<PostgresClusterProps> = fc.oneof(
   fc.record({ storageSize: fc.oneof(fc.integer({ min: 0, max: 20 }).map((mi) => Size.mebibytes(mi)), fc.constantFrom(Size.mebibytes(NaN), Size.mebibytes(Infinity))) }),
   fc.record({ storageClassName: fc.string() }),
   fc.record({ postgresImage: fc.string() }),
-  fc.record({ agentImage: fc.string() }),
+  fc.record({ agentImage: fc.string().map(AgentImage.nodeRuntime) }),
   fc.record({ parameters: fc.dictionary(fc.oneof(fc.constantFrom('wal_level', 'Hot_Standby', 'ssl', 'archive_mode', 'port'), fc.string()), fc.string(), { minKeys: 1, maxKeys: 2 }) }),
   fc.record({ leaseDuration: anyDuration }),
   fc.record({ renewDeadline: anyDuration }),

@@ -1,6 +1,7 @@
 import { ApiObject, App, Chart, Duration, JsonPatch, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
+  AgentImage,
   PostgresCluster,
   PostgresVersion,
   ReplicationMode,
@@ -77,7 +78,7 @@ describe('PostgresCluster', () => {
       storageClassName: undefined,
       volumeRetention: { whenDeleted: VolumeRetention.RETAIN, whenScaled: VolumeRetention.RETAIN },
       postgresImage: 'postgres:17',
-      agentImage: 'node:24-alpine',
+      agentImage: AgentImage.NODE_LTS,
       clusterDomain: 'cluster.local',
       authSecretName: 'pg-auth',
       port: 5432,

@@ -6,7 +6,7 @@
 import { Duration, Size } from 'cdk8s';
 import * as fc from 'fast-check';
 import { readConfig } from '../../agent/config';
-import { checkPodSecurity, PodSecurityRules, ReplicationMode } from '../../lib';
+import { AgentImage, checkPodSecurity, PodSecurityRules, ReplicationMode } from '../../lib';
 import { ClusterCase, clusterCase, PROPERTY_RUNS, RenderedCase, renderCase } from './arbitrary-props';
 import { envOf, find, Manifest } from './helpers';
 
@@ -189,6 +189,9 @@ function shownAs(value: unknown, message: string): string[] {
   if (value instanceof Duration) {
     const ms = value.toMilliseconds({ integral: false });
     return [`${ms}ms`, `${ms / 1000}s`];
+  }
+  if (value instanceof AgentImage) {
+    return [`"${value.image}"`];
   }
   if (value !== null && typeof value === 'object') {
     return Object.keys(value).map((key) => `"${key}"`);

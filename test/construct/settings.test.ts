@@ -1,5 +1,5 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
-import { PostgresCluster, PostgresClusterProps, ReplicationMode } from '../../lib';
+import { AgentImage, PostgresCluster, PostgresClusterProps, ReplicationMode } from '../../lib';
 
 /** The message a cluster with these props fails with. */
 function failure(props: PostgresClusterProps, id = 'pg'): string {
@@ -106,7 +106,7 @@ describe('props validation', () => {
     });
 
     test('fails when agentImage contains a space', () => {
-      expect(failure({ agentImage: 'node 24' })).toBe('agentImage must be a container image reference without spaces, got "node 24"');
+      expect(failure({ agentImage: AgentImage.nodeRuntime('node 24') })).toBe('agentImage must be a container image reference without spaces, got "node 24"');
     });
 
     test('fails when clusterDomain is not a DNS domain', () => {

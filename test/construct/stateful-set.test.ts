@@ -1,6 +1,6 @@
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { ReplicationMode, StandbyMode, VolumeRetention } from '../../lib';
+import { AgentImage, ReplicationMode, StandbyMode, VolumeRetention } from '../../lib';
 import { container, envOf, find, render } from './helpers';
 
 const SELECTOR = { 'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/instance': 'pg' };
@@ -161,8 +161,19 @@ describe('StatefulSet', () => {
         command: ['node', '/opt/pgha/agent.js'],
         ports: [{ name: 'agent-api', containerPort: 8008 }],
       });
-      expect(container(render({ agentImage: 'registry.example.com/pgha-agent:1' }).manifests, 'pg', 'agent').image)
-        .toBe('registry.example.com/pgha-agent:1');
+      expect(container(render({ agentImage: AgentImage.nodeRuntime('node:22-alpine') }).manifests, 'pg', 'agent').image)
+        .toBe('node:22-alpine');
+    });
+
+    test('runs a prebuilt agent image without the agent ConfigMap, its volume or its mount', () => {
+      const { manifests } = render({ agentImage: AgentImage.prebuilt('registry.example.com/pgha-agent:1') });
+      const agent = container(manifests, 'pg', 'agent');
+      expect(agent.image).toBe('registry.example.com/pgha-agent:1');
+      expect(agent.command).toEqual(['node', '/opt/pgha/agent.js']);
+      expect(agent.volumeMounts.map((m: { name: string }) => m.name)).not.toContain('agent');
+      const pod = find(manifests, 'StatefulSet', 'pg').spec.template.spec;
+      expect(pod.volumes.map((v: { name: string }) => v.name)).not.toContain('agent');
+      expect(manifests.filter((m) => m.kind === 'ConfigMap').map((m) => m.metadata.name)).not.toContain('pg-agent');
     });
 
     test('mounts the data volume read-only', () => {

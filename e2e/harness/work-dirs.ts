@@ -3,6 +3,7 @@
  * claim folders, launch scripts, the API server's certificates) and is removed on stop; `logs/` keeps
  * the container and harness logs of the last run of each scenario for reading after a failure.
  */
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const DEFAULT_WORK_ROOT = join(__dirname, '..', '.work');
@@ -18,9 +19,13 @@ export class WorkDirs {
     return join(this.cluster, 'certificates');
   }
 
-  /** Holds the pid of the harness using this machine's network (see run-lock.ts). */
+  /**
+   * Holds the pid of the harness using this machine's network (see run-lock.ts). Machine-wide, not in
+   * the checkout: the bridge, addresses and namespace names are the machine's, so two checkouts (a CI
+   * clone, a benchmark's copy) must not run at once either.
+   */
   get runLock(): string {
-    return join(this.root, 'harness.pid');
+    return join(tmpdir(), 'cdk8s-postgres-ha-e2e.pid');
   }
 
   /** The record of mount points the kubelet created on the host, read by the next run's cleanup. */

@@ -12,6 +12,7 @@ set -uf # no globbing: arguments from the FIFO are plain tokens
 run_dir=$PGHA_RUN_DIR
 fifo=$run_dir/cmd
 state_file=$run_dir/supervisor.json
+results_dir=$run_dir/results
 heartbeat_file=$run_dir/heartbeat
 socket_dir=$run_dir/socket
 tls_reload_flag=$run_dir/tls/reload
@@ -213,6 +214,11 @@ do_rewind() {
 
 handle() {
   local id=$1 verb=${2:-} arg1=${3:-} arg2=${4:-}
+  # The id names the result file: nothing but letters, digits and dashes.
+  if [[ ! $id =~ ^[A-Za-z0-9-]+$ ]]; then
+    log "ignoring a command with an invalid id: $id"
+    return
+  fi
   cmd_id=$id cmd_verb=$verb cmd_status=running cmd_message=''
   write_state
   case "$verb" in
@@ -233,10 +239,12 @@ handle() {
       case "$arg1" in
         fast) stop_postgres INT ;;
         immediate) stop_postgres QUIT ;;
-        *) fail "stop takes fast or immediate, got '$arg1'"; write_state; return ;;
+        *) fail "stop takes fast or immediate, got '$arg1'" ;;
       esac
-      pg_status=stopped
-      ok "postgres stopped ($arg1)"
+      if [ "$cmd_status" = running ]; then
+        pg_status=stopped
+        ok "postgres stopped ($arg1)"
+      fi
       ;;
     reload)
       if postgres_alive && kill -HUP "$pg_pid"; then ok "configuration reloaded"; else fail "postgres is not running"; fi
@@ -246,6 +254,9 @@ handle() {
     *) fail "unknown command '$verb'" ;;
   esac
   write_state
+  # Each answer also goes to a file of its own: supervisor.json only shows the latest command, which a
+  # client polling for an earlier one could miss.
+  printf '%s\n%s\n' "$cmd_status" "$cmd_message" >"$results_dir/$id.tmp" && mv -f "$results_dir/$id.tmp" "$results_dir/$id"
 }
 
 on_term() {
@@ -257,7 +268,9 @@ on_term() {
   exit 0
 }
 
-mkdir -p "$run_dir" "$socket_dir"
+# Answers to an earlier supervisor's commands: nobody waits for them any more.
+rm -rf "$results_dir"
+mkdir -p "$run_dir" "$socket_dir" "$results_dir"
 chmod 0700 "$socket_dir"
 [ -p "$fifo" ] || { rm -f "$fifo"; mkfifo -m 0600 "$fifo"; }
 # Opened read-write so that reads never see end-of-file when no agent has the FIFO open.

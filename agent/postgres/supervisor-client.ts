@@ -2,7 +2,7 @@
 // /run/pgha emptyDir, answers come back in supervisor.json. The heartbeat file is the fencing deadline the
 // supervisor enforces on its own.
 import { constants } from 'node:fs';
-import { open, readFile, rename, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface SupervisorState {
@@ -39,6 +39,7 @@ export class SupervisorClient {
   private readonly fifo: string;
   private readonly stateFile: string;
   private readonly heartbeatFile: string;
+  private readonly resultsDir: string;
   private counter = 0;
   private readonly idPrefix = Date.now().toString(36);
 
@@ -46,6 +47,7 @@ export class SupervisorClient {
     this.fifo = join(runDir, 'cmd');
     this.stateFile = join(runDir, 'supervisor.json');
     this.heartbeatFile = join(runDir, 'heartbeat');
+    this.resultsDir = join(runDir, 'results');
   }
 
   /** null until the supervisor wrote its first state (or while the file is being replaced). */
@@ -77,13 +79,17 @@ export class SupervisorClient {
       return { ok: false, message: `cannot reach the supervisor: ${(error as Error).message}` };
     }
     const deadline = Date.now() + COMMAND_LIMIT_MS[verb];
+    const resultFile = join(this.resultsDir, id);
     while (Date.now() < deadline) {
+      const answer = await readFile(resultFile, 'utf8').catch(() => null);
+      if (answer !== null) {
+        await rm(resultFile, { force: true });
+        const [status, ...message] = answer.replace(/\n$/, '').split('\n');
+        return { ok: status === 'ok', message: message.join('\n') };
+      }
       const state = await this.readState();
       if (state && state.boot !== before.boot) return { ok: false, message: 'the supervisor restarted while running the command' };
       if (state && !state.alive) return { ok: false, message: 'the supervisor exited (pod terminating)' };
-      if (state && state.command.id === id && (state.command.status === 'ok' || state.command.status === 'failed')) {
-        return { ok: state.command.status === 'ok', message: state.command.message };
-      }
       await sleep(POLL_MS);
     }
     return { ok: false, message: `no answer to ${verb} within ${COMMAND_LIMIT_MS[verb] / 1000}s` };

@@ -1,0 +1,74 @@
+// The side effects every kind of step shares: supervisor commands, dynamic.conf, credentials, role
+// labels and Events.
+import { ROLE_LABEL } from '../core/annotations';
+import { selfName } from '../core/facts';
+import type { Observation, SyncSet } from '../core/types';
+import { ensureManagedCredentials, loadCredentials, writePgpass, type Credentials, type CredentialsResult } from '../credentials';
+import type { ActorDeps } from './actor-deps';
+
+export class Effects {
+  private credentials: Credentials | null = null;
+  private readonly eventsSent = new Set<string>();
+
+  constructor(private readonly d: ActorDeps) {}
+
+  /** Starts or initialises PostgreSQL; with ssl = on it does not start without its certificate and key. */
+  async command(verb: 'init' | 'start-primary' | 'start-standby'): Promise<string> {
+    if (verb !== 'init') {
+      const tls = await this.d.tls.ensure();
+      if (!tls.ok) return `${verb} waits: ${tls.reason}`;
+    }
+    const result = await this.d.supervisor.run(verb);
+    return result.ok ? result.message : `${verb} failed: ${result.message}`;
+  }
+
+  async writeDynamic(upstreamHost: string | null, sync: SyncSet): Promise<void> {
+    await this.d.dynamicConf.write({
+      upstreamHost,
+      upstreamPort: this.d.config.postgresPort,
+      applicationName: this.d.config.podName,
+      passfile: `${this.d.config.runDir}/pgpass`,
+      tls: this.d.tls.conninfo(),
+      sync,
+    });
+  }
+
+  /** Loads the passwords (creating the Secret when bootstrapping a managed one) and writes the pgpass file. */
+  async ensureCredentials(bootstrapping: boolean): Promise<CredentialsResult> {
+    if (this.credentials) return { ok: true, credentials: this.credentials };
+    const { config } = this.d;
+    const labels = { 'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/instance': config.clusterName, 'app.kubernetes.io/managed-by': 'cdk8s-postgres-ha' };
+    const result =
+      bootstrapping && config.authSecretManaged
+        ? await ensureManagedCredentials(this.d.secrets, config.authSecret, labels)
+        : await loadCredentials(this.d.secrets, config.authSecret);
+    if (!result.ok) return result;
+    await writePgpass(config.runDir, result.credentials);
+    this.credentials = result.credentials;
+    return result;
+  }
+
+  /** Before anything else becomes primary, no other pod may keep the label the primary Service selects. */
+  async relabelOthers(o: Observation): Promise<void> {
+    const others = (o.pods ?? []).filter((p) => p.name !== selfName(o) && p.role === 'primary');
+    await Promise.all(others.map((p) => this.d.pods.patchLabels(p.name, { [ROLE_LABEL]: 'replica' }).catch(() => undefined)));
+  }
+
+  /** Labels this member's pod; with an observation, only when the label differs. */
+  async labelSelf(role: 'primary' | 'replica', o?: Observation): Promise<void> {
+    if (o && o.pods?.find((p) => p.name === this.d.config.podName)?.role === role) return;
+    await this.d.pods.patchLabels(this.d.config.podName, { [ROLE_LABEL]: role }).catch(() => undefined);
+  }
+
+  async event(type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    await this.d.events.record({ name: this.d.config.podName }, type, reason, message);
+  }
+
+  /** An Event for a condition that persists (a refusal to join): posted once, not every tick. */
+  async eventOnce(type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    const key = `${reason}:${message}`;
+    if (this.eventsSent.has(key)) return;
+    this.eventsSent.add(key);
+    await this.event(type, reason, message);
+  }
+}

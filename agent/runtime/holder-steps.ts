@@ -1,0 +1,144 @@
+// What the lease holder does after a renewal: bootstrap a new cluster, promote, keep the primary
+// (labels, replication slots, the synchronous quorum), and what a primary does when it must stop
+// (fencing) or may keep serving without the API (failsafe).
+import { ANNOTATIONS } from '../core/annotations';
+import { selfName } from '../core/facts';
+import { EMPTY_SYNC, planSync, sameSet, type SyncPlan } from '../core/sync-standbys';
+import type { Observation, PresentLease } from '../core/types';
+import { REPLICATION_USER, SUPERUSER } from '../credentials';
+import type { Lease } from '../kube/lease-store';
+import { slotName } from '../postgres/dynamic-conf';
+import { scramVerifier } from '../postgres/scram';
+import { sleep } from '../postgres/supervisor-client';
+import type { ActorDeps } from './actor-deps';
+import type { Effects } from './effects';
+import type { LeaseWrites } from './lease-writes';
+
+/** How long a new primary may take to leave recovery after pg_ctl promote. */
+const PROMOTION_LIMIT_MS = 15_000;
+/** How often a promoting member asks whether PostgreSQL left recovery. */
+const PROMOTION_POLL_MS = 20;
+
+export class HolderSteps {
+  constructor(
+    private readonly d: ActorDeps,
+    private readonly effects: Effects,
+    private readonly writes: LeaseWrites,
+  ) {}
+
+  async initdb(): Promise<string> {
+    const credentials = await this.effects.ensureCredentials(true);
+    if (!credentials.ok) return credentials.reason;
+    return this.effects.command('init');
+  }
+
+  /** Sets the passwords as SCRAM verifiers (no plaintext reaches the server or its log), then records the cluster. */
+  async finishBootstrap(o: Observation, lease: Lease): Promise<string> {
+    const credentials = await this.effects.ensureCredentials(true);
+    if (!credentials.ok) return credentials.reason;
+    const { superuserPassword, replicationPassword } = credentials.credentials;
+    await this.d.sql.query(`alter role ${SUPERUSER} with password '${scramVerifier(superuserPassword)}'`);
+    const [{ exists }] = await this.d.sql.query<{ exists: boolean }>('select exists(select 1 from pg_roles where rolname = $1) as exists', [REPLICATION_USER]);
+    await this.d.sql.query(`${exists ? 'alter' : 'create'} role ${REPLICATION_USER} with replication login password '${scramVerifier(replicationPassword)}'`);
+    const sysid = o.local.data.kind === 'present' ? o.local.data.systemIdentifier : null;
+    if (!sysid) return 'no system identifier on disk yet';
+    const recorded = await this.writes.renew(lease, { [ANNOTATIONS.systemIdentifier]: sysid });
+    if (!recorded) return 'roles created; recording the cluster on the lease failed, retrying';
+    void this.effects.event('Normal', 'Bootstrapped', `initialised the cluster (system identifier ${sysid})`);
+    return `cluster initialised (system identifier ${sysid})`;
+  }
+
+  /** The synchronous quorum to record with this tick's renewal (synchronous mode only). */
+  syncPlan(o: Observation, lease: PresentLease): SyncPlan | null {
+    if (this.d.config.replicationMode !== 'sync') return null;
+    return planSync({
+      self: selfName(o),
+      members: this.d.config.members,
+      k: this.d.config.synchronousReplicas,
+      recorded: lease.syncStandbys,
+      applied: o.local.appliedSync,
+      replication: o.local.sql?.replication ?? [],
+      currentLsn: o.local.sql?.lsn ?? null,
+      pending: o.memory.pendingSync,
+    });
+  }
+
+  /** After a renewal that recorded `plan.record`: labels, slots, then the quorum PostgreSQL waits for. */
+  async serve(o: Observation, plan: SyncPlan | null): Promise<string> {
+    const notes: string[] = [];
+    await this.effects.relabelOthers(o);
+    await this.effects.labelSelf('primary', o);
+    const slots = await this.ensureSlots(o);
+    if (slots) notes.push(slots);
+    const wanted = plan ? plan.apply : EMPTY_SYNC;
+    if (plan) this.d.state.memory = { ...this.d.state.memory, pendingSync: plan.pending };
+    if (!sameSet(wanted, o.local.appliedSync ?? EMPTY_SYNC) || o.local.upstream !== null) {
+      await this.effects.writeDynamic(null, wanted);
+      const reload = await this.d.supervisor.run('reload');
+      notes.push(`synchronous standbys now ${wanted.members.length ? `ANY ${wanted.k} of ${wanted.members.join(', ')}` : 'none'} (${reload.message})`);
+    }
+    return notes.length ? notes.join('; ') : 'lease renewed';
+  }
+
+  /** A slot per other member, so each standby catches up from where it stopped; none for ourselves or strangers. */
+  private async ensureSlots(o: Observation): Promise<string | null> {
+    const sql = o.local.sql;
+    if (!sql) return null;
+    const wanted = this.d.config.members.filter((m) => m !== selfName(o)).map(slotName);
+    const missing = wanted.filter((s) => !sql.slots.includes(s));
+    const stale = sql.slots.filter((s) => !wanted.includes(s));
+    for (const slot of missing) await this.d.sql.query('select pg_create_physical_replication_slot($1, true)', [slot]);
+    for (const slot of stale) await this.d.sql.query('select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = $1 and not active', [slot]);
+    const changes = [...missing.map((s) => `+${s}`), ...stale.map((s) => `-${s}`)];
+    return changes.length ? `replication slots ${changes.join(' ')}` : null;
+  }
+
+  /** Promote, verify it left recovery, label, then CHECKPOINT (for a later pg_rewind of the old primary). */
+  async promote(o: Observation, why: string): Promise<string> {
+    const started = this.d.now();
+    await this.effects.relabelOthers(o);
+    await this.effects.writeDynamic(null, EMPTY_SYNC);
+    const requested = await this.d.supervisor.run('promote');
+    if (!requested.ok) return `promotion failed: ${requested.message}`;
+    let promoted = false;
+    while (!promoted && this.d.now() < started + PROMOTION_LIMIT_MS) {
+      try {
+        const [row] = await this.d.sql.query<{ r: boolean }>('select pg_is_in_recovery() as r');
+        promoted = !row.r;
+      } catch {
+        // Not accepting connections yet (a warm standby opens them at the end of promotion).
+      }
+      if (!promoted) await sleep(PROMOTION_POLL_MS);
+    }
+    if (!promoted) return `promotion requested but PostgreSQL still in recovery after ${PROMOTION_LIMIT_MS / 1000}s`;
+    // Label before the checkpoint: the Services follow the label, and the checkpoint only serves a later
+    // pg_rewind of the old primary, which cannot start before it sees us as primary anyway.
+    await this.effects.labelSelf('primary');
+    await this.d.sql.query('checkpoint').catch(() => undefined);
+    this.d.state.metrics.promotions++;
+    const ms = Math.round(this.d.now() - started);
+    void this.effects.event('Normal', 'Promoted', `promoted to primary (${why}) in ${ms} ms`);
+    return `promoted to primary in ${ms} ms (${why})`;
+  }
+
+  async fence(reason: string): Promise<string> {
+    const stopped = await this.d.supervisor.run('stop', 'immediate');
+    this.d.state.metrics.fencings++;
+    void this.effects.labelSelf('replica');
+    void this.effects.event('Warning', 'Fenced', `stopped the primary at once: ${reason}`);
+    return stopped.ok ? 'PostgreSQL stopped (immediate)' : `stop failed: ${stopped.message}`;
+  }
+
+  /** Asks every other member to confirm this primary while the API is unreachable; all must. */
+  async failsafe(): Promise<string> {
+    const sentAt = this.d.now();
+    const sentWall = this.d.wallNow();
+    const others = this.d.config.members.filter((m) => m !== this.d.config.podName);
+    const answers = await Promise.all(others.map((m) => this.d.peers.failsafe(m, this.d.config.podName)));
+    const confirmed = answers.filter(Boolean).length;
+    if (confirmed < others.length) return `only ${confirmed} of ${others.length} members confirm this primary`;
+    this.d.state.memory = { ...this.d.state.memory, failsafeConfirmedAt: sentAt };
+    await this.d.supervisor.writeHeartbeat(sentWall + this.d.config.renewDeadlineMs);
+    return `all ${others.length} members confirm this primary; serving on`;
+  }
+}

@@ -1,0 +1,123 @@
+// Every write this member makes to the Lease. Each is conditional on the resourceVersion it was read
+// at; a write that makes this member the holder (creation, renewal, takeover) moves the supervisor's
+// fencing heartbeat to `sent + renew deadline`, timed from when the request was sent, never from when
+// the answer came back.
+import { ANNOTATIONS, formatSyncSet } from '../core/annotations';
+import { EMPTY_SYNC } from '../core/sync-standbys';
+import type { Observation, PresentLease, SyncSet } from '../core/types';
+import { microTime, type Lease, type LeaseWrite, type WriteOutcome } from '../kube/lease-store';
+import type { ActorDeps } from './actor-deps';
+
+export type AnnotationChanges = Record<string, string | null>;
+
+export class LeaseWrites {
+  constructor(private readonly d: ActorDeps) {}
+
+  /** A conditional renewal by the holder; null when it did not land. */
+  async renew(lease: Lease, annotations: AnnotationChanges = {}): Promise<Lease | null> {
+    const sent = this.sent();
+    const write = { ...this.base(lease, annotations), holder: this.d.config.podName, renewTime: sent.micro };
+    const outcome = await this.d.leases.update(lease, write);
+    if (!outcome.ok) {
+      this.d.state.metrics.renewFailures++;
+      return null;
+    }
+    await this.proven(sent);
+    this.d.state.metrics.renewals++;
+    this.d.state.metrics.lastRenewLatencyMs = this.d.now() - sent.at;
+    return outcome.lease;
+  }
+
+  /** Creates the Lease with this member as holder (bootstrap, or adopting data when the Lease is gone). */
+  async create(o: Observation): Promise<WriteOutcome> {
+    const sent = this.sent();
+    const sysid = o.local.data.kind === 'present' ? o.local.data.systemIdentifier : null;
+    const annotations: Record<string, string> = sysid ? { [ANNOTATIONS.systemIdentifier]: sysid } : {};
+    if (this.d.config.replicationMode === 'sync') annotations[ANNOTATIONS.syncStandbys] = formatSyncSet(EMPTY_SYNC);
+    const outcome = await this.d.leases.create({
+      holder: this.d.config.podName,
+      leaseDurationSeconds: this.durationSeconds(),
+      acquireTime: sent.micro,
+      renewTime: sent.micro,
+      transitions: 0,
+      annotations,
+    });
+    if (outcome.ok) await this.proven(sent);
+    return outcome;
+  }
+
+  /** Takes the Lease from a holder that is gone. A new primary starts with an empty synchronous quorum. */
+  async take(lease: PresentLease): Promise<WriteOutcome> {
+    const sent = this.sent();
+    const write: LeaseWrite = {
+      ...this.base(lease.record, {
+        [ANNOTATIONS.previousHolder]: lease.holder ?? '',
+        [ANNOTATIONS.switchoverTo]: null,
+        [ANNOTATIONS.syncStandbys]: this.syncAnnotation(EMPTY_SYNC),
+      }),
+      holder: this.d.config.podName,
+      acquireTime: sent.micro,
+      renewTime: sent.micro,
+      transitions: lease.record.transitions + 1,
+    };
+    const outcome = await this.d.leases.update(lease.record, write);
+    if (outcome.ok) await this.proven(sent);
+    return outcome;
+  }
+
+  /**
+   * A planned handover: the Lease goes to `next` (which then promotes), or is released (null) for the
+   * best member to take. Either way this member stops counting itself as holder.
+   */
+  async handTo(lease: PresentLease, next: string | null, annotations: AnnotationChanges): Promise<WriteOutcome> {
+    const write: LeaseWrite = {
+      ...this.base(lease.record, {
+        ...annotations,
+        [ANNOTATIONS.previousHolder]: this.d.config.podName,
+        [ANNOTATIONS.switchoverTo]: null,
+        // The target has every commit (it confirmed the final WAL position); it alone may succeed it.
+        [ANNOTATIONS.syncStandbys]: this.syncAnnotation(next ? { k: 1, members: [next] } : EMPTY_SYNC),
+      }),
+      holder: next,
+      renewTime: microTime(new Date(this.d.wallNow())),
+      transitions: lease.record.transitions + (next ? 1 : 0),
+    };
+    const outcome = await this.d.leases.update(lease.record, write);
+    this.d.state.memory = { ...this.d.state.memory, lastRenewSentAt: null };
+    return outcome;
+  }
+
+  private base(lease: Lease, annotations: AnnotationChanges): LeaseWrite {
+    const merged: Record<string, string> = { ...lease.annotations };
+    for (const [key, value] of Object.entries(annotations)) {
+      if (value === null) delete merged[key];
+      else merged[key] = value;
+    }
+    return {
+      holder: lease.holder,
+      leaseDurationSeconds: this.durationSeconds(),
+      acquireTime: lease.acquireTime,
+      renewTime: lease.renewTime,
+      transitions: lease.transitions,
+      annotations: merged,
+    };
+  }
+
+  private syncAnnotation(set: SyncSet): string | null {
+    return this.d.config.replicationMode === 'sync' ? formatSyncSet(set) : null;
+  }
+
+  private durationSeconds(): number {
+    return Math.round(this.d.config.leaseDurationMs / 1000);
+  }
+
+  private sent(): { at: number; wall: number; micro: string } {
+    const wall = this.d.wallNow();
+    return { at: this.d.now(), wall, micro: microTime(new Date(wall)) };
+  }
+
+  private async proven(sent: { at: number; wall: number }): Promise<void> {
+    this.d.state.memory = { ...this.d.state.memory, lastRenewSentAt: sent.at };
+    await this.d.supervisor.writeHeartbeat(sent.wall + this.d.config.renewDeadlineMs);
+  }
+}

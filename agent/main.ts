@@ -18,6 +18,7 @@ import { PeerClient } from './peers/peer-client';
 import { DynamicConfFile } from './postgres/dynamic-conf';
 import { LocalSql } from './postgres/local-sql';
 import { SupervisorClient } from './postgres/supervisor-client';
+import { SupervisorWatch } from './postgres/supervisor-watch';
 import { WalEndReader } from './postgres/wal-end';
 import { Actor } from './runtime/actor';
 import { jsonLogger } from './runtime/log';
@@ -139,6 +140,7 @@ async function main(): Promise<void> {
   log.info('start', { members: config.members, lease: config.leaseName, standbyMode: config.standbyMode, replicationMode: config.replicationMode });
   tls.startRefresh(log);
   loop.start();
+  new SupervisorWatch(config.runDir, supervisor, () => loop.wake()).start();
 }
 
 main().catch((error: Error) => {

@@ -69,15 +69,21 @@ function whileShuttingDown(o: Observation): Action {
  */
 function whileApiUnreachable(o: Observation, error: string): Action {
   if (!runningAsPrimary(o)) return wait(`Kubernetes API unreachable (${error})`);
-  const proofs = [o.memory.lastRenewSentAt, o.memory.failsafeConfirmedAt].filter((t): t is number => t !== null);
-  if (proofs.length === 0) {
+  const proof = latestProof(o);
+  if (proof === null) {
     return { type: 'fence', reason: `Kubernetes API unreachable (${error}) and this primary has no lease renewal to rely on` };
   }
-  const age = o.now - Math.max(...proofs);
+  const age = o.now - proof;
   if (age >= o.config.renewDeadlineMs) {
     return { type: 'fence', reason: `no lease renewal nor confirmation by every member for ${formatMs(age)} (renew deadline ${formatMs(o.config.renewDeadlineMs)})` };
   }
   return { type: 'failsafe', reason: `Kubernetes API unreachable (${error}); asking every member to confirm this primary` };
+}
+
+/** When this member last proved it leads: a lease renewal sent, or every member's failsafe confirmation. */
+function latestProof(o: Observation): number | null {
+  const proofs = [o.memory.lastRenewSentAt, o.memory.failsafeConfirmedAt].filter((t): t is number => t !== null);
+  return proofs.length === 0 ? null : Math.max(...proofs);
 }
 
 function withoutLease(o: Observation): Action {
@@ -100,7 +106,10 @@ function withoutLease(o: Observation): Action {
 }
 
 function asHolder(o: Observation, lease: PresentLease): Action {
-  const renewAge = o.memory.lastRenewSentAt === null ? null : o.now - o.memory.lastRenewSentAt;
+  // A failsafe confirmation during an API outage is proof too: when the API returns, every member has
+  // counted it as a sign of this holder's life, and the renewal this tick makes is what follows it.
+  const proof = latestProof(o);
+  const renewAge = proof === null ? null : o.now - proof;
   if (runningAsPrimary(o) && renewAge !== null && renewAge >= o.config.renewDeadlineMs) {
     return { type: 'fence', reason: `lease not renewed for ${formatMs(renewAge)} (renew deadline ${formatMs(o.config.renewDeadlineMs)})` };
   }

@@ -91,7 +91,7 @@ export class AgentLoop {
       return;
     }
     if (this.stopped) return;
-    const delay = this.again ? 0 : Math.max(0, config.retryPeriodMs - (this.d.observer.now() - started));
+    const delay = this.again ? 0 : nextTickDelay(this.latest, config.retryPeriodMs, started, this.d.observer.now());
     this.again = false;
     this.timer = setTimeout(() => {
       this.timer = null;
@@ -108,6 +108,20 @@ export class AgentLoop {
     this.d.log.info(key, { reason: action.reason, outcome, ms: Math.round(ms) });
   }
 }
+
+/**
+ * A retry period after the tick started, or sooner: right after another holder's lease would expire, so
+ * a takeover costs the lease duration and not up to a retry period more.
+ */
+export function nextTickDelay(o: Observation | null, retryPeriodMs: number, tickStartedAt: number, now: number): number {
+  const regular = retryPeriodMs - (now - tickStartedAt);
+  if (!o || o.lease.kind !== 'present' || o.lease.holder === null || o.lease.holder === o.config.podName) return Math.max(0, regular);
+  const untilExpiry = o.lease.durationMs - o.lease.silentForMs - (now - o.now);
+  return Math.max(0, untilExpiry >= 0 ? Math.min(regular, untilExpiry + EXPIRY_MARGIN_MS) : regular);
+}
+
+/** Ticks scheduled for a lease expiry land this much after it, so the expiry is seen on that tick. */
+const EXPIRY_MARGIN_MS = 5;
 
 export function actionKey(action: Action): string {
   if (action.type === 'lead' || action.type === 'follow') return `${action.type}/${action.step}`;

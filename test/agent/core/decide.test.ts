@@ -323,6 +323,10 @@ describe('without the Kubernetes API', () => {
     expect(kind(decide(asPrimary({ ...down, memory: { lastRenewSentAt: NOW - 60_000, failsafeConfirmedAt: NOW - 1000 } })))).toBe('failsafe');
   });
 
+  it('renews instead of fencing when the API returns, if every member confirmed it meanwhile', () => {
+    expect(kind(decide(asPrimary({ memory: { lastRenewSentAt: NOW - 20_000, failsafeConfirmedAt: NOW - 800 } })))).toBe('lead/serve');
+  });
+
   it('fences a primary that never renewed (the agent restarted during the outage)', () => {
     expect(kind(decide(asPrimary({ ...down, memory: { lastRenewSentAt: null } })))).toBe('fence');
   });

@@ -1,0 +1,25 @@
+import { nextTickDelay } from '../../../agent/runtime/loop';
+import { asPrimary, lease, NOW, observation } from '../core/observation-builder';
+
+describe('when the next tick runs', () => {
+  it('runs a retry period after the last tick started', () => {
+    expect(nextTickDelay(observation(), 1000, NOW, NOW + 200)).toBe(800);
+  });
+
+  it('runs right after another holder’s lease would expire, when that comes first', () => {
+    const o = observation({ lease: lease({ silentForMs: 9_700 }) });
+    expect(nextTickDelay(o, 1000, NOW, NOW + 100)).toBe(205);
+  });
+
+  it('keeps the retry period once the lease already expired (the takeover is under way)', () => {
+    expect(nextTickDelay(observation({ lease: lease({ silentForMs: 12_000 }) }), 1000, NOW, NOW + 100)).toBe(900);
+  });
+
+  it('ignores its own lease', () => {
+    expect(nextTickDelay(asPrimary({ lease: lease({ holder: 'pg-1', silentForMs: 9_900 }) }), 1000, NOW, NOW)).toBe(1000);
+  });
+
+  it('never waits a negative time', () => {
+    expect(nextTickDelay(observation(), 1000, NOW, NOW + 5000)).toBe(0);
+  });
+});

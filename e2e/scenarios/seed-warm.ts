@@ -2,8 +2,10 @@
  * The seed's first walk-through (KubeDB's `ha-postgres`): one primary, two warm standbys streaming
  * asynchronously, the primary Service in front of the primary, standbys that refuse connections.
  */
+import https from 'node:https';
 import { haPostgres } from '../charts';
-import { check, type Scenario } from '../harness/scenario';
+import { query } from '../harness/postgres-client';
+import { check, type Scenario, type ScenarioContext } from '../harness/scenario';
 import { agentStatuses, PostgresUnderTest } from './postgres-cluster';
 import { BOOTSTRAP_MS } from './timeouts';
 
@@ -35,6 +37,18 @@ export const seedWarm: Scenario = {
       }
     });
 
+    await t.step("kubectl get secret ha-postgres-auth -o jsonpath='{.data.POSTGRES_PASSWORD}' | base64 -d: that password logs in as postgres", async () => {
+      const secret = await kubectlGet(t, '/api/v1/namespaces/demo/secrets/ha-postgres-auth') as { data?: Record<string, string>; metadata?: { labels?: Record<string, string> } };
+      const encoded = secret.data?.POSTGRES_PASSWORD;
+      check(typeof encoded === 'string' && encoded.length > 0, 'Secret ha-postgres-auth has no POSTGRES_PASSWORD');
+      check(secret.metadata?.labels?.['app.kubernetes.io/managed-by'] === 'cdk8s-postgres-ha', 'Secret ha-postgres-auth was not created by the agents');
+      const password = Buffer.from(encoded, 'base64').toString('utf8');
+      const [row] = await query<{ user: string }>(db.service(), { ...db.credentials(), user: 'postgres', password }, 'select current_user as user');
+      check(row.user === 'postgres', `logged in as ${row.user}`);
+      const refused = await query(db.service(), { ...db.credentials(), user: 'postgres', password: `${password}x` }, 'select 1').then(() => undefined, (e: Error) => e);
+      check(/password authentication failed/.test(refused?.message ?? ''), `a wrong password was not refused: ${refused?.message ?? 'it logged in'}`);
+    });
+
     await t.step('a row written through the primary Service is read back', async () => {
       await db.sql(db.service(), 'create table seed_warm (id int primary key, note text)');
       await db.sql(db.service(), "insert into seed_warm values (1, 'written through ha-postgres')");
@@ -43,3 +57,16 @@ export const seedWarm: Scenario = {
     });
   },
 };
+
+/** A GET on the API server as kubectl does it: HTTPS verified with the cluster CA, a bearer token. */
+function kubectlGet(t: ScenarioContext, path: string): Promise<unknown> {
+  const api = t.cluster.api;
+  return new Promise((resolve, reject) => {
+    const request = https.get(`${api.url}${path}`, { ca: api.caCertPem, headers: { authorization: `Bearer ${api.adminToken}` } }, (response) => {
+      let body = '';
+      response.on('data', (chunk) => (body += chunk));
+      response.on('end', () => (response.statusCode === 200 ? resolve(JSON.parse(body)) : reject(new Error(`GET ${path}: ${response.statusCode} ${body}`))));
+    });
+    request.on('error', reject);
+  });
+}

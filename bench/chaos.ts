@@ -10,6 +10,7 @@
 import { ensureAgentBundle } from '../e2e/harness/agent-build';
 import type { LocalCluster } from '../e2e/harness/cluster';
 import { missingPrerequisites } from '../e2e/harness/prerequisites';
+import { runCommand } from './cli';
 import { chaosPlan, runChaos } from './chaos-run';
 import { benchChart, clusterName, NAMESPACE } from './charts';
 import { ClusterView } from './cluster-view';
@@ -72,19 +73,4 @@ async function main(): Promise<number> {
   return outcome.failed === 0 ? 0 : 1;
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.log(`\n${signal}: stopping the cluster`);
-    void (current?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
-  });
-}
-
-if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(error instanceof Error ? error.message : error);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runCommand(main, () => current);

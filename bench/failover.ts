@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { ensureAgentBundle } from '../e2e/harness/agent-build';
 import type { LocalCluster } from '../e2e/harness/cluster';
 import { missingPrerequisites } from '../e2e/harness/prerequisites';
+import { runCommand } from './cli';
 import { benchChart, clusterName, NAMESPACE, type Standby } from './charts';
 import { ClusterView, type LeaseSettings } from './cluster-view';
 import { ServiceWriter } from './load/writer';
@@ -231,19 +232,4 @@ async function main(): Promise<number> {
   return unsafe.length > 0 ? 1 : 0;
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.log(`\n${signal}: stopping the cluster`);
-    void (current?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
-  });
-}
-
-if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(error instanceof Error ? error.message : error);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runCommand(main, () => current);

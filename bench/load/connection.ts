@@ -4,7 +4,7 @@
  * never waits for a server that stopped answering.
  */
 import { Client } from 'pg';
-import type { Credentials, HostPort } from '../../e2e/harness/postgres-client';
+import { clientConfig, type Credentials, type HostPort } from '../../e2e/harness/postgres-client';
 
 /** A connection attempt to a silent address gives up after this; the writer then tries again at once. */
 export const CONNECT_TIMEOUT_MS = 1000;
@@ -12,17 +12,7 @@ export const CONNECT_TIMEOUT_MS = 1000;
 export const STATEMENT_TIMEOUT_MS = 1000;
 
 export async function connect(endpoint: HostPort, credentials: Credentials): Promise<Client> {
-  const client = new Client({
-    host: endpoint.host,
-    port: endpoint.port,
-    user: credentials.user,
-    password: credentials.password,
-    database: 'postgres',
-    ssl: credentials.ca ? { ca: credentials.ca, servername: endpoint.serverName } : false,
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    query_timeout: STATEMENT_TIMEOUT_MS,
-    application_name: 'bench',
-  });
+  const client = new Client({ ...clientConfig(endpoint, credentials, CONNECT_TIMEOUT_MS, STATEMENT_TIMEOUT_MS), application_name: 'bench' });
   // A server going away emits 'error' on an idle client; the next statement reports it.
   client.on('error', () => undefined);
   try {

@@ -3,7 +3,7 @@
  * cluster uses) or straight to a pod, authenticated with the credentials the cluster generated into
  * its Secret.
  */
-import { Client, type QueryResultRow } from 'pg';
+import { Client, type ClientConfig, type QueryResultRow } from 'pg';
 import type { ObjectStore } from '../apiserver/store';
 import { CONFIG_MAP, getObject, SECRET } from './api-objects';
 import type { ConfigMap, Secret } from './kube';
@@ -43,19 +43,26 @@ export interface HostPort {
 const CONNECT_TIMEOUT_MS = 3000;
 const STATEMENT_TIMEOUT_MS = 10_000;
 
-/** Runs one statement on a fresh connection and closes it. */
-export async function query<R extends QueryResultRow = QueryResultRow>(endpoint: HostPort, credentials: Credentials, sql: string, params: unknown[] = []): Promise<R[]> {
-  const client = new Client({
+/**
+ * How a test client connects to database postgres: TLS verified against the cluster's CA when the
+ * credentials carry one (as an application would), else plain; bounded connect and answer times.
+ */
+export function clientConfig(endpoint: HostPort, credentials: Credentials, connectTimeoutMs: number, queryTimeoutMs: number): ClientConfig {
+  return {
     host: endpoint.host,
     port: endpoint.port,
     user: credentials.user,
     password: credentials.password,
     database: 'postgres',
     ssl: credentials.ca ? { ca: credentials.ca, servername: endpoint.serverName } : false,
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    statement_timeout: STATEMENT_TIMEOUT_MS,
-    query_timeout: STATEMENT_TIMEOUT_MS,
-  });
+    connectionTimeoutMillis: connectTimeoutMs,
+    query_timeout: queryTimeoutMs,
+  };
+}
+
+/** Runs one statement on a fresh connection and closes it. */
+export async function query<R extends QueryResultRow = QueryResultRow>(endpoint: HostPort, credentials: Credentials, sql: string, params: unknown[] = []): Promise<R[]> {
+  const client = new Client({ ...clientConfig(endpoint, credentials, CONNECT_TIMEOUT_MS, STATEMENT_TIMEOUT_MS), statement_timeout: STATEMENT_TIMEOUT_MS });
   // An error on an idle client (server shut down) must not crash the runner.
   client.on('error', () => undefined);
   await client.connect();

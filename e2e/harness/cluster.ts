@@ -52,7 +52,7 @@ export class LocalCluster {
     if (missing.length > 0) throw new Error(`the e2e harness cannot run here; missing: ${missing.join('; ')}`);
     const objects = typeof manifests === 'function' ? render(manifests) : manifests;
     const dirs = new WorkDirs(options.workRoot ?? DEFAULT_WORK_ROOT, options.label);
-    acquireRunLock(dirs.runLock);
+    await acquireRunLock(dirs.runLock, { onWait: (holder) => console.log(`waiting for the e2e harness of pid ${holder} to finish (one per machine)`) });
     // A scenario reads its containers' logs (e.g. to count initdb runs): nothing from an earlier run.
     rmSync(dirs.logs, { recursive: true, force: true });
     const logger = new Logger(dirs.logs, options.verbose ?? false);

@@ -15,8 +15,10 @@ export interface Mount {
 
 /**
  * @param volumeDirs the host folder of each pod volume, by volume name
- * @returns the mounts, parents before children (as container runtimes order them), so a mount at
- *   `/a/b` is not hidden by a later one at `/a`.
+ * @returns the mounts in an order where none hides what a later one needs: parents before children (as
+ *   container runtimes order them), so a mount at `/a/b` is not hidden by a later one at `/a`; and a
+ *   mount whose target covers another's host folder after that one, so a checkout under /tmp still
+ *   works when the pod mounts an emptyDir at /tmp.
  */
 export function mountPlan(container: Container, volumeDirs: ReadonlyMap<string, string>): Mount[] {
   const mounts = (container.volumeMounts ?? []).map((m) => {
@@ -25,7 +27,28 @@ export function mountPlan(container: Container, volumeDirs: ReadonlyMap<string, 
     if (m.subPathExpr) throw new Error(`container ${container.name}: subPathExpr is not implemented by the e2e harness`);
     return { source: m.subPath ? join(dir, m.subPath) : dir, target: m.mountPath, readOnly: m.readOnly === true };
   });
-  return mounts.sort((a, b) => depth(a.target) - depth(b.target));
+  return orderMounts(container.name, mounts);
+}
+
+/** A topological order of "must come before", shallowest target first among the free ones. */
+function orderMounts(containerName: string, mounts: readonly Mount[]): Mount[] {
+  const mustPrecede = (a: Mount, b: Mount) => (a !== b && isUnder(b.target, a.target) && b.target !== a.target) || (a !== b && isUnder(a.source, b.target));
+  const left = [...mounts].sort((a, b) => depth(a.target) - depth(b.target));
+  const ordered: Mount[] = [];
+  while (left.length > 0) {
+    const next = left.findIndex((m) => !left.some((other) => mustPrecede(other, m)));
+    if (next < 0) {
+      throw new Error(`container ${containerName}: the e2e harness cannot order the mounts at ${left.map((m) => m.target).join(', ')}: each hides a folder another one needs (move the work folder, e2e/.work, outside those paths)`);
+    }
+    ordered.push(...left.splice(next, 1));
+  }
+  return ordered;
+}
+
+/** `path` is `dir` or inside it. */
+function isUnder(path: string, dir: string): boolean {
+  const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+  return path === dir || path.startsWith(prefix);
 }
 
 function depth(path: string): number {

@@ -47,6 +47,19 @@ describe('mountPlan', () => {
     ]);
   });
 
+  it('mounts over /tmp last when the volumes\' host folders are under /tmp (a checkout in /tmp)', () => {
+    const pod = renderedPod();
+    const dirs = new Map((pod.spec?.volumes ?? []).map((v) => [v.name, `/tmp/ci/e2e/.work/pods/p/${v.name}`]));
+    const plan = mountPlan(pod.spec?.containers.find((c) => c.name === 'postgres') ?? { name: 'postgres' }, dirs);
+    expect(plan.map((m) => m.target)).toEqual(['/etc/pgha', '/run/pgha', '/var/lib/postgresql/data', '/var/run/secrets/kubernetes.io/serviceaccount', '/tmp']);
+  });
+
+  it('fails clearly when no order works: a child mount whose folder its parent mount hides', () => {
+    const container = { name: 'c', volumeMounts: [{ name: 'a', mountPath: '/v' }, { name: 'b', mountPath: '/v/b' }] };
+    expect(() => mountPlan(container, new Map([['a', '/x/a'], ['b', '/v/host-b']])))
+      .toThrow('container c: the e2e harness cannot order the mounts at /v, /v/b: each hides a folder another one needs');
+  });
+
   it('fails on a mount of a volume the pod does not define', () => {
     expect(() => mountPlan({ name: 'c', volumeMounts: [{ name: 'nope', mountPath: '/x' }] }, new Map()))
       .toThrow('container c mounts volume "nope", which the pod does not define');

@@ -14,6 +14,7 @@ import { runCommand } from './cli';
 import { chaosPlan, runChaos } from './chaos-run';
 import { benchChart, clusterName, NAMESPACE } from './charts';
 import { ClusterView } from './cluster-view';
+import { describeMachine, machineLine } from './machine';
 import { startCluster } from './start-cluster';
 import { waitHealthy } from './trial';
 
@@ -47,6 +48,7 @@ let current: LocalCluster | undefined;
 async function main(): Promise<number> {
   const options = parseChaosArgs(process.argv.slice(2), Date.now() % 2 ** 31);
   console.log(`chaos: ${options.trials} faults, seed ${options.seed} (replay with --seed ${options.seed})`);
+  if (!options.dryRun) console.log(`machine: ${machineLine(describeMachine())}`);
   if (options.dryRun) {
     for (const [i, step] of chaosPlan(options.seed, options.trials).entries()) console.log(`  ${i + 1}. ${step.fault.key} after ${(step.warmUpMs / 1000).toFixed(1)} s`);
     return 0;

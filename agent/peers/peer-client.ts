@@ -52,17 +52,27 @@ export class PeerClient {
     this.agent.destroy();
   }
 
-  private call(method: string, name: string, path: string): Promise<{ reach: Reach; status: number; body: string }> {
+  /**
+   * One request. A keep-alive socket the peer has just closed (its process died between two calls) fails
+   * with a reset rather than a refusal; that says nothing about the peer now, so the request is sent once
+   * more on a fresh connection, whose answer (often "refused") is the one that counts.
+   */
+  private async call(method: string, name: string, path: string): Promise<{ reach: Reach; status: number; body: string }> {
+    const first = await this.attempt(method, name, path, this.agent);
+    return first.staleSocket ? this.attempt(method, name, path, false) : first;
+  }
+
+  private attempt(method: string, name: string, path: string, agent: http.Agent | false): Promise<{ reach: Reach; status: number; body: string; staleSocket: boolean }> {
     return new Promise((resolve) => {
       let settled = false;
-      const done = (reach: Reach, status = 0, body = '') => {
+      const done = (reach: Reach, status = 0, body = '', staleSocket = false) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        resolve({ reach, status, body });
+        resolve({ reach, status, body, staleSocket });
       };
       const request = http.request(
-        { host: this.addressing.host(name), port: this.addressing.apiPort, path, method, agent: this.agent, timeout: this.timeoutMs },
+        { host: this.addressing.host(name), port: this.addressing.apiPort, path, method, agent, timeout: this.timeoutMs },
         (response) => {
           const chunks: Buffer[] = [];
           response.on('data', (c: Buffer) => chunks.push(c));
@@ -74,7 +84,10 @@ export class PeerClient {
         request.destroy();
         done('unreachable');
       }, this.timeoutMs);
-      request.on('error', (error: NodeJS.ErrnoException) => done(error.code === 'ECONNREFUSED' ? 'refused' : 'unreachable'));
+      request.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ECONNREFUSED') return done('refused');
+        done('unreachable', 0, '', request.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE'));
+      });
       request.end();
     });
   }

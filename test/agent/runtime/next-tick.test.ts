@@ -1,5 +1,5 @@
 import { nextTickDelay } from '../../../agent/runtime/loop';
-import { asPrimary, lease, NOW, observation } from '../core/observation-builder';
+import { asPrimary, lease, NOW, observation, peerDown, peerOk } from '../core/observation-builder';
 
 describe('when the next tick runs', () => {
   it('runs a retry period after the last tick started', () => {
@@ -21,5 +21,17 @@ describe('when the next tick runs', () => {
 
   it('never waits a negative time', () => {
     expect(nextTickDelay(observation(), 1000, NOW, NOW + 5000)).toBe(0);
+  });
+
+  it('looks again within 100 ms while the holder’s agent has just started refusing (its PostgreSQL may die next)', () => {
+    const o = observation({ peers: [peerDown('pg-0', 'refused', 'open'), peerOk('pg-2')], lease: lease({ silentForMs: 800 }) });
+    expect(nextTickDelay(o, 1000, NOW, NOW + 20)).toBe(100);
+  });
+
+  it('keeps the retry period for a holder whose agent refuses but renewed long ago (crash-looping), or only times out', () => {
+    const crashLooping = observation({ peers: [peerDown('pg-0', 'refused', 'open'), peerOk('pg-2')], lease: lease({ silentForMs: 2_500 }) });
+    expect(nextTickDelay(crashLooping, 1000, NOW, NOW + 20)).toBe(980);
+    const silent = observation({ peers: [peerDown('pg-0', 'unreachable'), peerOk('pg-2')], lease: lease({ silentForMs: 800 }) });
+    expect(nextTickDelay(silent, 1000, NOW, NOW + 20)).toBe(980);
   });
 });

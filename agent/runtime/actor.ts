@@ -98,7 +98,7 @@ export class Actor {
         await this.effects.writeDynamic(null, EMPTY_SYNC);
         return this.effects.command(step);
       case 'wait-ready':
-        return 'lease renewed; waiting for PostgreSQL';
+        return this.holder.waitReady();
       case 'finish-bootstrap':
         return this.holder.finishBootstrap(o, renewed);
       case 'promote':

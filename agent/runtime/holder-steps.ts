@@ -16,6 +16,8 @@ import type { LeaseWrites } from './lease-writes';
 
 /** How long a new primary may take to leave recovery after pg_ctl promote. */
 const PROMOTION_LIMIT_MS = 15_000;
+/** How often a starting primary asks whether PostgreSQL accepts connections. */
+const READY_POLL_MS = 50;
 /** How often a promoting member asks whether PostgreSQL left recovery. */
 const PROMOTION_POLL_MS = 20;
 
@@ -91,6 +93,21 @@ export class HolderSteps {
     for (const slot of stale) await this.d.sql.query('select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = $1 and not active', [slot]);
     const changes = [...missing.map((s) => `+${s}`), ...stale.map((s) => `-${s}`)];
     return changes.length ? `replication slots ${changes.join(' ')}` : null;
+  }
+
+  /**
+   * A starting primary (after initdb, or restarted after a crash of its PostgreSQL): watch for it to
+   * accept connections for up to a retry period, so the primary serves as soon as it can rather than at
+   * the next tick. The loop ticks again right after (see loop.ts), which renews the lease as usual.
+   */
+  async waitReady(): Promise<string> {
+    const deadline = this.d.now() + this.d.config.retryPeriodMs;
+    while (this.d.now() < deadline) {
+      const accepting = await this.d.sql.query('select 1').then(() => true, () => false);
+      if (accepting) return 'lease renewed; PostgreSQL accepts connections';
+      await sleep(READY_POLL_MS);
+    }
+    return 'lease renewed; waiting for PostgreSQL';
   }
 
   /** Promote, verify it left recovery, label, then CHECKPOINT (for a later pg_rewind of the old primary). */

@@ -9,8 +9,10 @@ import type { Logger } from './log';
 import { observe, type ObserverDeps } from './observer';
 import type { RuntimeState } from './state';
 
-/** Actions after which the world changed enough to look again at once rather than after a retry period. */
+/** Actions after which the world changed little: look again after a retry period, and log only a new reason. */
 const STEADY = new Set(['wait', 'lead/serve', 'lead/wait-ready', 'follow/stream', 'failsafe', 'refuse']);
+/** Steady for the log, but the action itself already waited up to a retry period: look again at once. */
+const WAITED = new Set(['lead/wait-ready']);
 
 export interface LoopDeps {
   readonly observer: ObserverDeps;
@@ -77,7 +79,7 @@ export class AgentLoop {
       const outcome = await this.d.actor.act(action, o).catch((error: Error) => `failed: ${error.message}`);
       this.actionStartedAt = null;
       this.report(action, outcome, this.d.observer.now() - started);
-      if (!STEADY.has(key)) this.again = true;
+      if (!STEADY.has(key) || WAITED.has(key)) this.again = true;
     } catch (error) {
       this.actionStartedAt = null;
       this.d.log.error('tick failed', { error: (error as Error).stack ?? String(error) });

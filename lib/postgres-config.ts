@@ -94,6 +94,11 @@ export function renderPostgresqlConf(options: PostgresConfOptions): string {
     ['wal_receiver_timeout', '\'10s\''],
     // Hot standbys ask the primary to keep rows their queries still read, instead of cancelling them.
     ...(hot ? [['hot_standby_feedback', 'on'] as [string, string]] : []),
+    // After a crash PostgreSQL first fsyncs every file of the data directory, one by one (over a second
+    // on a small cluster here, minutes on a large one), before recovery can start; one syncfs() of the
+    // volume does the same at once. A restarted primary serves that much sooner. Linux reports syncfs
+    // errors since 5.8.
+    ['recovery_init_sync_method', '\'syncfs\''],
     ['log_line_prefix', '\'%m [%p] %q%u@%d \''],
   ];
   const tuning = defaults.filter(([name]) => !options.parameters.has(name));

@@ -118,7 +118,7 @@ export interface PostgresClusterProps {
    * postgresql.conf parameters, by name. Values are written single-quoted and may not contain
    * newlines. They override this library's tuning defaults of the same name (`wal_keep_size`,
    * `max_slot_wal_keep_size`, `wal_receiver_status_interval`, `wal_sender_timeout`,
-   * `wal_receiver_timeout`, `hot_standby_feedback`, `log_line_prefix`).
+   * `wal_receiver_timeout`, `hot_standby_feedback`, `recovery_init_sync_method`, `log_line_prefix`).
    *
    * Parameters that replication and failover depend on are owned by the cluster and rejected:
    * `listen_addresses`, `port`, `unix_socket_directories`, `unix_socket_permissions`, `hba_file`,

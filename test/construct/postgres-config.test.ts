@@ -23,6 +23,7 @@ describe('postgresql.conf', () => {
       'wal_receiver_status_interval = \'1s\'',
       'wal_sender_timeout = \'10s\'',
       'wal_receiver_timeout = \'10s\'',
+      'recovery_init_sync_method = \'syncfs\'',
       'log_line_prefix = \'%m [%p] %q%u@%d \'',
       '',
       '# Owned by the cluster: replication and failover depend on these.',

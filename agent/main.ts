@@ -76,7 +76,13 @@ async function main(): Promise<void> {
     log.info('exit', { reason: 'stepped down after SIGTERM' });
     void sql.close().finally(() => process.exit(0));
   };
-  const holderWatch = new HolderWatch((m) => memberHost(config, m), config.apiPort, config.retryPeriodMs, () => loop.wake());
+  const holderWatch = new HolderWatch(
+    (m) => memberHost(config, m),
+    config.apiPort,
+    config.retryPeriodMs,
+    () => loop.wake(),
+    (holder, renewTime) => leaseClock.observe(holder, renewTime, now()),
+  );
   const loop: AgentLoop = new AgentLoop({
     observer: { config, now, leases, pods, supervisor, sql, dynamicConf, walEnd, peers, leaseClock, stall: new StallClock() },
     actor,
@@ -119,6 +125,7 @@ async function main(): Promise<void> {
         });
       },
       wake: () => loop.wake(),
+      onRenewal: (listener) => state.renewalListeners.add(listener),
       failsafe: (from) => {
         const answer = answerFailsafe(loop.observation, from, leaseClock.knownHolder);
         if (answer.confirm) leaseClock.noteHolderAlive(from, now());

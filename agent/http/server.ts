@@ -12,6 +12,8 @@ export interface AgentView {
   metrics(): string;
   wake(): void;
   failsafe(from: string): FailsafeAnswer;
+  /** Calls `listener` with the renewTime of each renewal this member lands as the holder. */
+  onRenewal(listener: (renewTime: string) => void): void;
 }
 
 /** How often an open /watch stream gets a byte, so idle-connection reapers leave it alone. */
@@ -21,6 +23,9 @@ export function startHttpServer(view: AgentView, port: number): Promise<http.Ser
   const watchers = new Set<http.ServerResponse>();
   const keepalive = setInterval(() => watchers.forEach((w) => w.write('\n')), WATCH_KEEPALIVE_MS);
   keepalive.unref();
+  // Each watcher (a standby) times this holder's silence from the moment a renewal landed, instead of
+  // from when its next poll of the Lease happens to see it (up to a retry period later).
+  view.onRenewal((renewTime) => watchers.forEach((w) => w.write(`renewed ${renewTime}\n`)));
 
   const server = http.createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://agent');

@@ -1,7 +1,8 @@
 // Keeps one long-lived HTTP request open to the lease holder's agent (GET /watch). When the holder's
 // processes die, the kernel closes that connection at once, and this member re-runs its loop immediately
 // instead of at its next retry period: the crash is seen within milliseconds. It is only a wake-up hint;
-// decisions still come from a full observation.
+// decisions still come from a full observation. The holder also writes `renewed <renewTime>` on it after
+// each renewal that landed, so this member times the holder's silence from that moment (see LeaseClock).
 import http from 'node:http';
 
 export class HolderWatch {
@@ -14,6 +15,7 @@ export class HolderWatch {
     private readonly port: number,
     private readonly retryMs: number,
     private readonly onLost: (holder: string) => void,
+    private readonly onRenewed: (holder: string, renewTime: string) => void = () => undefined,
   ) {}
 
   /** Watch `holder` (null: watch nobody). Cheap to call every tick. */
@@ -37,7 +39,16 @@ export class HolderWatch {
     let established = false;
     const request = http.get({ host: this.host(holder), port: this.port, path: '/watch', timeout: 0 }, (response) => {
       established = response.statusCode === 200;
-      response.on('data', () => undefined);
+      let pending = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        const lines = (pending + chunk).split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) {
+          const renewed = /^renewed (\S+)$/.exec(line);
+          if (renewed && this.request === request) this.onRenewed(holder, renewed[1]);
+        }
+      });
       response.on('close', () => lost());
       response.on('error', () => lost());
     });

@@ -25,6 +25,7 @@ export class LeaseWrites {
     await this.proven(sent);
     this.d.state.metrics.renewals++;
     this.d.state.metrics.lastRenewLatencyMs = this.d.now() - sent.at;
+    this.d.state.renewalListeners.forEach((listener) => listener(sent.micro));
     return outcome.lease;
   }
 

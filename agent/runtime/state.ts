@@ -14,11 +14,14 @@ export interface Counters {
 export interface RuntimeState {
   memory: Memory;
   readonly metrics: Counters;
+  /** Told the renewTime of each renewal that landed (the HTTP API streams it to the standbys). */
+  readonly renewalListeners: Set<(renewTime: string) => void>;
 }
 
 export function initialState(): RuntimeState {
   return {
     memory: { lastRenewSentAt: null, failsafeConfirmedAt: null, shuttingDown: false, pendingSync: null },
     metrics: { renewals: 0, renewFailures: 0, lastRenewLatencyMs: null, promotions: 0, failovers: 0, fencings: 0, decisions: new Map() },
+    renewalListeners: new Set(),
   };
 }

@@ -28,4 +28,12 @@ describe('LeaseClock', () => {
     clock.noteHolderAlive('pg-0', 7000);
     expect(clock.observe('pg-0', 't1', 8000)).toBe(1000);
   });
+
+  it('times the silence from a renewal heard on the holder\'s stream, not from the later poll that sees it', () => {
+    const clock = new LeaseClock(0);
+    clock.observe('pg-0', 't1', 0);
+    clock.observe('pg-0', 't2', 1_050); // `renewed t2` on GET /watch, 50 ms after it landed
+    expect(clock.observe('pg-0', 't2', 1_900)).toBe(850); // the poll sees t2: no new sign of life
+    expect(clock.observe('pg-0', 't2', 11_050)).toBe(10_000);
+  });
 });

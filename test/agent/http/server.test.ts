@@ -31,6 +31,7 @@ describe('agent HTTP API', () => {
     metrics: () => renderMetrics({ member: 'pg-1', role: 'replica', lagBytes: 42, promotions: 1, fencings: 0, renewals: 7, renewFailures: 2, lastRenewLatencySeconds: 0.004, apiReachable: true, decisions: new Map([['follow/stream', 3]]) }),
     wake: () => woken.push('wake'),
     failsafe: (from) => (from === 'pg-0' ? { confirm: true, reason: 'confirming pg-0' } : { confirm: false, reason: `not ${from}` }),
+    onRenewal: () => undefined,
   };
 
   beforeAll(async () => {

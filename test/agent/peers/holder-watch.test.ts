@@ -1,0 +1,74 @@
+// The standby's side of GET /watch against the holder's real HTTP server: renewals arrive as they land,
+// and the stream's end (the holder's process gone) wakes the standby.
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startHttpServer, type AgentView } from '../../../agent/http/server';
+import { HolderWatch } from '../../../agent/peers/holder-watch';
+import { status } from '../core/observation-builder';
+
+async function until(what: string, condition: () => boolean, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('HolderWatch', () => {
+  let server: http.Server;
+  let announce: (renewTime: string) => void = () => undefined;
+
+  beforeEach(async () => {
+    const view: AgentView = {
+      observation: () => null,
+      statusDocument: async () => status('pg-0'),
+      health: () => ({ now: 0, lastTickAt: 0, startedAt: 0, actionStartedAt: null, actionLimitMs: 0, stallLimitMs: 30_000 }),
+      metrics: () => '',
+      wake: () => undefined,
+      failsafe: () => ({ confirm: false, reason: 'no' }),
+      onRenewal: (listener) => (announce = listener),
+    };
+    server = await startHttpServer(view, 0);
+  });
+
+  afterEach(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  it("hears each of the holder's renewals as it lands, and its end when the holder goes away", async () => {
+    const renewals: Array<[string, string]> = [];
+    const lost: string[] = [];
+    const port = (server.address() as AddressInfo).port;
+    const watch = new HolderWatch(() => '127.0.0.1', port, 50, (holder) => lost.push(holder), (holder, renewTime) => renewals.push([holder, renewTime]));
+    try {
+      const opened = new Promise((resolve) => server.once('request', resolve));
+      watch.follow('pg-0');
+      await opened;
+      announce('2026-11-26T00:00:01.000000Z');
+      announce('2026-11-26T00:00:02.000000Z');
+      await until('two renewals', () => renewals.length === 2);
+      expect(renewals).toEqual([
+        ['pg-0', '2026-11-26T00:00:01.000000Z'],
+        ['pg-0', '2026-11-26T00:00:02.000000Z'],
+      ]);
+      server.closeAllConnections();
+      await until('the loss to be reported', () => lost.length > 0);
+      expect(lost[0]).toBe('pg-0');
+    } finally {
+      watch.stop();
+    }
+  });
+
+  it('ignores renewals of a holder it no longer follows', async () => {
+    const renewals: string[] = [];
+    const port = (server.address() as AddressInfo).port;
+    const watch = new HolderWatch(() => '127.0.0.1', port, 50, () => undefined, (holder) => renewals.push(holder));
+    watch.follow('pg-0');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    watch.follow(null);
+    announce('2026-11-26T00:00:03.000000Z');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(renewals).toEqual([]);
+  });
+});

@@ -46,7 +46,7 @@ export class HolderWatch {
         pending = lines.pop() ?? '';
         for (const line of lines) {
           const renewed = /^renewed (\S+)$/.exec(line);
-          if (renewed && this.request === request) this.onRenewed(holder, renewed[1]);
+          if (renewed) this.onRenewed(holder, renewed[1]);
         }
       });
       response.on('close', () => lost());

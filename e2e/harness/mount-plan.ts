@@ -32,7 +32,8 @@ export function mountPlan(container: Container, volumeDirs: ReadonlyMap<string, 
 
 /** A topological order of "must come before", shallowest target first among the free ones. */
 function orderMounts(containerName: string, mounts: readonly Mount[]): Mount[] {
-  const mustPrecede = (a: Mount, b: Mount) => (a !== b && isUnder(b.target, a.target) && b.target !== a.target) || (a !== b && isUnder(a.source, b.target));
+  // a before b: b is mounted inside a, or b would hide a's host folder.
+  const mustPrecede = (a: Mount, b: Mount) => a !== b && ((b.target !== a.target && isUnder(b.target, a.target)) || isUnder(a.source, b.target));
   const left = [...mounts].sort((a, b) => depth(a.target) - depth(b.target));
   const ordered: Mount[] = [];
   while (left.length > 0) {

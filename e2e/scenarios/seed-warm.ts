@@ -2,10 +2,10 @@
  * The seed's first walk-through (KubeDB's `ha-postgres`): one primary, two warm standbys streaming
  * asynchronously, the primary Service in front of the primary, standbys that refuse connections.
  */
-import https from 'node:https';
+import { KubeClient } from '../../agent/kube/client';
 import { haPostgres } from '../charts';
 import { query } from '../harness/postgres-client';
-import { check, type Scenario, type ScenarioContext } from '../harness/scenario';
+import { check, type Scenario } from '../harness/scenario';
 import { agentStatuses, PostgresUnderTest } from './postgres-cluster';
 import { BOOTSTRAP_MS } from './timeouts';
 
@@ -38,7 +38,10 @@ export const seedWarm: Scenario = {
     });
 
     await t.step("kubectl get secret ha-postgres-auth -o jsonpath='{.data.POSTGRES_PASSWORD}' | base64 -d: that password logs in as postgres", async () => {
-      const secret = await kubectlGet(t, '/api/v1/namespaces/demo/secrets/ha-postgres-auth') as { data?: Record<string, string>; metadata?: { labels?: Record<string, string> } };
+      // As kubectl does it: HTTPS verified against the cluster CA, a bearer token (the agent's own client).
+      const { api } = t.cluster;
+      const kubectl = new KubeClient({ host: api.host, port: api.port, tls: true, ca: api.caCertPem, token: api.adminToken, timeoutMs: 5000 });
+      const secret = await kubectl.request<{ data?: Record<string, string>; metadata?: { labels?: Record<string, string> } }>('GET', '/api/v1/namespaces/demo/secrets/ha-postgres-auth');
       const encoded = secret.data?.POSTGRES_PASSWORD;
       check(typeof encoded === 'string' && encoded.length > 0, 'Secret ha-postgres-auth has no POSTGRES_PASSWORD');
       check(secret.metadata?.labels?.['app.kubernetes.io/managed-by'] === 'cdk8s-postgres-ha', 'Secret ha-postgres-auth was not created by the agents');
@@ -57,16 +60,3 @@ export const seedWarm: Scenario = {
     });
   },
 };
-
-/** A GET on the API server as kubectl does it: HTTPS verified with the cluster CA, a bearer token. */
-function kubectlGet(t: ScenarioContext, path: string): Promise<unknown> {
-  const api = t.cluster.api;
-  return new Promise((resolve, reject) => {
-    const request = https.get(`${api.url}${path}`, { ca: api.caCertPem, headers: { authorization: `Bearer ${api.adminToken}` } }, (response) => {
-      let body = '';
-      response.on('data', (chunk) => (body += chunk));
-      response.on('end', () => (response.statusCode === 200 ? resolve(JSON.parse(body)) : reject(new Error(`GET ${path}: ${response.statusCode} ${body}`))));
-    });
-    request.on('error', reject);
-  });
-}

@@ -34,4 +34,17 @@ describe('dynamic.conf', () => {
   it('names slots as PostgreSQL allows (lower case, digits, underscores)', () => {
     expect(slotName('ha-postgres-12')).toBe('ha_postgres_12');
   });
+
+  describe('with TLS', () => {
+    it('makes the walreceiver verify the primary\'s certificate and host name against the cluster\'s CA', () => {
+      const text = renderDynamicConf({ ...standby, tls: ['sslmode=verify-full', 'sslrootcert=/run/pgha/tls/ca.crt'] });
+      expect(text).toContain("primary_conninfo = 'host=pg-0.pg-pods.demo.svc.cluster.local port=5432 user=replicator passfile=/run/pgha/pgpass "
+        + 'sslmode=verify-full sslrootcert=/run/pgha/tls/ca.crt application_name=pg-1 ');
+      expect(parseDynamicConf(text).upstreamHost).toBe('pg-0.pg-pods.demo.svc.cluster.local');
+    });
+
+    it('adds nothing to a primary, which has no upstream', () => {
+      expect(renderDynamicConf({ ...standby, upstreamHost: null, tls: ['sslmode=verify-full'] })).toContain("primary_conninfo = ''");
+    });
+  });
 });

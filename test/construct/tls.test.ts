@@ -1,4 +1,5 @@
 import { readFileSync } from 'fs';
+import { join } from 'path';
 import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { parse } from 'yaml';
@@ -18,10 +19,10 @@ const hbaRules = (manifests: Manifest[]) => config(manifests)['pg_hba.conf'].spl
 const rules = (manifests: Manifest[]) => find(manifests, 'Role', 'pg').rules;
 const podSpec = (manifests: Manifest[]) => find(manifests, 'StatefulSet', 'pg').spec.template.spec;
 
-/** kubernetes-models for built-in kinds; the imported CRD's own schema for cert-manager's Certificate. */
+/** kubernetes-models for built-in kinds; the imported CRD's own schema for cert-manager's Certificate (vendored, third-party/crds/). */
 function validate(manifest: Manifest): void {
   if (manifest.apiVersion === 'cert-manager.io/v1') {
-    const crd = parse(readFileSync(require.resolve('../../../shared/crds/cert-manager-certificates.yaml'), 'utf8'));
+    const crd = parse(readFileSync(join(__dirname, '../../third-party/crds/cert-manager-certificates.yaml'), 'utf8'));
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const Ajv = require('ajv');
     const check = new Ajv({ strict: false, validateFormats: false, allErrors: true }).compile(crd.spec.versions[0].schema.openAPIV3Schema);

@@ -144,6 +144,8 @@ export class PgFixture {
   /**
    * pg_basebackup from `primary` (WAL streamed, standby.signal and primary_conninfo written), then start.
    * Clones run one at a time: a clone's checkpoint can remove WAL that another clone still streams.
+   * The standby has no replication slot (unlike the agent's), so the primary keeps no WAL for it: a
+   * CHECKPOINT on the primary while it lags can remove segments it has yet to receive, and break its stream.
    */
   async createStandby(name: string, primary: PgServer, options: ServerOptions = {}): Promise<PgServer> {
     const server = await this.addServer(name);

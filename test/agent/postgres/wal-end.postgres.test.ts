@@ -39,6 +39,23 @@ function readEnd(server: PgServer): Promise<WalPosition | null> {
   return new WalEndReader(server.walDir).read();
 }
 
+/**
+ * Waits until every standby in `names` streams from `primary` and has flushed all WAL the primary has
+ * flushed. The fixture's standbys stream without replication slots (the agent gives each standby one;
+ * these tests do not need the agent), so nothing on the primary keeps WAL for a standby that lags: a
+ * CHECKPOINT removes or recycles every segment before its redo point, also one a walsender has yet to
+ * send. That standby's stream then breaks ("requested WAL segment … has already been removed") and it
+ * reconnects later, or never. Tests that checkpoint, or that rely on what the standbys received, wait here.
+ */
+async function standbysCaughtUp(primary: PgServer, names: readonly string[]): Promise<void> {
+  await primary.flushWal();
+  const list = names.map((name) => `'${name}'`).join(', ');
+  await primary.waitUntil(
+    `SELECT count(*) = ${names.length} FROM pg_stat_replication
+      WHERE application_name IN (${list}) AND state = 'streaming' AND flush_lsn >= pg_current_wal_flush_lsn()`,
+  );
+}
+
 describeWithPostgres('WalEndReader on PostgreSQL', () => {
   let fixture: PgFixture;
   let primary: PgServer;
@@ -111,6 +128,9 @@ describeWithPostgres('WalEndReader on PostgreSQL', () => {
       await primary.query('UPDATE accounts SET balance = balance + 1 WHERE id < 100');
       await primary.query('SELECT pg_switch_wal()');
     }
+    // The switches left up to 64 MB for the standbys to receive; the CHECKPOINT below removes the
+    // segments it came from. Let them have it first, or their streams break (standbysCaughtUp).
+    await standbysCaughtUp(primary, [hotStandby.name, warmStandby.name]);
     await primary.query('CHECKPOINT');
     const current = await primary.queryValue<string>('SELECT pg_walfile_name(pg_current_wal_insert_lsn())');
     const futureNames = (await readdir(primary.walDir)).filter((name) => /^[0-9A-F]{24}$/.test(name) && name > current);
@@ -124,6 +144,10 @@ describeWithPostgres('WalEndReader on PostgreSQL', () => {
   });
 
   it('after a fast shutdown, ends past the shutdown checkpoint, where standbys that received everything end', async () => {
+    // A fast shutdown sends the shutdown checkpoint to every standby that is streaming, and waits for
+    // each to confirm it before PostgreSQL exits; a standby that is not connected at that moment (say,
+    // reconnecting after its stream broke) never gets it. So the standbys must be streaming first.
+    await standbysCaughtUp(primary, [hotStandby.name, warmStandby.name]);
     await primary.stop('fast');
     const control = await readControlData(primary.dataDir);
     const end = await readEnd(primary);

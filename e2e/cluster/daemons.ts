@@ -1,0 +1,82 @@
+/**
+ * The cluster's long-running processes: started detached (they outlive `cluster:up`), each with a log
+ * file and a pid file under the state folder, and stopped by `cluster:down` from those pid files.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { STATE } from './plan';
+import { StepError, tail } from './progress';
+import { sleep } from './wait';
+
+export interface Daemon {
+  readonly name: string;
+  readonly argv: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export const logOf = (name: string) => join(STATE.logs, `${name}.log`);
+const pidFile = (name: string) => join(STATE.run, `${name}.pid`);
+
+export function start(daemon: Daemon): number {
+  mkdirSync(STATE.logs, { recursive: true });
+  mkdirSync(STATE.run, { recursive: true });
+  const log = openSync(logOf(daemon.name), 'a');
+  const child = spawn(daemon.argv[0], daemon.argv.slice(1), { detached: true, stdio: ['ignore', log, log], env: daemon.env ?? process.env });
+  if (child.pid === undefined) throw new StepError(daemon.name, daemon.argv.join(' '), logOf(daemon.name), 'did not start');
+  writeFileSync(pidFile(daemon.name), `${child.pid}\n${daemon.argv.join(' ')}\n`);
+  child.unref();
+  return child.pid;
+}
+
+export function isRunning(name: string): boolean {
+  const pid = readPid(name);
+  return pid !== null && alive(pid);
+}
+
+function readPid(name: string): number | null {
+  try {
+    return Number(readFileSync(pidFile(name), 'utf8').split('\n')[0]) || null;
+  } catch {
+    return null;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits for `ready` while the daemon runs; its exit or the deadline fails with its log's last lines. */
+export async function waitReady(daemon: Daemon, what: string, ready: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await ready().catch(() => false)) return;
+    if (!isRunning(daemon.name)) throw new StepError(daemon.name, daemon.argv.join(' '), logOf(daemon.name), `exited before ${what}; last lines:\n${tail(logOf(daemon.name), 12)}`);
+    if (Date.now() > deadline) throw new StepError(daemon.name, daemon.argv.join(' '), logOf(daemon.name), `not ${what} within ${timeoutMs / 1000} s; last lines:\n${tail(logOf(daemon.name), 12)}`);
+    await sleep(250);
+  }
+}
+
+/** Stops every daemon with a pid file, in the given order (the rest after): SIGTERM, then SIGKILL. */
+export async function stopAll(order: readonly string[]): Promise<string[]> {
+  if (!existsSync(STATE.run)) return [];
+  const names = readdirSync(STATE.run).filter((f) => f.endsWith('.pid')).map((f) => f.slice(0, -4));
+  const sorted = [...order.filter((n) => names.includes(n)), ...names.filter((n) => !order.includes(n))];
+  const stopped: string[] = [];
+  for (const name of sorted) {
+    const pid = readPid(name);
+    if (pid !== null && alive(pid)) {
+      process.kill(pid, 'SIGTERM');
+      for (let i = 0; i < 40 && alive(pid); i++) await sleep(100);
+      if (alive(pid)) process.kill(pid, 'SIGKILL');
+      stopped.push(name);
+    }
+    rmSync(pidFile(name), { force: true });
+  }
+  return stopped;
+}

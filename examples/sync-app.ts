@@ -1,7 +1,7 @@
 import { ApiObject, Chart, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { PostgresCluster, ReplicationMode, StandbyMode } from '../lib';
+import { PostgresCluster, PostgresVersion, ReplicationMode, StandbyMode } from '../lib';
 
 /**
  * Synchronous replication, and an application wired to it: every commit is acknowledged only once a
@@ -14,9 +14,11 @@ import { PostgresCluster, ReplicationMode, StandbyMode } from '../lib';
 export class SyncPostgresChart extends Chart {
   public readonly cluster: PostgresCluster;
 
-  public constructor(scope: Construct, id = 'sync-postgres') {
+  /** `version` is for the e2e suite, which runs the same chart on 15 and 18 too. */
+  public constructor(scope: Construct, id = 'sync-postgres', version = PostgresVersion.V17) {
     super(scope, id, { namespace: 'demo' });
     this.cluster = new PostgresCluster(this, 'sync-postgres', {
+      version,
       replicas: 3,
       standbyMode: StandbyMode.HOT,
       replicationMode: ReplicationMode.SYNC,

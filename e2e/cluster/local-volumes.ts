@@ -5,7 +5,7 @@
  * anew. No provisioner of Kubernetes' own can serve here: the in-tree hostPath provisioner makes
  * hostPath volumes, to which the kubelet applies no fsGroup, so uid 999 could not write its data. With
  * `local` volumes the real kubelet applies fsGroup as it does to any block-backed volume. How it differs
- * from a cloud disk: the capacity is a label (nothing stops a folder at 1 GiB), and nothing expands.
+ * from a cloud disk: the capacity is a label (nothing stops a folder at its size), and nothing expands.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +15,8 @@ import { STATE } from './plan';
 
 const LABEL = 'cdk8s-postgres-ha.e2e/local-volume';
 export const VOLUMES_PER_NODE = 8;
-export const VOLUME_CAPACITY = '1Gi';
+// Large enough for every claim the examples make (sync-postgres asks for 5Gi); nothing enforces it.
+export const VOLUME_CAPACITY = '8Gi';
 
 interface PersistentVolume {
   metadata: { name: string; labels?: Record<string, string> };

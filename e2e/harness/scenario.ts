@@ -20,8 +20,9 @@ export interface Scenario {
 /** How often waiters look again: fast enough not to add latency to timings, cheap for 2 cores. */
 const POLL_MS = 100;
 
-export class ScenarioContext {
-  constructor(readonly cluster: LocalCluster, private readonly print: (line: string) => void) {}
+/** `C` is what the scenario drives: the stand-in LocalCluster, or the real cluster (e2e/k8s). */
+export class ScenarioContext<C = LocalCluster> {
+  constructor(readonly cluster: C, private readonly print: (line: string) => void) {}
 
   /** Runs one step and prints `  ✓ description (1.23 s)`, or `  ✗ …` before rethrowing. */
   async step<T>(description: string, action: () => Promise<T>): Promise<T> {

@@ -1,0 +1,119 @@
+/**
+ * The running real cluster as a scenario reaches it: kubectl (and a shell with kubectl on PATH for the
+ * seed's own pipelines), addresses read from the API, and node-level faults done the way a node fails
+ * (signals to a container's cgroup).
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Kubectl } from '../cluster/kubectl';
+import { nodePlan } from '../cluster/plan';
+
+export interface PodView {
+  readonly name: string;
+  readonly uid: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly ip: string | undefined;
+  readonly ready: boolean;
+  readonly deleting: boolean;
+  readonly node: string | undefined;
+  readonly restarts: Readonly<Record<string, number>>;
+  /** containerd ids of the running containers, by container name. */
+  readonly containerIds: Readonly<Record<string, string>>;
+}
+
+interface PodJson {
+  metadata: { name: string; uid: string; labels?: Record<string, string>; deletionTimestamp?: string };
+  spec: { nodeName?: string };
+  status: {
+    podIP?: string;
+    conditions?: { type: string; status: string }[];
+    containerStatuses?: { name: string; restartCount: number; containerID?: string; state?: { running?: unknown } }[];
+  };
+}
+
+function view(pod: PodJson): PodView {
+  const statuses = pod.status.containerStatuses ?? [];
+  return {
+    name: pod.metadata.name,
+    uid: pod.metadata.uid,
+    labels: pod.metadata.labels ?? {},
+    ip: pod.status.podIP || undefined,
+    ready: (pod.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
+    deleting: pod.metadata.deletionTimestamp !== undefined,
+    node: pod.spec.nodeName,
+    restarts: Object.fromEntries(statuses.map((s) => [s.name, s.restartCount])),
+    containerIds: Object.fromEntries(statuses.filter((s) => s.state?.running && s.containerID).map((s) => [s.name, s.containerID!.replace(/^containerd:\/\//, '')])),
+  };
+}
+
+export class KubeCluster {
+  constructor(readonly kubectl: Kubectl) {}
+
+  /** A shell command as a person types it, with kubectl on PATH and KUBECONFIG set. */
+  sh(command: string, timeoutMs = 60_000): Promise<string> {
+    const env = { ...process.env, KUBECONFIG: this.kubectl.kubeconfig, PATH: `${this.kubectl.binDir}:${process.env.PATH}` };
+    return new Promise((resolve, reject) => {
+      execFile('bash', ['-o', 'pipefail', '-c', command], { env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+        if (error) reject(new Error(`$ ${command}\n${stderr.trim() || error.message}`));
+        else resolve(stdout);
+      });
+    });
+  }
+
+  async pods(namespace: string, selector: string): Promise<PodView[]> {
+    const list = await this.kubectl.json<{ items: PodJson[] }>(['get', 'pods', '-n', namespace, '-l', selector]);
+    return list.items.map(view).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async pod(namespace: string, name: string): Promise<PodView | undefined> {
+    const json = await this.kubectl.run(['get', 'pod', '-n', namespace, name, '-o', 'json', '--ignore-not-found']);
+    return json.trim() === '' ? undefined : view(JSON.parse(json) as PodJson);
+  }
+
+  async serviceAddress(namespace: string, service: string): Promise<string> {
+    return (await this.kubectl.run(['get', 'svc', '-n', namespace, service, '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+  }
+
+  /**
+   * SIGKILL to every process of the pod's containers (not its sandbox, so the pod keeps its address),
+   * through their cgroups, as the kernel's OOM killer or a crash would end them.
+   */
+  async killContainers(namespace: string, name: string): Promise<number> {
+    const pod = await this.pod(namespace, name);
+    if (!pod) throw new Error(`pod ${namespace}/${name} does not exist`);
+    let killed = 0;
+    for (const id of Object.values(pod.containerIds)) {
+      for (const pid of containerPids(id)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+          killed++;
+        } catch {
+          // Already gone.
+        }
+      }
+    }
+    if (killed === 0) throw new Error(`no process found for the containers of ${name}`);
+    return killed;
+  }
+}
+
+/** The pids in a container's cgroup (pids hierarchy), wherever the kubelet of its node put it. */
+export function containerPids(containerId: string): number[] {
+  for (let i = 1; i <= 3; i++) {
+    const dir = findDir(join('/sys/fs/cgroup/pids', nodePlan(i).cgroupRoot), containerId, 4);
+    if (dir) return readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+  }
+  return [];
+}
+
+function findDir(root: string, name: string, depth: number): string | undefined {
+  if (!existsSync(root) || depth < 0) return undefined;
+  for (const entry of readdirSync(root, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    if (entry.name === name) return join(root, entry.name);
+    const found = findDir(join(root, entry.name), name, depth - 1);
+    if (found) return found;
+  }
+  return undefined;
+}

@@ -1,0 +1,118 @@
+/**
+ * The e2e suite on a real Kubernetes built from upstream (e2e/cluster): brings the cluster up (or uses
+ * the running one), then for each scenario and PostgreSQL major creates namespace `demo` with the
+ * restricted Pod Security label, `kubectl apply --server-side --validate=strict -f` the rendered YAML,
+ * runs the scenario's steps, and deletes the namespace.
+ *
+ *   npm run e2e:k8s [-- --only seed-warm,seed-hot] [--majors 17] [--keep-cluster]
+ *
+ * Ends with `N passed, N failed` (exit 1 on any failure).
+ */
+import { join } from 'node:path';
+import { isRunning } from '../cluster/daemons';
+import { clusterDown } from '../cluster/down';
+import { clusterUp, upOptionsFromEnv } from '../cluster/up';
+import { ScenarioContext, seconds } from '../harness/scenario';
+import { ensureAgentBundle } from '../harness/agent-build';
+import { renderedFile } from './charts';
+import { Database } from './database';
+import { saveDiagnostics } from './diagnostics';
+import { KubeCluster } from './kube-cluster';
+import { createNamespace, deleteNamespace } from './namespace';
+import { ALL_MAJORS, DEFAULT_MAJOR, type KubeScenario } from './scenario';
+import { KUBE_SCENARIOS } from './scenarios';
+
+const NAMESPACE = 'demo';
+const LOGS = join(__dirname, '..', '.work', 'k8s-logs');
+
+interface Options {
+  readonly only?: readonly string[];
+  readonly majors: readonly string[];
+  readonly keepCluster: boolean;
+}
+
+function parseArgs(argv: readonly string[]): Options {
+  let only: string[] | undefined;
+  let majors: string[] = [...ALL_MAJORS];
+  let keepCluster = false;
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split('=', 2);
+    const value = () => (inline ?? argv[++i] ?? '').split(',').filter(Boolean);
+    if (flag === '--only') only = value();
+    else if (flag === '--majors') majors = value();
+    else if (flag === '--keep-cluster') keepCluster = true;
+    else throw new Error(`unknown argument ${argv[i]}; usage: e2e/k8s/run.ts [--only name[,name]] [--majors 15,17,18] [--keep-cluster]`);
+  }
+  const unknown = (only ?? []).filter((name) => !KUBE_SCENARIOS.some((s) => s.name === name));
+  if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${KUBE_SCENARIOS.map((s) => s.name).join(', ')}`);
+  const badMajors = majors.filter((m) => !(ALL_MAJORS as readonly string[]).includes(m));
+  if (badMajors.length > 0) throw new Error(`--majors may name ${ALL_MAJORS.join(', ')}; got ${badMajors.join(', ')}`);
+  return { only, majors, keepCluster };
+}
+
+async function runOne(cluster: KubeCluster, scenario: KubeScenario, major: string, nodes: number): Promise<boolean> {
+  const label = `${scenario.name} (postgres:${major})`;
+  console.log(`\n▶ ${label}: ${scenario.summary}`);
+  const start = Date.now();
+  const db = new Database(cluster, scenario.chart, NAMESPACE);
+  const t = new ScenarioContext(cluster, (line) => console.log(line));
+  let failure: unknown;
+  try {
+    await deleteNamespace(cluster, NAMESPACE, nodes);
+    const file = renderedFile(scenario.chart, major);
+    await t.step(`kubectl create ns ${NAMESPACE} (enforce: restricted); kubectl apply --server-side --validate=strict -f ${file.replace(/^.*\/(examples|e2e)\//, '$1/')}`, async () => {
+      await createNamespace(cluster, NAMESPACE);
+      await cluster.sh(`kubectl apply --server-side --validate=strict -f ${file}`);
+    });
+    await scenario.run(t, db);
+    await t.step('no agent request was refused by the API server (RBAC of the rendered Role)', async () => {
+      const logs = await cluster.sh(`kubectl logs -n ${NAMESPACE} -l app.kubernetes.io/instance=${scenario.chart} -c agent --tail=-1 --prefix`);
+      const refused = logs.split('\n').filter((l) => /\b403\b|forbidden/i.test(l));
+      if (refused.length > 0) throw new Error(`refused requests:\n${refused.slice(0, 5).join('\n')}`);
+    });
+  } catch (error) {
+    failure = error;
+    const dir = join(LOGS, `${scenario.name}-${major}`);
+    await saveDiagnostics(cluster, db, dir).catch(() => undefined);
+    console.log(`  diagnostics: ${dir}`);
+  }
+  try {
+    await deleteNamespace(cluster, NAMESPACE, nodes);
+  } catch (error) {
+    failure ??= error;
+  }
+  if (failure === undefined) {
+    console.log(`✓ ${label} (${seconds(Date.now() - start)})`);
+    return true;
+  }
+  console.log(`✗ ${label} (${seconds(Date.now() - start)}): ${failure instanceof Error ? failure.message : String(failure)}`);
+  return false;
+}
+
+async function main(): Promise<number> {
+  const options = parseArgs(process.argv.slice(2));
+  if (ensureAgentBundle()) console.log('built build/agent/agent.js (it was missing or older than agent/)');
+  const up = upOptionsFromEnv();
+  const wasUp = isRunning('kube-apiserver');
+  const kubectl = await clusterUp({ ...up, majors: options.majors });
+  const cluster = new KubeCluster(kubectl);
+  const runs: Array<[KubeScenario, string]> = [];
+  // The default major first and whole; then the others, each on the scenarios that list it.
+  const majors = [...options.majors].sort((a, b) => (a === DEFAULT_MAJOR ? -1 : b === DEFAULT_MAJOR ? 1 : a.localeCompare(b)));
+  for (const major of majors) {
+    for (const scenario of KUBE_SCENARIOS) if ((!options.only || options.only.includes(scenario.name)) && scenario.majors.includes(major)) runs.push([scenario, major]);
+  }
+  let passed = 0;
+  for (const [scenario, major] of runs) if (await runOne(cluster, scenario, major, up.nodes)) passed++;
+  if (!wasUp && !options.keepCluster) await clusterDown(false);
+  console.log(`\n${passed} passed, ${runs.length - passed} failed`);
+  return passed === runs.length ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);

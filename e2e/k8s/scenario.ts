@@ -1,0 +1,21 @@
+/** A scenario of the real-cluster suite: which rendered chart it applies, and the steps it runs. */
+import type { ScenarioContext } from '../harness/scenario';
+import type { KubeCluster } from './kube-cluster';
+
+export type KubeContext = ScenarioContext<KubeCluster>;
+
+export interface KubeScenario {
+  /** Used by `--only`; the suite runs it once per PostgreSQL major it lists. */
+  readonly name: string;
+  readonly summary: string;
+  /** The chart it applies (charts.ts), by name. */
+  readonly chart: ChartName;
+  /** The majors it runs on: every scenario on the default (17); the core ones on 15 and 18 too. */
+  readonly majors: readonly string[];
+  run(t: KubeContext, db: import('./database').Database): Promise<void>;
+}
+
+export type ChartName = 'ha-postgres' | 'hot-postgres' | 'sync-postgres';
+
+export const DEFAULT_MAJOR = '17';
+export const ALL_MAJORS = ['15', '17', '18'] as const;

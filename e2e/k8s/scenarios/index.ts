@@ -1,0 +1,8 @@
+/** The real-cluster scenarios, in the order the suite runs them. */
+import type { KubeScenario } from '../scenario';
+import { killPrimary } from './kill-primary';
+import { seedFailover } from './seed-failover';
+import { seedHot } from './seed-hot';
+import { seedWarm } from './seed-warm';
+
+export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary];

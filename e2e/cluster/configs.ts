@@ -62,6 +62,10 @@ state = "${c}/state"
   address = ""
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "registry.k8s.io/pause:${VERSIONS.pause}"
+  # This machine's root lacks CAP_SYS_RESOURCE, so no process may lower its oom_score_adj below 0;
+  # runc init would fail on the -998 of a sandbox (and -997 of a Guaranteed pod). Clamp to containerd's
+  # own score (0), as rootless setups do: the OOM killer's preferences among pods are all that changes.
+  restrict_oom_score_adj = true
   enable_cdi = false
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"

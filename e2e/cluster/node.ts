@@ -3,7 +3,7 @@
  * names the rendered YAML uses, the node's CNI network, and the kubelet.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { containerdConfig, cniConfig, kubeconfig, kubeletConfig, nodePaths, type NodePaths } from './configs';
@@ -50,7 +50,25 @@ export async function importImages(node: NodePlan, paths: NodePaths, archives: r
   }
 }
 
+/**
+ * The node's cgroup root in every v1 hierarchy (the kubelet refuses a root that is missing in any).
+ * Each node has its own, so kubelets sharing the machine never manage each other's pods.
+ */
+function createCgroupRoot(node: NodePlan): void {
+  const base = '/sys/fs/cgroup';
+  for (const hierarchy of readdirSync(base)) {
+    if (hierarchy === 'unified' || !existsSync(join(base, hierarchy, 'cgroup.procs'))) continue;
+    const dir = join(base, hierarchy, node.cgroupRoot);
+    mkdirSync(dir, { recursive: true });
+    // A new v1 cpuset has no CPUs or memory nodes until given its parent's.
+    if (hierarchy === 'cpuset') {
+      for (const file of ['cpuset.cpus', 'cpuset.mems']) writeFileSync(join(dir, file), readFileSync(join(base, hierarchy, file)));
+    }
+  }
+}
+
 export async function startKubelet(node: NodePlan, paths: NodePaths, kubeBin: string, pki: Pki, hostAddress: string, say: (line: string) => void): Promise<void> {
+  createCgroupRoot(node);
   mkdirSync(paths.kubeletRoot, { recursive: true });
   writeFileSync(paths.kubeletConfig, kubeletConfig(node, paths, pki));
   writeFileSync(paths.kubeconfig, kubeconfig(pki, `kubelet-${node.name}`, `https://${hostAddress}:${NETWORK.apiPort}`, `system:node:${node.name}`));

@@ -74,6 +74,8 @@ export async function startControlPlane(c: ControlPlaneInputs, say: (line: strin
       `--kubelet-client-certificate=${pki.cert('apiserver-kubelet-client')}`,
       `--kubelet-client-key=${pki.key('apiserver-kubelet-client')}`,
       `--kubelet-certificate-authority=${pki.caCert}`,
+      // Nodes are named node-N, which no resolver here knows: reach kubelets by their address.
+      '--kubelet-preferred-address-types=InternalIP',
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
       `--service-account-key-file=${pki.serviceAccountPub}`,
       `--service-account-signing-key-file=${pki.serviceAccountKey}`,

@@ -78,7 +78,7 @@ function removeNetwork(): void {
   }
 }
 
-export async function clusterDown(purge: boolean): Promise<void> {
+export async function clusterDown(purge: boolean, quietly = false): Promise<void> {
   const stopped = await stopAll(['kube-proxy', ...Array.from({ length: MAX_NODES }, (_, i) => `kubelet-node-${i + 1}`)]);
   await removeContainers();
   stopped.push(...await stopAll(['kube-scheduler', 'kube-controller-manager', 'kube-apiserver', 'etcd']));
@@ -96,7 +96,7 @@ export async function clusterDown(purge: boolean): Promise<void> {
     for (const entry of existsSync(join(root, 'containerd')) ? readdirSync(join(root, 'containerd')) : []) if (entry !== 'root') rmSync(join(root, 'containerd', entry), { recursive: true, force: true });
   }
   rmSync(PATHS.kubeconfig, { force: true });
-  say(stopped.length > 0 ? `down: stopped ${stopped.join(', ')}` : 'down: nothing was running');
+  if (!quietly) say(stopped.length > 0 ? `down: stopped ${stopped.join(', ')}` : 'down: nothing was running');
 }
 
 if (require.main === module) {

@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { coreDnsManifest, storageClassManifest } from './addons';
 import { ensureBuilt } from './artifacts';
 import { kubeconfig } from './configs';
+import { clusterDown } from './down';
 import { startControlPlane } from './control-plane';
 import { isRunning, start, waitReady } from './daemons';
 import { hostAddress, missingOnHost, prepareKernel } from './host';
@@ -48,6 +49,8 @@ export async function clusterUp(options: UpOptions): Promise<Kubectl> {
     say('the cluster is already up');
     return kubectl;
   }
+  // Whatever an interrupted run left (mounts, network namespaces, rules, old etcd data) goes first.
+  await clusterDown(false, true);
   prepareKernel();
   const address = hostAddress();
   const pki = new Pki(STATE.pki, join(STATE.logs, 'certificates.log'));

@@ -25,7 +25,10 @@ in_root groupadd -r postgres --gid=999
 in_root useradd -r -g postgres --uid=999 --home-dir=/var/lib/postgresql --shell=/bin/bash postgres
 install -d -o 999 -g 999 -m 1777 "$rootfs/var/lib/postgresql"
 # The en_US.UTF-8 locale, which the official image makes with localedef and names in LANG.
-in_root localedef -i en_US -c -f UTF-8 -A /usr/share/locale/locale.alias en_US.UTF-8
+# (sid's locales no longer ships locale.alias; the alias file only adds short names.)
+alias_file=/usr/share/locale/locale.alias
+if [ -e "$rootfs$alias_file" ]; then in_root localedef -i en_US -c -f UTF-8 -A "$alias_file" en_US.UTF-8
+else in_root localedef -i en_US -c -f UTF-8 en_US.UTF-8; fi
 install -d -m 0755 "$rootfs/docker-entrypoint-initdb.d"
 
 # postgresql-common must not create a "main" cluster on install (the official image does the same).

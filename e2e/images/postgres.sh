@@ -35,8 +35,11 @@ install -d -m 0755 "$rootfs/docker-entrypoint-initdb.d"
 install -d "$rootfs/etc/postgresql-common/createcluster.d"
 echo 'create_main_cluster = false' >"$rootfs/etc/postgresql-common/createcluster.d/cdk8s-postgres-ha.conf"
 echo "apt-get install postgresql-$major ($suite)"
-in_root apt-get update -qq
-in_root apt-get install -y -qq --no-install-recommends "postgresql-$major" libnss-wrapper xz-utils zstd >"$rootfs.apt.log" 2>&1 \
+# The mirror may serve a suite whose Release file is past its Valid-Until (sid here, by weeks);
+# debootstrap accepted it already, so apt must too.
+apt_opts=(-o Acquire::Check-Valid-Until=false)
+in_root apt-get "${apt_opts[@]}" update -qq
+in_root apt-get "${apt_opts[@]}" install -y -qq --no-install-recommends "postgresql-$major" libnss-wrapper xz-utils zstd >"$rootfs.apt.log" 2>&1 \
   || { echo "apt-get install postgresql-$major failed: see $rootfs.apt.log" >&2; exit 1; }
 # As the official image: listen on every address by default in the sample configuration.
 sed -ri "s!^#?(listen_addresses)\s*=\s*\S+.*!\1 = '*'!" "$rootfs/usr/share/postgresql/$major/postgresql.conf.sample"

@@ -4,7 +4,7 @@
  * input builds anew, an unchanged one is reused across checkouts and runs.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CACHE_DIR, PATHS, POSTGRES_IMAGES, VERSIONS } from './plan';
 import { run, say } from './progress';
@@ -26,9 +26,48 @@ function digest(files: readonly string[], extra: string): string {
   return hash.digest('hex').slice(0, 12);
 }
 
+/**
+ * Holds `${dir}.lock` while building, so two runs on one machine (a cluster:up and a cluster:build)
+ * never build into the same folder; a lock whose process is gone is taken over.
+ */
+async function withLock<T>(dir: string, action: () => Promise<T>): Promise<T> {
+  const lock = `${dir}.lock`;
+  for (;;) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch {
+      const holder = Number(readFileSync(lock, 'utf8') || '0');
+      if (!holder || !isAlive(holder)) rmSync(lock, { force: true });
+      else await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+  try {
+    return await action();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The folder of a built artifact; builds it first when it is not in the cache. */
 async function ensure(artifact: Artifact): Promise<string> {
   const dir = join(CACHE_DIR, `${artifact.name}-${artifact.version}-${digest(artifact.inputs, artifact.version)}`);
+  if (existsSync(join(dir, '.complete'))) return dir;
+  mkdirSync(CACHE_DIR, { recursive: true });
+  return withLock(dir, () => build(artifact, dir));
+}
+
+async function build(artifact: Artifact, dir: string): Promise<string> {
+  // Another run may have built it while this one waited for the lock.
   if (existsSync(join(dir, '.complete'))) return dir;
   const log = join(PATHS.buildLogs, `${artifact.name}.log`);
   const temporary = `${dir}.partial`;

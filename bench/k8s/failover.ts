@@ -1,0 +1,110 @@
+/**
+ * The failover benchmark on the real cluster (e2e/cluster): each fault of faults.ts, in both standby
+ * modes (warm: the seed's ha-postgres; hot: hot-postgres), a few trials each, with the writer through
+ * the primary Service. Prints one line per trial and a table of medians; writes
+ * bench/results/k8s-failover.json and .md. Timings are printed, never asserted; the safety columns (lost
+ * acknowledged writes in a planned handover, two primaries at once) fail the run.
+ *
+ *   npm run bench:k8s [-- --trials 3] [--only graceful-delete,kill-pod] [--modes warm,hot]
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { clusterUp } from '../../e2e/cluster/up';
+import { VERSIONS } from '../../e2e/cluster/plan';
+import { ScenarioContext } from '../../e2e/harness/scenario';
+import { renderedFile } from '../../e2e/k8s/charts';
+import { Database } from '../../e2e/k8s/database';
+import { KubeCluster } from '../../e2e/k8s/kube-cluster';
+import { createNamespace, deleteNamespace } from '../../e2e/k8s/namespace';
+import { K8S_FAULTS } from './faults';
+import { healthy, prepareTables, runTrial, type K8sTrialResult } from './trial';
+
+const RESULTS = join(__dirname, '..', 'results');
+const MODES = { warm: 'ha-postgres', hot: 'hot-postgres' } as const;
+
+function args(): { trials: number; only?: string[]; modes: Array<keyof typeof MODES> } {
+  const argv = process.argv.slice(2);
+  const value = (flag: string) => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const trials = Number(value('--trials') ?? '3');
+  const only = value('--only')?.split(',');
+  const modes = (value('--modes') ?? 'warm,hot').split(',') as Array<keyof typeof MODES>;
+  if (!Number.isInteger(trials) || trials < 1) throw new Error(`--trials must be a whole number from 1, got ${value('--trials')}`);
+  for (const key of only ?? []) if (!K8S_FAULTS.some((f) => f.key === key)) throw new Error(`unknown fault ${key}; known: ${K8S_FAULTS.map((f) => f.key).join(', ')}`);
+  for (const mode of modes) if (!(mode in MODES)) throw new Error(`--modes may name warm, hot; got ${mode}`);
+  return { trials, only, modes };
+}
+
+const median = (values: ReadonlyArray<number | undefined>): number | undefined => {
+  const known = values.filter((v): v is number => v !== undefined).sort((a, b) => a - b);
+  return known.length === 0 ? undefined : known[Math.floor((known.length - 1) / 2)];
+};
+const ms = (v: number | undefined) => (v === undefined ? '–' : `${(v / 1000).toFixed(2)} s`);
+
+function line(r: K8sTrialResult): string {
+  const p = r.phases;
+  return `  ${r.mode} ${r.fault} #${r.trial}: writable after ${ms(r.timeToWritableMs)} on ${r.newPrimary} (old label gone ${ms(p.oldLabelGone)}, new label ${ms(p.newLabel)}, EndpointSlice ${ms(p.endpointSlice)}, kube-proxy rules ${ms(p.proxyRules)}), max gap ${ms(r.maxGapMs)}, rejoin ${ms(r.rejoinMs)}, lost acked ${r.lostAckedWrites}, dual primary ${r.dualPrimaryMs} ms`;
+}
+
+function table(results: readonly K8sTrialResult[]): string {
+  const rows = ['| fault | mode | time to writable | new primary labelled | in the EndpointSlice | in kube-proxy\'s rules | max gap | rejoin | lost acked writes | dual-primary window |', '|---|---|---|---|---|---|---|---|---|---|'];
+  const groups = new Map<string, K8sTrialResult[]>();
+  for (const r of results) groups.set(`${r.fault}|${r.mode}`, [...(groups.get(`${r.fault}|${r.mode}`) ?? []), r]);
+  for (const [key, group] of groups) {
+    const [fault, mode] = key.split('|');
+    const worst = (f: (r: K8sTrialResult) => number | undefined) => ms(Math.max(...group.map((r) => f(r) ?? 0)));
+    rows.push(`| ${fault} | ${mode} | ${ms(median(group.map((r) => r.timeToWritableMs)))} (${worst((r) => r.timeToWritableMs)}) | ${ms(median(group.map((r) => r.phases.newLabel)))} | ${ms(median(group.map((r) => r.phases.endpointSlice)))} | ${ms(median(group.map((r) => r.phases.proxyRules)))} | ${ms(median(group.map((r) => r.maxGapMs)))} | ${ms(median(group.map((r) => r.rejoinMs)))} | ${group.reduce((n, r) => n + r.lostAckedWrites, 0)} | ${Math.max(...group.map((r) => r.dualPrimaryMs))} ms |`);
+  }
+  return rows.join('\n');
+}
+
+async function main(): Promise<number> {
+  const options = args();
+  const kubectl = await clusterUp({ nodes: 1, majors: ['17'] });
+  const cluster = new KubeCluster(kubectl);
+  const t = new ScenarioContext(cluster, (l) => console.log(l));
+  const faults = K8S_FAULTS.filter((f) => !options.only || options.only.includes(f.key));
+  const results: K8sTrialResult[] = [];
+  let trialId = 0;
+  for (const mode of options.modes) {
+    const chart = MODES[mode];
+    console.log(`\n${mode} standbys: ${chart} (examples/rendered/${chart}.k8s.yaml, postgres:17)`);
+    await deleteNamespace(cluster, 'demo', 1);
+    await createNamespace(cluster, 'demo');
+    await cluster.sh(`kubectl apply --server-side --validate=strict -f ${renderedFile(chart, '17')}`);
+    const db = new Database(cluster, chart, 'demo');
+    await healthy(t, db);
+    await prepareTables(db);
+    for (const fault of faults) {
+      for (let trial = 1; trial <= options.trials; trial++) {
+        const result = await runTrial(cluster, db, t, fault, mode, trial, ++trialId);
+        results.push(result);
+        console.log(line(result));
+      }
+    }
+    await deleteNamespace(cluster, 'demo', 1);
+  }
+  const code = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  const header = [
+    `- Cluster: Kubernetes ${VERSIONS.kubernetes} built from upstream (e2e/cluster), one node, containerd 1.6.20, kube-proxy iptables mode (minSyncPeriod 1 s, the default); postgres:17 image built from Debian's postgresql-17`,
+    `- Machine: ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; code ${code}; ${new Date().toISOString()}; ${options.trials} trial(s) per fault and mode`,
+    '- Writer: one insert every 20 ms through the primary Service\'s cluster address over TLS (connect and statement timeouts 1 s); times from the fault, median of the trials (worst in brackets)',
+  ].join('\n');
+  const report = `${header}\n\n${table(results)}\n`;
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(join(RESULTS, 'k8s-failover.json'), `${JSON.stringify({ code, at: new Date().toISOString(), kubernetes: VERSIONS.kubernetes, postgres: '17', results }, null, 2)}\n`);
+  writeFileSync(join(RESULTS, 'k8s-failover.md'), `# Failover on the real cluster\n\n${report}`);
+  console.log(`\n${report}`);
+  const unsafe = results.filter((r) => r.dualPrimaryMs > 0 || (r.fault !== 'kill-pod' && r.fault !== 'kill-postmaster' && r.lostAckedWrites > 0));
+  for (const r of unsafe) console.log(`SAFETY: ${r.mode} ${r.fault} #${r.trial}: ${r.lostAckedWrites} acknowledged writes lost, two primaries for ${r.dualPrimaryMs} ms`);
+  return unsafe.length === 0 ? 0 : 1;
+}
+
+main().then((code) => process.exit(code), (error: Error) => {
+  console.error(error.message);
+  process.exit(1);
+});

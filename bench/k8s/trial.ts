@@ -1,0 +1,150 @@
+/**
+ * One fault on the real cluster, measured: the writer through the primary Service and a probe to every
+ * pod run before, during and after; the timeline records the labels, the EndpointSlice and kube-proxy's
+ * rules. The result says how long writes stopped, where that time went, whether an acknowledged write
+ * was lost, and whether two pods acknowledged writes at once.
+ */
+import type { Database } from '../../e2e/k8s/database';
+import { ROLE_LABEL } from '../../e2e/k8s/database';
+import type { KubeCluster, PodView } from '../../e2e/k8s/kube-cluster';
+import { DirectProbe, PROBE_TABLE } from '../load/probe';
+import { ServiceWriter, WRITES_TABLE } from '../load/writer';
+import { now, type AckedWrite } from '../write-log';
+import type { K8sFault } from './faults';
+import { FailoverTimeline } from './timeline';
+
+export interface K8sTrialResult {
+  readonly fault: string;
+  readonly mode: string;
+  readonly trial: number;
+  readonly oldPrimary: string;
+  readonly newPrimary: string;
+  /** Milliseconds from the fault to the first write acknowledged by another pod through the Service. */
+  readonly timeToWritableMs: number;
+  /** The longest stretch without an acknowledged write around the fault. */
+  readonly maxGapMs: number;
+  /** From the fault: when each thing was first seen (undefined: not seen). */
+  readonly phases: { oldLabelGone?: number; newLabel?: number; endpointSlice?: number; proxyRules?: number; firstWrite: number };
+  /** From the fault to the old primary back as a streaming replica (faults that bring it back). */
+  readonly rejoinMs?: number;
+  readonly lostAckedWrites: number;
+  /** Milliseconds two pods acknowledged direct writes over the same stretch of time. */
+  readonly dualPrimaryMs: number;
+  readonly failedWrites: number;
+}
+
+const HEALTHY_WAIT_MS = 180_000;
+const SETTLE_MS = 1500;
+
+export async function healthy(t: { waitFor<T>(d: string, p: () => Promise<T | undefined | false>, ms: number): Promise<T> }, db: Database): Promise<{ primary: string; replicas: readonly string[] }> {
+  return t.waitFor('one primary, every standby ready and streaming', async () => {
+    const topology = await db.topology();
+    await db.streaming(topology.replicas);
+    return topology;
+  }, HEALTHY_WAIT_MS);
+}
+
+export async function prepareTables(db: Database): Promise<void> {
+  await db.sql(db.service(), `create table if not exists ${WRITES_TABLE} (trial int, id int, primary key (trial, id))`);
+  await db.sql(db.service(), `create table if not exists ${PROBE_TABLE} (pod text, trial int, id int)`);
+}
+
+export async function runTrial(
+  cluster: KubeCluster, db: Database, t: { waitFor<T>(d: string, p: () => Promise<T | undefined | false>, ms: number): Promise<T> },
+  fault: K8sFault, mode: string, trial: number, trialId: number,
+): Promise<K8sTrialResult> {
+  const before = await healthy(t, db);
+  const pods = await db.members();
+  const primaryView = pods.find((p) => p.name === before.primary)!;
+  const addresses = new Map<string, string>(pods.map((p) => [p.ip ?? '', p.name]));
+  const refresh = setInterval(() => {
+    void db.members().then((list) => list.forEach((p) => p.ip && addresses.set(p.ip, p.name)), () => undefined);
+  }, 500);
+  const credentials = await db.credentials();
+  const timeline = new FailoverTimeline(cluster.kubectl, db.namespace, db.name);
+  timeline.start();
+  const writer = new ServiceWriter(await db.service(), () => credentials, trialId, (address) => addresses.get(address) ?? address);
+  const members = await Promise.all(pods.map(async (p) => ({ pod: p.name, endpoint: await db.member(p.name) })));
+  const probe = new DirectProbe(members, () => credentials, trialId, mode === 'warm' ? 200 : 20);
+  try {
+    await writer.waitForAck(() => true, 30_000, 'a first write before the fault');
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    const faultAt = now();
+    await fault.inject(cluster, db.namespace, db.name, primaryView, before.replicas[0]);
+    const first = await writer.waitForAck((w) => w.at > faultAt && w.pod !== before.primary, 120_000, `a write on another pod after ${fault.key}`);
+    let rejoinAt: number | undefined;
+    if (fault.rejoins) {
+      rejoinAt = await t.waitFor(`${before.primary} back as a streaming replica`, async () => {
+        const view = await cluster.pod(db.namespace, before.primary);
+        if (!view || !fault.isBack(primaryView, view) || view.labels[ROLE_LABEL] !== 'replica' || !view.ready) return undefined;
+        const topology = await db.topology();
+        await db.streaming(topology.replicas);
+        return now();
+      }, HEALTHY_WAIT_MS);
+    } else {
+      await healthy(t, db);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const log = await writer.stop();
+    const probeAcks = await probe.stop();
+    timeline.stop();
+    const newView = await cluster.pod(db.namespace, first.pod);
+    const newIp = newView?.ip ?? '';
+    const since = (at: number | undefined) => (at === undefined ? undefined : Math.round(at - faultAt));
+    const finalPrimary = (await db.topology()).primary;
+    const stored = new Set((await db.sql<{ id: number }>(db.member(finalPrimary), `select id from ${WRITES_TABLE} where trial = $1`, [trialId])).map((r) => r.id));
+    return {
+      fault: fault.key,
+      mode,
+      trial,
+      oldPrimary: before.primary,
+      newPrimary: first.pod,
+      timeToWritableMs: Math.round(first.at - faultAt),
+      maxGapMs: Math.round(maxGap(log.writes, faultAt)),
+      phases: {
+        oldLabelGone: since(timeline.first(faultAt, new RegExp(`^pod ${before.primary} (?!primary)`))),
+        newLabel: since(timeline.first(faultAt, new RegExp(`^pod ${first.pod} primary`))),
+        endpointSlice: since(timeline.first(faultAt, new RegExp(`^slice .*\\b${escape(newIp)}\\b`))),
+        proxyRules: since(timeline.first(faultAt, new RegExp(`^rules .*\\b${escape(newIp)}\\b`))),
+        firstWrite: Math.round(first.at - faultAt),
+      },
+      rejoinMs: since(rejoinAt),
+      lostAckedWrites: log.writes.filter((w) => !stored.has(w.id)).length,
+      dualPrimaryMs: Math.round(dualPrimary(probeAcks)),
+      failedWrites: log.failures.length,
+    };
+  } finally {
+    clearInterval(refresh);
+    timeline.stop();
+    await writer.stop();
+    await probe.stop();
+  }
+}
+
+function escape(text: string): string {
+  return text.replace(/\./g, '\\.');
+}
+
+/** The longest time between two consecutive acknowledged writes, over the stretch that holds the fault. */
+function maxGap(writes: readonly AckedWrite[], faultAt: number): number {
+  let gap = 0;
+  for (let i = 1; i < writes.length; i++) if (writes[i].at >= faultAt) gap = Math.max(gap, writes[i].at - writes[i - 1].at);
+  return gap;
+}
+
+/** How long two pods both acknowledged direct writes: the overlap of their [first, last] ack stretches. */
+function dualPrimary(acks: ReadonlyArray<{ pod: string; at: number }>): number {
+  const spans = new Map<string, { first: number; last: number }>();
+  for (const ack of acks) {
+    const span = spans.get(ack.pod);
+    spans.set(ack.pod, span ? { first: Math.min(span.first, ack.at), last: Math.max(span.last, ack.at) } : { first: ack.at, last: ack.at });
+  }
+  const list = [...spans.values()];
+  let worst = 0;
+  for (let i = 0; i < list.length; i++) {
+    for (let j = i + 1; j < list.length; j++) worst = Math.max(worst, Math.min(list[i].last, list[j].last) - Math.max(list[i].first, list[j].first));
+  }
+  return worst;
+}
+
+export type { PodView };

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { unmountUnder } from './host';
 import { CACHE_DIR, PATHS, POSTGRES_IMAGES, VERSIONS } from './plan';
 import { run, say } from './progress';
 
@@ -71,6 +72,8 @@ async function build(artifact: Artifact, dir: string): Promise<string> {
   if (existsSync(join(dir, '.complete'))) return dir;
   const log = join(PATHS.buildLogs, `${artifact.name}.log`);
   const temporary = `${dir}.partial`;
+  // An interrupted image build may have left /proc mounted in its root file system.
+  unmountUnder(temporary);
   rmSync(temporary, { recursive: true, force: true });
   mkdirSync(temporary, { recursive: true });
   const start = Date.now();

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, rmdirSync, statSync } fr
 import { join } from 'node:path';
 import { nodePaths } from './configs';
 import { isRunning, stopAll } from './daemons';
+import { unmountUnder } from './host';
 import { ctr } from './node';
 import { nodePlan, PATHS } from './plan';
 import { say } from './progress';
@@ -60,12 +61,6 @@ function walk(dir: string): string[] {
   return [dir, ...readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).flatMap((e) => walk(join(dir, e.name)))];
 }
 
-/** Unmounts what the kubelet and containerd mounted under the state folder, deepest first. */
-function unmountState(): void {
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((p) => p && (p === PATHS.state || p.startsWith(`${PATHS.state}/`)));
-  for (const mount of mounts.sort((a, b) => b.length - a.length)) quiet(['umount', '-l', mount]);
-}
-
 function removeNetwork(): void {
   for (const ns of existsSync('/var/run/netns') ? readdirSync('/var/run/netns') : []) if (ns.startsWith('cni-')) quiet(['ip', 'netns', 'delete', ns]);
   for (let i = 1; i <= MAX_NODES; i++) quiet(['ip', 'link', 'delete', nodePlan(i).bridge]);
@@ -84,7 +79,8 @@ export async function clusterDown(purge: boolean, quietly = false): Promise<void
   stopped.push(...await stopAll(['kube-scheduler', 'kube-controller-manager', 'kube-apiserver', 'etcd']));
   quiet(['pkill', '-9', '-f', `containerd-shim-runc-v2 .*-address ${PATHS.state}/`]);
   killCgroupStragglers();
-  unmountState();
+  // What the kubelet and containerd mounted under the state folder.
+  unmountUnder(PATHS.state);
   removeNetwork();
   for (const entry of existsSync(PATHS.state) ? readdirSync(PATHS.state) : []) {
     if (entry === 'nodes' && !purge) continue;

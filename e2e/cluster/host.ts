@@ -1,6 +1,6 @@
 /** What the machine must have and be set to before a node can run pods. */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 
 const COMMANDS = ['containerd', 'runc', 'ctr', 'iptables', 'conntrack', 'openssl', 'debootstrap', 'gcc', 'go', 'curl', 'ip'];
@@ -48,4 +48,16 @@ export function hostAddress(): string {
   const any = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal);
   if (!any) throw new Error('this machine has no IPv4 address besides loopback');
   return any.address;
+}
+
+/** Lazily unmounts everything mounted at or under `path`, deepest first (before removing a folder). */
+export function unmountUnder(path: string): void {
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((p) => p && (p === path || p.startsWith(`${path}/`)));
+  for (const mount of mounts.sort((a, b) => b.length - a.length)) {
+    try {
+      execFileSync('umount', ['-l', mount], { stdio: 'ignore' });
+    } catch {
+      // Already gone.
+    }
+  }
 }

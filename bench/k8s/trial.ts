@@ -126,14 +126,14 @@ function escape(text: string): string {
 }
 
 /** The longest time between two consecutive acknowledged writes, over the stretch that holds the fault. */
-function maxGap(writes: readonly AckedWrite[], faultAt: number): number {
+export function maxGap(writes: readonly AckedWrite[], faultAt: number): number {
   let gap = 0;
   for (let i = 1; i < writes.length; i++) if (writes[i].at >= faultAt) gap = Math.max(gap, writes[i].at - writes[i - 1].at);
   return gap;
 }
 
 /** How long two pods both acknowledged direct writes: the overlap of their [first, last] ack stretches. */
-function dualPrimary(acks: ReadonlyArray<{ pod: string; at: number }>): number {
+export function dualPrimary(acks: ReadonlyArray<{ pod: string; at: number }>): number {
   const spans = new Map<string, { first: number; last: number }>();
   for (const ack of acks) {
     const span = spans.get(ack.pod);

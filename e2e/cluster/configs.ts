@@ -82,7 +82,11 @@ state = "${c}/state"
 `;
 }
 
-/** The node's pods on a bridge of its own with addresses from its /24; portmap for hostPort. */
+/**
+ * The node's pods on a bridge of its own with addresses from its /24; portmap for hostPort. No
+ * masquerading: every node's bridge is on this machine, so the host routes between the /24s, and a
+ * member must see the others' pod addresses (pg_stat_replication, pg_hba), not a bridge's.
+ */
 export function cniConfig(node: NodePlan): string {
   return JSON.stringify({
     cniVersion: '1.0.0',
@@ -92,7 +96,7 @@ export function cniConfig(node: NodePlan): string {
         type: 'bridge',
         bridge: node.bridge,
         isGateway: true,
-        ipMasq: true,
+        ipMasq: false,
         hairpinMode: true,
         ipam: { type: 'host-local', ranges: [[{ subnet: node.podSubnet }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: join(STATE.node(node.name), 'ipam') },
       },

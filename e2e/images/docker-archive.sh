@@ -9,7 +9,7 @@ stage=$(mktemp -d "${out}.stage.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 
 # Numeric owners and sorted names: the layer's bytes depend on the files only.
-tar --numeric-owner --sort=name --xattrs --xattrs-include='security.capability' \
+tar --numeric-owner --sort=name --xattrs --xattrs-include='security.capability' --pax-option=delete=atime,delete=ctime \
   -C "$rootfs" -cf "$stage/layer.tar" .
 diff_id=$(sha256sum "$stage/layer.tar" | cut -d' ' -f1)
 cat >"$stage/config.json" <<JSON

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { alive } from './daemons';
 import { unmountUnder } from './host';
 import { CACHE_DIR, PATHS, POSTGRES_IMAGES, VERSIONS } from './plan';
 import { run, say } from './progress';
@@ -39,7 +40,7 @@ async function withLock<T>(dir: string, action: () => Promise<T>): Promise<T> {
       break;
     } catch {
       const holder = Number(readFileSync(lock, 'utf8') || '0');
-      if (!holder || !isAlive(holder)) rmSync(lock, { force: true });
+      if (!holder || !alive(holder)) rmSync(lock, { force: true });
       else await new Promise((resolve) => setTimeout(resolve, 1000));
     }
   }
@@ -47,15 +48,6 @@ async function withLock<T>(dir: string, action: () => Promise<T>): Promise<T> {
     return await action();
   } finally {
     rmSync(lock, { force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

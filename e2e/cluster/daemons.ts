@@ -42,7 +42,8 @@ function readPid(name: string): number | null {
   }
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (signal 0 checks without sending). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -125,6 +125,9 @@ export function kubeletConfig(node: NodePlan, paths: NodePaths, pki: Pki): strin
     tlsCertFile: pki.cert(`kubelet-${node.name}-serving`),
     tlsPrivateKeyFile: pki.key(`kubelet-${node.name}-serving`),
     resolvConf: paths.resolvConf,
+    // Per node, not the machine's /var/log/pods: kubelets sharing the machine would rotate and collect
+    // each other's container logs.
+    podLogsDir: join(paths.root, 'pod-logs'),
     failSwapOn: false,
     // The images are imported, never pulled: keep them whatever the disk usage.
     imageGCHighThresholdPercent: 100,

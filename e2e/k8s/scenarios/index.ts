@@ -1,8 +1,10 @@
 /** The real-cluster scenarios, in the order the suite runs them. */
 import type { KubeScenario } from '../scenario';
+import { bootstrapRace } from './bootstrap-race';
 import { killPrimary } from './kill-primary';
+import { restartAll } from './restart-all';
 import { seedFailover } from './seed-failover';
 import { seedHot } from './seed-hot';
 import { seedWarm } from './seed-warm';
 
-export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary];
+export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, restartAll, bootstrapRace];

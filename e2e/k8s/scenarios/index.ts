@@ -6,5 +6,7 @@ import { restartAll } from './restart-all';
 import { seedFailover } from './seed-failover';
 import { seedHot } from './seed-hot';
 import { seedWarm } from './seed-warm';
+import { tls } from './tls';
+import { tlsFromSecret } from './tls-from-secret';
 
-export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, restartAll, bootstrapRace];
+export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, restartAll, bootstrapRace, tls, tlsFromSecret];

@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { memberHost, readConfig } from './config';
+import { PodAddresses } from './peers/pod-addresses';
 import { answerFailsafe } from './core/failsafe';
 import { LeaseClock } from './core/lease-clock';
 import { roleOf } from './core/probes';
@@ -46,8 +47,9 @@ async function main(): Promise<void> {
   const sql = new LocalSql(join(config.runDir, 'socket'), config.postgresPort);
   const dynamicConf = new DynamicConfFile(config.runDir);
   const walEnd = new WalEndReader(join(config.pgdata, 'pg_wal'));
+  const addresses = new PodAddresses((m) => memberHost(config, m));
   const peers = new PeerClient(
-    { host: (m) => memberHost(config, m), apiPort: config.apiPort, postgresPort: config.postgresPort },
+    { host: (m) => addresses.host(m), apiPort: config.apiPort, postgresPort: config.postgresPort },
     PEER_TIMEOUT_MS,
   );
   const leases = new LeaseStore(kube, config.namespace, config.leaseName);
@@ -77,14 +79,14 @@ async function main(): Promise<void> {
     void sql.close().finally(() => process.exit(0));
   };
   const holderWatch = new HolderWatch(
-    (m) => memberHost(config, m),
+    (m) => addresses.host(m),
     config.apiPort,
     config.retryPeriodMs,
     () => loop.wake(),
     (holder, renewTime) => leaseClock.observe(holder, renewTime, now()),
   );
   const loop: AgentLoop = new AgentLoop({
-    observer: { config, now, leases, pods, supervisor, sql, dynamicConf, walEnd, peers, leaseClock, stall: new StallClock() },
+    observer: { config, now, leases, pods, supervisor, sql, dynamicConf, walEnd, peers, addresses, leaseClock, stall: new StallClock() },
     actor,
     state,
     log,

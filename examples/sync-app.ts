@@ -35,6 +35,9 @@ export class SyncPostgresChart extends Chart {
     const tickerContainer = ticker.addContainer({
       name: 'ticker',
       image: 'postgres:17',
+      // cdk8s-plus pulls on every start by default; a pinned tag needs no pull (and an air-gapped
+      // cluster, or one with only preloaded images, cannot pull at all).
+      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
       command: ['bash', '-c', [
         'until psql -c "CREATE TABLE IF NOT EXISTS ticks (at timestamptz NOT NULL)"; do sleep 1; done',
         'while true; do psql -c "INSERT INTO ticks VALUES (now())"; sleep 1; done',

@@ -15,6 +15,7 @@ import type { WalEndReader } from '../postgres/wal-end';
 import { readTimelineHistory } from '../postgres/timeline';
 import { join } from 'node:path';
 import type { PeerClient } from '../peers/peer-client';
+import type { PodAddresses } from '../peers/pod-addresses';
 
 export interface ObserverDeps {
   readonly config: AgentConfig;
@@ -26,6 +27,8 @@ export interface ObserverDeps {
   readonly dynamicConf: DynamicConfFile;
   readonly walEnd: WalEndReader;
   readonly peers: PeerClient;
+  /** Fed with every Pod list, so the next tick reaches the peers at their current addresses. */
+  readonly addresses: PodAddresses;
   readonly leaseClock: LeaseClock;
   readonly stall: StallClock;
 }
@@ -109,6 +112,7 @@ async function observeLease(deps: ObserverDeps): Promise<LeaseView> {
 async function observePods(deps: ObserverDeps): Promise<PodView[] | null> {
   try {
     const pods = await deps.pods.list(podSelector(deps.config));
+    deps.addresses.update(pods);
     return pods.map((p) => ({ name: p.name, role: p.labels[ROLE_LABEL] ?? null, ready: p.ready, deleting: p.deleting, revision: p.revision }));
   } catch {
     return null;

@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { coreDnsManifest, storageClassManifest } from './addons';
 import { ensureBuilt } from './artifacts';
-import { kubeconfig } from './configs';
+import { kubeconfig, nodePaths } from './configs';
 import { clusterDown } from './down';
 import { startControlPlane } from './control-plane';
 import { isRunning, start, waitReady } from './daemons';
@@ -46,6 +46,8 @@ export async function clusterUp(options: UpOptions): Promise<Kubectl> {
   const kubectl = new Kubectl(built.kubeBin);
   const nodes = Array.from({ length: options.nodes }, (_, i) => nodePlan(i + 1));
   if (isRunning('kube-apiserver') && nodes.every((n) => isRunning(`kubelet-${n.name}`))) {
+    // Images built since it started (a changed image script, another major) still reach every node.
+    for (const node of nodes) await importImages(node, nodePaths(node), built.images, join(STATE.logs, `images-${node.name}.log`), say);
     say('the cluster is already up');
     return kubectl;
   }

@@ -5,14 +5,12 @@
  * the old primary streams from it. The chart's `ticker` Deployment must be admitted by the namespace's
  * restricted Pod Security label like the cluster's own pods.
  *
- * NOT registered in index.ts: it fails on the real cluster in about half of the runs, on every major,
- * because of the agent, not of the scenario. The agents reach each other by the headless Service's
- * per-pod DNS names; a member that looked a peer up before CoreDNS published the peer's address keeps
- * getting NXDOMAIN from CoreDNS's cache for up to 30 s (`cache 30`, kubeadm's Corefile). The fault comes
- * about 20 s after the pods start, so a standby that cannot resolve the other quorum member refuses to
- * take over ("sees 1 of the 2 quorum members, needs 2"), the kubelet restarts the killed containers
- * within a second, and the old primary, still holding its Lease, resumes: no failover. Register it once
- * the agent addresses peers without depending on that cache (pod IPs from the Pods it already lists).
+ * First run on the real cluster, it failed about half of the time on every major: the agents reached
+ * each other by per-pod DNS names, and CoreDNS's cache (`cache 30`) answered NXDOMAIN for up to 30 s for
+ * a peer looked up before its address was published, so a standby refused to take over ("sees 1 of the
+ * 2 quorum members") and the restarted old primary resumed. The agents now use the pod addresses of
+ * their Pod list (agent/peers/pod-addresses.ts); the fault still comes about 20 s after the pods start,
+ * inside that cache window, so this scenario guards the fix.
  */
 import { check } from '../../harness/scenario';
 import type { Database } from '../database';

@@ -28,7 +28,8 @@ export function holderGone(o: Observation, lease: PresentLease): HolderGone {
   return { gone: false };
 }
 
-export type Candidacy = { eligible: true; why: string } | { eligible: false; why: string };
+/** `ahead`: the member that is the better candidate, when that is why this one is not eligible. */
+export type Candidacy = { eligible: true; why: string } | { eligible: false; why: string; ahead?: string };
 
 export function candidacy(o: Observation, lease: PresentLease): Candidacy {
   const self = selfName(o);
@@ -74,7 +75,7 @@ export function candidacy(o: Observation, lease: PresentLease): Candidacy {
     const theirs = statusLsn(rival.status);
     if (theirs === null) continue;
     if (ahead(theirs, rival.name, mine, self)) {
-      return no(`${rival.name} is more advanced (${formatLsn(theirs)} vs our ${formatLsn(mine)})`);
+      return { ...no(`${rival.name} is more advanced (${formatLsn(theirs)} vs our ${formatLsn(mine)})`), ahead: rival.name };
     }
   }
   return { eligible: true, why: `most advanced of ${comparable.length + 1} reachable members at ${formatLsn(mine)}` };
@@ -86,7 +87,7 @@ function ahead(theirs: Lsn, theirName: string, mine: Lsn, myName: string): boole
   return ordinalOf(theirName) < ordinalOf(myName);
 }
 
-function no(why: string): Candidacy {
+function no(why: string): { eligible: false; why: string } {
   return { eligible: false, why };
 }
 

@@ -44,7 +44,8 @@ export function decide(o: Observation): Action {
   if (gone.gone) {
     const c = candidacy(o, lease);
     if (c.eligible) return { type: 'acquire', reason: `${gone.why}; ${c.why}`, previousHolder: lease.holder };
-    return wait(`${gone.why}; not taking over: ${c.why}`);
+    const reason = `${gone.why}; not taking over: ${c.why}`;
+    return c.ahead ? { type: 'wait', reason, wake: c.ahead } : wait(reason);
   }
   return asFollower(o, lease);
 }

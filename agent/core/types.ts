@@ -162,7 +162,16 @@ export type LeadStep =
 export type FollowStep = 'clone' | 'rewind' | 'start-standby' | 'repoint' | 'stream';
 
 export type Action =
-  | { readonly type: 'wait'; readonly reason: string }
+  | {
+      readonly type: 'wait';
+      readonly reason: string;
+      /**
+       * The member this one defers to while the holder is gone: told at once (POST /wake) to look,
+       * because it may not have seen the holder go (its watch of the holder was not connected) and the
+       * kubelet may restart the holder within a second.
+       */
+      readonly wake?: string;
+    }
   | { readonly type: 'refuse'; readonly reason: string }
   | { readonly type: 'create-lease'; readonly reason: string }
   | { readonly type: 'lead'; readonly step: LeadStep; readonly reason: string; readonly switchoverTo?: string; readonly clearSwitchover?: string }

@@ -33,7 +33,8 @@ export class Actor {
   async act(action: Action, o: Observation): Promise<string> {
     switch (action.type) {
       case 'wait':
-        return 'waiting';
+        if (action.wake === undefined) return 'waiting';
+        return (await this.d.peers.wake(action.wake)) ? `waiting; told ${action.wake} to look now` : `waiting; ${action.wake} did not answer the wake-up`;
       case 'refuse':
         await this.effects.eventOnce('Warning', 'RefusedToJoin', action.reason);
         return 'refused';

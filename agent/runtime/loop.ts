@@ -29,6 +29,7 @@ export class AgentLoop {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private lastLogged = '';
+  private lastSuspect: string | null = null;
   private latest: Observation | null = null;
   lastTickAt: number | null = null;
   actionStartedAt: number | null = null;
@@ -71,6 +72,7 @@ export class AgentLoop {
       this.latest = o;
       const holder = o.lease.kind === 'present' ? o.lease.holder : null;
       this.d.holderWatch.follow(holder !== null && holder !== config.podName ? holder : null);
+      this.noteSuspectHolder(o, holder);
       action = decide(o);
       const key = actionKey(action);
       this.d.state.metrics.decisions.set(key, (this.d.state.metrics.decisions.get(key) ?? 0) + 1);
@@ -99,6 +101,18 @@ export class AgentLoop {
       this.timer = null;
       void this.tick();
     }, delay);
+  }
+
+  /**
+   * One line when the holder's agent starts refusing connections, with what its PostgreSQL port said:
+   * the fast path's evidence, which the decision's own line does not show while this member keeps
+   * following (the holder's PostgreSQL still open).
+   */
+  private noteSuspectHolder(o: Observation, holder: string | null): void {
+    const view = holder === null || holder === this.d.observer.config.podName ? undefined : o.peers.find((p) => p.name === holder);
+    const suspect = view && view.agent !== 'ok' ? `${holder}: agent ${view.agent}, postgres ${view.postgres}` : null;
+    if (suspect !== null && suspect !== this.lastSuspect) this.d.log.info('holder-suspect', { holder, agent: view?.agent, postgres: view?.postgres, silentForMs: o.lease.kind === 'present' ? Math.round(o.lease.silentForMs) : null });
+    this.lastSuspect = suspect;
   }
 
   /** One line per decision that changed something, or whose reason changed since the last line. */

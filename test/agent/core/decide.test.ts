@@ -155,7 +155,7 @@ describe('failover', () => {
 
   it('lets a more advanced member take over', () => {
     const a = decide(observation({ lease: lease({ silentForMs: 10_000 }), peers: [peerDown('pg-0', 'unreachable'), peerOk('pg-2', { lsn: 0x3000100n })] }));
-    expect(a).toEqual({ type: 'wait', reason: 'holder pg-0 silent for 10.0s (lease 10.0s); not taking over: pg-2 is more advanced (0/3000100 vs our 0/3000060)' });
+    expect(a).toEqual({ type: 'wait', reason: 'holder pg-0 silent for 10.0s (lease 10.0s); not taking over: pg-2 is more advanced (0/3000100 vs our 0/3000060)', wake: 'pg-2' });
   });
 
   it('breaks a tie in favour of the lower ordinal, so exactly one member tries', () => {
@@ -163,6 +163,21 @@ describe('failover', () => {
     const asOne = observation({ lease: lease({ silentForMs: 10_000 }), peers: [peerDown('pg-0', 'unreachable'), peerOk('pg-2')] });
     expect(kind(decide(asTwo))).toBe('wait');
     expect(kind(decide(asOne))).toBe('acquire');
+  });
+
+  it('wakes the member it defers to when the holder is down, so a tie never leaves nobody acting', () => {
+    // Seen on the real cluster: pg-2 saw the killed holder and deferred to pg-1 (equal positions, lower
+    // ordinal), pg-1 had not looked yet, and the kubelet restarted the old primary a second later.
+    const asTwo = observation({ config: config({ podName: 'pg-2' }), lease: lease({ silentForMs: 300 }), peers: [peerDown('pg-0', 'refused', 'refused'), peerOk('pg-1')] });
+    const a = decide(asTwo);
+    expect(a).toMatchObject({ type: 'wait', wake: 'pg-1' });
+    expect(a.reason).toMatch(/not taking over: pg-1 is more advanced/);
+  });
+
+  it('wakes nobody when it waits for another reason than a better candidate', () => {
+    const a = decide(observation({ lease: lease({ silentForMs: 300, primaryLsn: 0x9000000n }), peers: [peerDown('pg-0', 'refused', 'refused'), peerOk('pg-2')] }));
+    expect(a.type).toBe('wait');
+    expect(a).not.toHaveProperty('wake');
   });
 
   it('takes over at once (fast path) when the holder pod refuses on both the agent and PostgreSQL ports', () => {

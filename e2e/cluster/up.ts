@@ -6,7 +6,7 @@
  *
  *   PGHA_E2E_NODES=1|2|3 (default 1)   PGHA_E2E_MAJORS=15,17,18 (default: all three)
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { coreDnsManifest, storageClassManifest } from './addons';
 import { ensureBuilt } from './artifacts';
@@ -48,6 +48,12 @@ export async function clusterUp(options: UpOptions): Promise<Kubectl> {
   if (isRunning('kube-apiserver') && nodes.every((n) => isRunning(`kubelet-${n.name}`))) {
     // Images built since it started (a changed image script, another major) still reach every node.
     for (const node of nodes) await importImages(node, nodePaths(node), built.images, join(STATE.logs, `images-${node.name}.log`), say);
+    // Another checkout started it: give this one its kubeconfig too.
+    if (!existsSync(PATHS.kubeconfig)) {
+      const pki = new Pki(STATE.pki, join(STATE.logs, 'certificates.log'));
+      mkdirSync(dirname(PATHS.kubeconfig), { recursive: true });
+      writeFileSync(PATHS.kubeconfig, kubeconfig(pki, 'admin', `https://${hostAddress()}:${NETWORK.apiPort}`, 'kubernetes-admin'), { mode: 0o600 });
+    }
     say('the cluster is already up');
     return kubectl;
   }

@@ -11,6 +11,11 @@ export interface K8sFault {
   readonly title: string;
   /** The victim is back: re-created or restarted, and running (it still has to rejoin as a replica). */
   readonly rejoins: boolean;
+  /**
+   * Whether the primary moves. A postmaster killed alone is restarted in place by the supervisor while
+   * the agent keeps the lease, as after any crash: writes resume on the same pod.
+   */
+  readonly moves: boolean;
   inject(cluster: KubeCluster, namespace: string, name: string, primary: PodView, target: string): Promise<void>;
   isBack(before: PodView, now: PodView): boolean;
 }
@@ -22,6 +27,7 @@ export const K8S_FAULTS: readonly K8sFault[] = [
     key: 'graceful-delete',
     title: 'kubectl delete pod of the primary (graceful)',
     rejoins: true,
+    moves: true,
     inject: async (cluster, namespace, _name, primary) => { await cluster.kubectl.run(['delete', 'pod', '-n', namespace, primary.name, '--wait=false']); },
     isBack: (before, now) => now.uid !== before.uid,
   },
@@ -29,13 +35,15 @@ export const K8S_FAULTS: readonly K8sFault[] = [
     key: 'kill-pod',
     title: 'SIGKILL of every process of the primary pod (container cgroups)',
     rejoins: true,
+    moves: true,
     inject: async (cluster, namespace, _name, primary) => { await cluster.killContainers(namespace, primary.name); },
     isBack: (before, now) => restarted('postgres')(before, now) && restarted('agent')(before, now),
   },
   {
     key: 'kill-postmaster',
     title: 'SIGKILL of the primary\'s postmaster alone',
-    rejoins: true,
+    rejoins: false,
+    moves: false,
     inject: async (_cluster, _namespace, _name, primary) => {
       const postmaster = containerPids(primary.containerIds.postgres ?? '').find((pid) => /^postgres\0-D\0/.test(cmdline(pid)));
       if (postmaster === undefined) throw new Error(`no postmaster found in ${primary.name}`);
@@ -47,6 +55,7 @@ export const K8S_FAULTS: readonly K8sFault[] = [
     key: 'switchover',
     title: 'planned switchover (kubectl annotate lease <name>-leader cdk8s-postgres-ha/switchover-to=<standby>)',
     rejoins: false,
+    moves: true,
     inject: async (cluster, namespace, name, _primary, target) => {
       await cluster.kubectl.run(['annotate', 'lease', '-n', namespace, `${name}-leader`, `cdk8s-postgres-ha/switchover-to=${target}`, '--overwrite']);
     },

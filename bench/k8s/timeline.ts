@@ -29,7 +29,9 @@ export class FailoverTimeline {
     this.watch(['get', 'pods', '-n', this.namespace, '-l', `app.kubernetes.io/instance=${this.service}`, '-w', '-o',
       'jsonpath={.metadata.name} {.metadata.labels.cdk8s-postgres-ha/role} {.status.podIP}{"\\n"}'], (line) => this.record(`pod ${line}`));
     this.watch(['get', 'endpointslices', '-n', this.namespace, '-l', `kubernetes.io/service-name=${this.service}`, '-w', '-o',
-      'jsonpath={range .endpoints[?(@.conditions.ready==true)]}{.addresses[0]} {end}{"\\n"}'], (line) => {
+      'jsonpath={range .endpoints[*]}{.addresses[0]}={.conditions.ready} {end}{"\\n"}'], (raw) => {
+      // Only the ready endpoints: kube-proxy routes to those (terminating ones only when none is ready).
+      const line = raw.split(' ').filter((e) => e.endsWith('=true')).map((e) => e.slice(0, -5)).join(' ');
       if (line !== this.lastSlice) this.record(`slice ${line.trim() || '-'}`);
       this.lastSlice = line;
     });

@@ -71,7 +71,11 @@ export async function runTrial(
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     const faultAt = now();
     await fault.inject(cluster, db.namespace, db.name, primaryView, before.replicas[0]);
-    const first = await writer.waitForAck((w) => w.at > faultAt && w.pod !== before.primary, 120_000, `a write on another pod after ${fault.key}`);
+    // Writable again: on another pod when the primary moves; otherwise the first write after the
+    // first one the fault made fail.
+    const first = fault.moves
+      ? await writer.waitForAck((w) => w.at > faultAt && w.pod !== before.primary, 120_000, `a write on another pod after ${fault.key}`)
+      : await writer.waitForAck((w) => w.at > faultAt && writer.log.failures.some((f) => f.at > faultAt && f.at < w.sentAt + 1), 120_000, `writes resuming after ${fault.key}`);
     let rejoinAt: number | undefined;
     if (fault.rejoins) {
       rejoinAt = await t.waitFor(`${before.primary} back as a streaming replica`, async () => {

@@ -28,11 +28,14 @@ export class FailoverTimeline {
   start(): void {
     this.watch(['get', 'pods', '-n', this.namespace, '-l', `app.kubernetes.io/instance=${this.service}`, '-w', '-o',
       'jsonpath={.metadata.name} {.metadata.labels.cdk8s-postgres-ha/role} {.status.podIP}{"\\n"}'], (line) => this.record(`pod ${line}`));
-    this.watch(['get', 'endpointslices', '-n', this.namespace, '-l', `kubernetes.io/service-name=${this.service}`, '-w', '-o',
-      'jsonpath={range .endpoints[*]}{.addresses[0]}={.conditions.ready} {end}{"\\n"}'], (raw) => {
+    // custom-columns, not jsonpath: a jsonpath range over a slice with no endpoints makes kubectl exit.
+    this.watch(['get', 'endpointslices', '-n', this.namespace, '-l', `kubernetes.io/service-name=${this.service}`, '-w', '--no-headers', '-o',
+      'custom-columns=ADDRESSES:.endpoints[*].addresses[0],READY:.endpoints[*].conditions.ready'], (raw) => {
       // Only the ready endpoints: kube-proxy routes to those (terminating ones only when none is ready).
-      const line = raw.split(' ').filter((e) => e.endsWith('=true')).map((e) => e.slice(0, -5)).join(' ');
-      if (line !== this.lastSlice) this.record(`slice ${line.trim() || '-'}`);
+      const [addresses = '', ready = ''] = raw.trim().split(/\s+/);
+      const flags = ready.split(',');
+      const line = addresses === '<none>' ? '' : addresses.split(',').filter((_, i) => flags[i] === 'true').join(' ');
+      if (line !== this.lastSlice) this.record(`slice ${line || '-'}`);
       this.lastSlice = line;
     });
     const poll = () => execFile('iptables-save', ['-t', 'nat'], { maxBuffer: 32 * 1024 * 1024 }, (error, stdout) => {

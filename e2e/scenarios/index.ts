@@ -1,14 +1,9 @@
-/** Every scenario, in the order `npm run e2e` runs them; the chaos short run (bench/) comes last, as the longest. */
+/**
+ * The harness suite's scenarios. Every other one moved to the real cluster (e2e/k8s) and passes there;
+ * what stays is the chaos short run (bench/), whose faults (network cuts, the API server stopped or cut
+ * off, a silent primary) are not yet built on the real cluster.
+ */
 import { chaos } from '../../bench/chaos-scenario';
 import type { Scenario } from '../harness/scenario';
-import { bootstrapRace } from './bootstrap-race';
-import { killPrimary } from './kill-primary';
-import { restartAll } from './restart-all';
-import { seedFailover } from './seed-failover';
-import { seedHot } from './seed-hot';
-import { seedWarm } from './seed-warm';
-import { syncFailover } from './sync-failover';
-import { tls } from './tls';
-import { tlsFromSecret } from './tls-from-secret';
 
-export const SCENARIOS: readonly Scenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, chaos];
+export const SCENARIOS: readonly Scenario[] = [chaos];

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { alive } from './daemons';
 import { unmountUnder } from './host';
 import { CACHE_DIR, PATHS, POSTGRES_IMAGES, VERSIONS } from './plan';
@@ -24,7 +24,8 @@ interface Artifact {
 
 function digest(files: readonly string[], extra: string): string {
   const hash = createHash('sha256').update(extra);
-  for (const file of files) hash.update(file).update(readFileSync(file));
+  // Named relative to the checkout, so every clone of the same inputs finds the same build.
+  for (const file of files) hash.update(relative(PATHS.repoRoot, file)).update(readFileSync(file));
   return hash.digest('hex').slice(0, 12);
 }
 

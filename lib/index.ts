@@ -8,3 +8,5 @@ export { CertManagerIssuerKind, PostgresTls } from './tls';
 export type { CertManagerIssuer, CertManagerTlsOptions } from './tls';
 export * from './version';
 export * from './volume-retention';
+// The generated cert-manager types, as a submodule: `cluster.certificate` is a `certmanager.Certificate`.
+export * as certmanager from '../imports/cert-manager-certificates-cert-manager.io';

@@ -1,8 +1,8 @@
 export * from './check';
 export * from './rule-sets';
-export type { PodSecurityRule } from './rule';
+export type { IPodSecurityRule } from './rule';
 export type {
-  AppArmorProfileDocument, CapabilitiesDocument, ContainerDocument, ContainerSecurityContextDocument, PodDocument,
-  PodSecurityContextDocument, PodSpecDocument, SeccompProfileDocument, SeLinuxOptionsDocument, VolumeDocument,
-  WindowsOptionsDocument,
+  AppArmorProfileDocument, CapabilitiesDocument, ContainerDocument, ContainerPortDocument, ContainerSecurityContextDocument,
+  PodDocument, PodMetadataDocument, PodOsDocument, PodSecurityContextDocument, PodSpecDocument, SeccompProfileDocument,
+  SeLinuxOptionsDocument, SysctlDocument, VolumeDocument, WindowsOptionsDocument,
 } from './pod-document';

@@ -1,11 +1,13 @@
 /**
  * The parts of a rendered pod the security rules read, with Kubernetes' own (JSON) field names: the
- * rules run over what `cdk8s synth` writes, not over construct props, so they judge any chart.
+ * rules run over what `cdk8s synth` writes, not over construct props, so they judge any chart. Every
+ * nested object is a named struct and every list a plain array, so that rules can be written in every
+ * jsii language.
  */
 
 export interface CapabilitiesDocument {
-  readonly add?: readonly string[];
-  readonly drop?: readonly string[];
+  readonly add?: string[];
+  readonly drop?: string[];
 }
 
 export interface SeccompProfileDocument {
@@ -49,36 +51,61 @@ export interface PodSecurityContextDocument {
   readonly appArmorProfile?: AppArmorProfileDocument;
   readonly seLinuxOptions?: SeLinuxOptionsDocument;
   readonly windowsOptions?: WindowsOptionsDocument;
-  readonly sysctls?: ReadonlyArray<{ readonly name: string }>;
+  readonly sysctls?: SysctlDocument[];
+}
+
+/** One entry of a pod's `securityContext.sysctls`. */
+export interface SysctlDocument {
+  readonly name: string;
+}
+
+/** One entry of a container's `ports`. */
+export interface ContainerPortDocument {
+  readonly hostPort?: number;
 }
 
 export interface ContainerDocument {
   readonly name: string;
   readonly securityContext?: ContainerSecurityContextDocument;
-  readonly ports?: ReadonlyArray<{ readonly hostPort?: number }>;
+  readonly ports?: ContainerPortDocument[];
 }
 
-/** A volume: its name and one key naming its type (`configMap`, `emptyDir`, `hostPath`, …). */
+/**
+ * A volume: its name and one key naming its type (`configMap`, `emptyDir`, `hostPath`, …). Only
+ * `hostPath` is declared; the built-in rules see the other keys too, a rule written in another jsii
+ * language sees the declared ones.
+ */
 export interface VolumeDocument {
   readonly name: string;
-  readonly [type: string]: unknown;
+  /** The node directory a `hostPath` volume mounts, when it is one. */
+  readonly hostPath?: any;
+}
+
+/** A pod's `os`. */
+export interface PodOsDocument {
+  readonly name?: string;
 }
 
 export interface PodSpecDocument {
   readonly hostNetwork?: boolean;
   readonly hostPID?: boolean;
   readonly hostIPC?: boolean;
-  readonly os?: { readonly name?: string };
+  readonly os?: PodOsDocument;
   readonly securityContext?: PodSecurityContextDocument;
-  readonly containers?: readonly ContainerDocument[];
-  readonly initContainers?: readonly ContainerDocument[];
-  readonly ephemeralContainers?: readonly ContainerDocument[];
-  readonly volumes?: readonly VolumeDocument[];
+  readonly containers?: ContainerDocument[];
+  readonly initContainers?: ContainerDocument[];
+  readonly ephemeralContainers?: ContainerDocument[];
+  readonly volumes?: VolumeDocument[];
 }
 
-/** A Pod, or a workload's pod template: the annotations (AppArmor's older form) and the spec. */
+/** A pod's `metadata`: the annotations (AppArmor's older form). */
+export interface PodMetadataDocument {
+  readonly annotations?: { [key: string]: string };
+}
+
+/** A Pod, or a workload's pod template: the metadata and the spec. */
 export interface PodDocument {
-  readonly metadata?: { readonly annotations?: { readonly [key: string]: string } };
+  readonly metadata?: PodMetadataDocument;
   readonly spec: PodSpecDocument;
 }
 

@@ -1,4 +1,4 @@
-import { PodSecurityRule } from './rule';
+import { IPodSecurityRule } from './rule';
 import { readOnlyRootFilesystem } from './rules/hardening';
 import { noHostNamespaces, noHostPath, noHostPorts, noHostProcess } from './rules/host';
 import {
@@ -8,8 +8,9 @@ import { appArmorProfile, defaultProcMount, safeSysctls, seccompProfile, seLinux
 import { allowedVolumeTypes } from './rules/volumes';
 
 /**
- * The sets of rules `checkPodSecurity()` applies. Each rule is a `PodSecurityRule`; filter a set by
- * `id` to leave one out, or add your own.
+ * The sets of rules `PodSecurity.check()` applies. Each rule is an `IPodSecurityRule`; filter a set by
+ * `id` to leave one out, or add your own. The arrays are frozen (jsii has no read-only arrays): a set
+ * cannot be changed in place, only copied.
  */
 export class PodSecurityRules {
   /**
@@ -18,7 +19,7 @@ export class PodSecurityRules {
    *
    * @see https://kubernetes.io/docs/concepts/security/pod-security-standards/
    */
-  public static readonly RESTRICTED: readonly PodSecurityRule[] = [
+  public static readonly RESTRICTED: IPodSecurityRule[] = Object.freeze([
     noHostProcess,
     noHostNamespaces,
     noPrivileged,
@@ -35,10 +36,10 @@ export class PodSecurityRules {
     seccompProfile,
     capabilitiesDropAll,
     allowedCapabilities,
-  ];
+  ]) as IPodSecurityRule[];
 
   /** `RESTRICTED` and read-only root filesystems: what every pod a `PostgresCluster` renders passes. */
-  public static readonly HARDENED: readonly PodSecurityRule[] = [...PodSecurityRules.RESTRICTED, readOnlyRootFilesystem];
+  public static readonly HARDENED: IPodSecurityRule[] = Object.freeze([...PodSecurityRules.RESTRICTED, readOnlyRootFilesystem]) as IPodSecurityRule[];
 
   private constructor() {}
 }

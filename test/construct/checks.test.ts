@@ -1,6 +1,6 @@
 import { Testing } from 'cdk8s';
 import { addExamples } from '../../examples/app';
-import { checkPodSecurity, PodDocument, PodSecurityRule, PodSecurityRules } from '../../lib';
+import { PodSecurity, PodDocument, IPodSecurityRule, PodSecurityRules } from '../../lib';
 import { readOnlyRootFilesystem } from '../../lib/checks/rules/hardening';
 import { noHostNamespaces, noHostPath, noHostPorts, noHostProcess } from '../../lib/checks/rules/host';
 import {
@@ -37,7 +37,7 @@ function exampleManifests(): Manifest[] {
 }
 
 /** Every rule, with a pod that breaks it and the exact messages it gives. */
-const failures: Array<[PodSecurityRule, PodDocument, string[]]> = [
+const failures: Array<[IPodSecurityRule, PodDocument, string[]]> = [
   [noHostProcess, podWith((p) => {
     p.spec.securityContext.windowsOptions = { hostProcess: true };
     p.spec.containers[0].securityContext.windowsOptions = { hostProcess: true };
@@ -141,8 +141,8 @@ describe('pod security rules', () => {
   });
 
   test('the examples hold the pods of three clusters and an app', () => {
-    const everyPod: PodSecurityRule = { id: 'everyPod', description: 'reports every pod it sees', check: () => ['seen'] };
-    expect(checkPodSecurity(examples, [everyPod]).map((finding) => finding.resource)).toEqual([
+    const everyPod: IPodSecurityRule = { id: 'everyPod', description: 'reports every pod it sees', check: () => ['seen'] };
+    expect(PodSecurity.check(examples, [everyPod]).map((finding) => finding.resource)).toEqual([
       'StatefulSet demo/ha-postgres', 'StatefulSet demo/hot-postgres', 'StatefulSet demo/sync-postgres', 'Deployment demo/ticker',
     ]);
   });
@@ -155,7 +155,7 @@ describe('pod security rules', () => {
 
   describe.each(PodSecurityRules.HARDENED.map((rule) => [rule.id, rule] as const))('%s', (_, rule) => {
     test('passes on every pod of the examples (the clusters\' and the app\'s)', () => {
-      expect(checkPodSecurity(examples, [rule])).toEqual([]);
+      expect(PodSecurity.check(examples, [rule])).toEqual([]);
     });
   });
 
@@ -184,11 +184,11 @@ describe('pod security rules', () => {
       delete p.spec.securityContext.seccompProfile;
       p.spec.containers[0].securityContext = { readOnlyRootFilesystem: true };
     });
-    expect(checkPodSecurity([{ kind: 'Pod', metadata: { name: 'win' }, ...pod }], PodSecurityRules.HARDENED)).toEqual([]);
+    expect(PodSecurity.check([{ kind: 'Pod', metadata: { name: 'win' }, ...pod }], PodSecurityRules.HARDENED)).toEqual([]);
   });
 });
 
-describe('checkPodSecurity', () => {
+describe('PodSecurity', () => {
   test('finds the pods of every workload kind, names the object, and skips other kinds', () => {
     const pod = podWith((p) => { p.spec.hostNetwork = true; });
     const manifests = [
@@ -199,7 +199,7 @@ describe('checkPodSecurity', () => {
       { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'e' }, data: { spec: 'not a pod' } },
       { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'f' }, spec: { template: pod } },
     ];
-    expect(checkPodSecurity(manifests)).toEqual(['Pod demo/a', 'Deployment demo/b', 'CronJob c', 'PodTemplate d'].map((resource) => ({
+    expect(PodSecurity.check(manifests)).toEqual(['Pod demo/a', 'Deployment demo/b', 'CronJob c', 'PodTemplate d'].map((resource) => ({
       rule: 'noHostNamespaces', resource, message: 'spec.hostNetwork must be unset or false, got true',
     })));
   });
@@ -207,8 +207,8 @@ describe('checkPodSecurity', () => {
   test('checks the Restricted standard by default, not this library\'s read-only root filesystems', () => {
     const pod = podWith((p) => { delete p.spec.containers[0].securityContext.readOnlyRootFilesystem; });
     const manifests = [{ kind: 'Pod', metadata: { name: 'a' }, ...pod }];
-    expect(checkPodSecurity(manifests)).toEqual([]);
-    expect(checkPodSecurity(manifests, PodSecurityRules.HARDENED)).toEqual([{
+    expect(PodSecurity.check(manifests)).toEqual([]);
+    expect(PodSecurity.check(manifests, PodSecurityRules.HARDENED)).toEqual([{
       rule: 'readOnlyRootFilesystem',
       resource: 'Pod a',
       message: 'container "app": securityContext.readOnlyRootFilesystem must be true, got unset',
@@ -216,7 +216,7 @@ describe('checkPodSecurity', () => {
   });
 
   test('a cluster\'s pods pass the hardened rules with every prop that touches the pod', () => {
-    expect(checkPodSecurity(render({ replicas: 5, postgresImage: 'registry.example/postgres:17', networkPolicy: false }).manifests,
+    expect(PodSecurity.check(render({ replicas: 5, postgresImage: 'registry.example/postgres:17', networkPolicy: false }).manifests,
       PodSecurityRules.HARDENED)).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@
 import { Duration, Size } from 'cdk8s';
 import * as fc from 'fast-check';
 import { readConfig } from '../../agent/config';
-import { AgentImage, checkPodSecurity, PodSecurityRules, ReplicationMode } from '../../lib';
+import { AgentImage, PodSecurity, PodSecurityRules, ReplicationMode } from '../../lib';
 import { ClusterCase, clusterCase, PROPERTY_RUNS, RenderedCase, renderCase } from './arbitrary-props';
 import { envOf, find, Manifest } from './helpers';
 
@@ -146,7 +146,7 @@ function checkInvariants(c: ClusterCase, { cluster, manifests }: RenderedCase): 
     }
   }
 
-  const findings = checkPodSecurity([statefulSet], PodSecurityRules.HARDENED);
+  const findings = PodSecurity.check([statefulSet], PodSecurityRules.HARDENED);
   if (findings.length > 0) {
     fail('the pods pass the hardened restricted rules', findings);
   }

@@ -1,11 +1,11 @@
 import { allContainers, shown } from '../pod-document';
-import { PodSecurityRule, violation } from '../rule';
+import { IPodSecurityRule, violation } from '../rule';
 
 /**
  * Ours, stricter than the Restricted standard: a container whose root filesystem is read-only keeps
  * whatever compromises it from replacing its own programs, and writes only where a volume says so.
  */
-export const readOnlyRootFilesystem: PodSecurityRule = {
+export const readOnlyRootFilesystem: IPodSecurityRule = {
   id: 'readOnlyRootFilesystem',
   description: 'Every container\'s root filesystem must be read-only (this library\'s hardening, beyond Restricted).',
   check: ({ spec }) => allContainers(spec)

@@ -4,9 +4,9 @@
  * @see https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline
  */
 import { allContainers, shown } from '../pod-document';
-import { PodSecurityRule, violation } from '../rule';
+import { IPodSecurityRule, violation } from '../rule';
 
-export const noHostProcess: PodSecurityRule = {
+export const noHostProcess: IPodSecurityRule = {
   id: 'noHostProcess',
   description: 'Windows HostProcess containers are not allowed (Baseline, "HostProcess").',
   check: ({ spec }) => {
@@ -21,7 +21,7 @@ export const noHostProcess: PodSecurityRule = {
   },
 };
 
-export const noHostNamespaces: PodSecurityRule = {
+export const noHostNamespaces: IPodSecurityRule = {
   id: 'noHostNamespaces',
   description: 'The node\'s network, PID and IPC namespaces must not be shared (Baseline, "Host Namespaces").',
   check: ({ spec }) => (['hostNetwork', 'hostPID', 'hostIPC'] as const)
@@ -29,7 +29,7 @@ export const noHostNamespaces: PodSecurityRule = {
     .map((field) => violation(undefined, `spec.${field}`, 'unset or false', shown(spec[field]))),
 };
 
-export const noHostPorts: PodSecurityRule = {
+export const noHostPorts: IPodSecurityRule = {
   id: 'noHostPorts',
   description: 'Containers must not bind ports of the node (Baseline, "Host Ports").',
   check: ({ spec }) => allContainers(spec).flatMap(({ label, container }) => (container.ports ?? [])
@@ -38,7 +38,7 @@ export const noHostPorts: PodSecurityRule = {
     .map(([hostPort, index]) => violation(label, `ports[${index}].hostPort`, 'unset or 0', shown(hostPort)))),
 };
 
-export const noHostPath: PodSecurityRule = {
+export const noHostPath: IPodSecurityRule = {
   id: 'noHostPath',
   description: 'Volumes must not mount the node\'s filesystem (Baseline, "HostPath Volumes").',
   check: ({ spec }) => (spec.volumes ?? [])

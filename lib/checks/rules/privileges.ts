@@ -5,12 +5,12 @@
  * @see https://kubernetes.io/docs/concepts/security/pod-security-standards/
  */
 import { allContainers, isWindows, shown } from '../pod-document';
-import { PodSecurityRule, violation } from '../rule';
+import { IPodSecurityRule, violation } from '../rule';
 
 /** What Restricted lets a container add back after dropping ALL. */
 const ADDABLE_CAPABILITIES = ['NET_BIND_SERVICE'];
 
-export const noPrivileged: PodSecurityRule = {
+export const noPrivileged: IPodSecurityRule = {
   id: 'noPrivileged',
   description: 'Privileged containers are not allowed (Baseline, "Privileged Containers").',
   check: ({ spec }) => allContainers(spec)
@@ -18,7 +18,7 @@ export const noPrivileged: PodSecurityRule = {
     .map(({ label, container }) => violation(label, 'securityContext.privileged', 'unset or false', shown(container.securityContext?.privileged))),
 };
 
-export const noPrivilegeEscalation: PodSecurityRule = {
+export const noPrivilegeEscalation: IPodSecurityRule = {
   id: 'noPrivilegeEscalation',
   description: 'Every container must set allowPrivilegeEscalation to false (Restricted, "Privilege Escalation"; not for Windows pods).',
   check: ({ spec }) => isWindows(spec) ? [] : allContainers(spec)
@@ -27,7 +27,7 @@ export const noPrivilegeEscalation: PodSecurityRule = {
       shown(container.securityContext?.allowPrivilegeEscalation))),
 };
 
-export const runAsNonRoot: PodSecurityRule = {
+export const runAsNonRoot: IPodSecurityRule = {
   id: 'runAsNonRoot',
   description: 'Containers must run as non-root users: runAsNonRoot true on the pod or on every container, and '
     + 'false nowhere (Restricted, "Running as Non-root").',
@@ -49,7 +49,7 @@ export const runAsNonRoot: PodSecurityRule = {
   },
 };
 
-export const runAsNonZeroUser: PodSecurityRule = {
+export const runAsNonZeroUser: IPodSecurityRule = {
   id: 'runAsNonZeroUser',
   description: 'Neither the pod nor a container may set runAsUser to 0 (Restricted, "Running as Non-root user").',
   check: ({ spec }) => [
@@ -60,7 +60,7 @@ export const runAsNonZeroUser: PodSecurityRule = {
   ],
 };
 
-export const capabilitiesDropAll: PodSecurityRule = {
+export const capabilitiesDropAll: IPodSecurityRule = {
   id: 'capabilitiesDropAll',
   description: 'Every container must drop ALL capabilities (Restricted, "Capabilities"; not for Windows pods).',
   check: ({ spec }) => isWindows(spec) ? [] : allContainers(spec)
@@ -69,7 +69,7 @@ export const capabilitiesDropAll: PodSecurityRule = {
       shown(container.securityContext?.capabilities?.drop))),
 };
 
-export const allowedCapabilities: PodSecurityRule = {
+export const allowedCapabilities: IPodSecurityRule = {
   id: 'allowedCapabilities',
   description: 'Containers may add back NET_BIND_SERVICE only (Restricted, "Capabilities"; not for Windows pods).',
   check: ({ spec }) => isWindows(spec) ? [] : allContainers(spec).flatMap(({ label, container }) => {

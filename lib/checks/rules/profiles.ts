@@ -4,7 +4,7 @@
  * @see https://kubernetes.io/docs/concepts/security/pod-security-standards/
  */
 import { allContainers, isWindows, shown } from '../pod-document';
-import { PodSecurityRule, violation } from '../rule';
+import { IPodSecurityRule, violation } from '../rule';
 
 const CONFINED_SECCOMP = ['RuntimeDefault', 'Localhost'];
 const CONFINED_APPARMOR = ['RuntimeDefault', 'Localhost'];
@@ -24,7 +24,7 @@ const SAFE_SYSCTLS = [
   'net.ipv4.tcp_keepalive_probes',
 ];
 
-export const seccompProfile: PodSecurityRule = {
+export const seccompProfile: IPodSecurityRule = {
   id: 'seccompProfile',
   description: 'The seccomp profile must be RuntimeDefault or Localhost, set on the pod or on every container, '
     + 'and Unconfined nowhere (Restricted, "Seccomp"; not for Windows pods).',
@@ -49,7 +49,7 @@ export const seccompProfile: PodSecurityRule = {
   },
 };
 
-export const appArmorProfile: PodSecurityRule = {
+export const appArmorProfile: IPodSecurityRule = {
   id: 'appArmorProfile',
   description: 'AppArmor may not be disabled: the profile type is unset, RuntimeDefault or Localhost, and the '
     + 'older annotations runtime/default or localhost/* (Baseline, "AppArmor").',
@@ -70,7 +70,7 @@ export const appArmorProfile: PodSecurityRule = {
   },
 };
 
-export const seLinuxOptions: PodSecurityRule = {
+export const seLinuxOptions: IPodSecurityRule = {
   id: 'seLinuxOptions',
   description: 'SELinux options may only pick a container type (container_t, container_init_t, container_kvm_t, '
     + 'container_engine_t), never a user or role (Baseline, "SELinux").',
@@ -90,7 +90,7 @@ export const seLinuxOptions: PodSecurityRule = {
   },
 };
 
-export const defaultProcMount: PodSecurityRule = {
+export const defaultProcMount: IPodSecurityRule = {
   id: 'defaultProcMount',
   description: 'Containers must keep the default masking of /proc (Baseline, "/proc Mount Type").',
   check: ({ spec }) => allContainers(spec)
@@ -98,7 +98,7 @@ export const defaultProcMount: PodSecurityRule = {
     .map(({ label, container }) => violation(label, 'securityContext.procMount', 'unset or "Default"', shown(container.securityContext?.procMount))),
 };
 
-export const safeSysctls: PodSecurityRule = {
+export const safeSysctls: IPodSecurityRule = {
   id: 'safeSysctls',
   description: 'Only the namespaced sysctls Kubernetes deems safe may be set (Baseline, "Sysctls").',
   check: ({ spec }) => (spec.securityContext?.sysctls ?? [])

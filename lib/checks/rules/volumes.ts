@@ -1,10 +1,10 @@
-import { PodSecurityRule, violation } from '../rule';
+import { IPodSecurityRule, violation } from '../rule';
 
 /** The volume types Restricted allows: none of them reaches the node or a network filesystem directly. */
 const ALLOWED_VOLUME_TYPES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
 
 /** @see https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted */
-export const allowedVolumeTypes: PodSecurityRule = {
+export const allowedVolumeTypes: IPodSecurityRule = {
   id: 'allowedVolumeTypes',
   description: `Volumes must be of the types ${ALLOWED_VOLUME_TYPES.join(', ')} (Restricted, "Volume Types").`,
   check: ({ spec }) => (spec.volumes ?? []).flatMap((volume) => {

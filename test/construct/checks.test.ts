@@ -147,6 +147,11 @@ describe('pod security rules', () => {
     ]);
   });
 
+  test('fails to change a rule set in place: the sets are frozen, so a change cannot leak into the defaults', () => {
+    expect(() => PodSecurityRules.RESTRICTED.push(readOnlyRootFilesystem)).toThrow('Cannot add property 16, object is not extensible');
+    expect(PodSecurityRules.RESTRICTED.map((r) => r.id)).not.toContain('readOnlyRootFilesystem');
+  });
+
   test('the compliant pod passes every rule', () => {
     for (const rule of PodSecurityRules.HARDENED) {
       expect(rule.check(compliantPod())).toEqual([]);

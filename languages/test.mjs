@@ -2,6 +2,8 @@
 // skipped when nothing changed), renders the seed's two examples from a Python app (the wheel, with cdk8s
 // from PyPI, in a venv) and a Go app (the generated module by a replace directive), and compares every
 // file byte for byte with examples/rendered/, the TypeScript render the construct tests keep current.
+// Python also runs PodSecurity.check() with a rule written in Python (languages/python/check_pods.py):
+// structs and a behavioural interface across the jsii boundary, both ways.
 //
 //   node languages/test.mjs        (npm run test:languages)
 //
@@ -37,12 +39,21 @@ timed('python venv', () => {
 const pythonOut = join(work, 'python', 'out');
 timed('python render', () => render(pythonOut, python, [join(root, 'languages', 'python', 'app.py'), pythonOut], root));
 
+let podCheck = [];
+timed('python pod security check', () => {
+  try {
+    run(python, [join(root, 'languages', 'python', 'check_pods.py')], join(root, 'languages', 'python'));
+  } catch {
+    podCheck = ['python: check_pods.py did not find what it expected (see above)'];
+  }
+});
+
 const goOut = join(work, 'go', 'out');
 timed('go render', () => render(goOut, 'go', ['run', '.', goOut], join(root, 'languages', 'go')));
 
-const failures = [...compare('python', pythonOut), ...compare('go', goOut)];
+const failures = [...compare('python', pythonOut), ...podCheck, ...compare('go', goOut)];
 for (const failure of failures) console.error(failure);
-console.log(`${EXAMPLES.length * 2 - failures.length} passed, ${failures.length} failed`);
+console.log(`${EXAMPLES.length * 2 + 1 - failures.length} passed, ${failures.length} failed`);
 process.exit(failures.length === 0 ? 0 : 1);
 
 function render(outdir, command, args, cwd) {

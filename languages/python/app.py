@@ -43,7 +43,8 @@ class HotPostgresChart(Chart):
         )
 
 
-app = App(outdir=sys.argv[1])
-HaPostgresChart(app)
-HotPostgresChart(app)
-app.synth()
+if __name__ == "__main__":
+    app = App(outdir=sys.argv[1])
+    HaPostgresChart(app)
+    HotPostgresChart(app)
+    app.synth()

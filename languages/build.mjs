@@ -1,42 +1,50 @@
 // Builds the library for every cdk8s language with jsii:
 //   node languages/build.mjs compile   jsii compile only (checks the public API is expressible in every language)
-//   node languages/build.mjs package   compile, then jsii-pacmak: Python wheel, Go module, npm tarball, Java sources
+//   node languages/build.mjs package   compile, then jsii-pacmak: Python wheel, Go module, Java jar, npm tarball
 //
 // The library is staged into build/jsii/ (lib/ and imports/ sources, the agent bundle, the supervisor,
 // package.json without its scripts) and compiled there, so the checkout never holds compiled .js next to
 // its .ts (jest and ts-node would load those instead) and `tsc --noEmit -p .` is not involved. Packages
-// land in build/packages/{js,python,go} and build/packages/java-sources/java. Each package embeds the npm tarball of the staged folder,
-// whose files list carries build/agent/agent.js and agent/supervisor.sh at the paths lib/agent-bundle.ts
-// reads them from, so every language renders the same bytes.
+// land in build/packages/{js,python,go,java}. Each embeds the npm tarball of the staged folder, whose
+// files list carries build/agent/agent.js and agent/supervisor.sh at the paths lib/agent-bundle.ts reads
+// them from, so every language renders the same bytes.
 //
-// The Go module proxy reachable here does not serve the cdk8s Go modules
-// (github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2, .../cdk8s-plus-go/cdk8splus27/v2: "not available"), so
-// they are generated the way cdk8s releases them, with jsii-pacmak from the npm packages we depend on, into
-// build/go-deps/go/ (once per version); jsii-pacmak's Go build finds them there through a copy beside our
-// module, and languages/go/go.mod replaces them. constructs-go and jsii-runtime-go come from the proxy.
+// The registries reachable here do not serve the cdk8s packages for Go (the module proxy answers "not
+// available" for cdk8s-core-go/cdk8s/v2 and cdk8s-plus-go/cdk8splus27/v2) nor for Java (Maven Central
+// lacks org.cdk8s:cdk8s 2.70.106 and org.cdk8s:cdk8s-plus-27), so they are generated the way cdk8s
+// releases them, with jsii-pacmak from the npm packages we depend on. That takes minutes, so the result is
+// kept in the machine's build cache (the one e2e/cluster uses), keyed by versions, and linked as
+// build/jsii-deps/{go,java}: our own jsii-pacmak run finds them through a copy beside its output, and the
+// apps in languages/ point at them (go.mod replace, pom.xml repository). constructs and the jsii runtime
+// come from the registries.
 //
-// Maven Central, as reachable here, does not serve org.cdk8s:cdk8s or org.cdk8s:cdk8s-plus-27 either, so
-// the Java package is generated as sources (a Maven project) but not compiled into a jar.
-//
-// A package run is skipped when the staged inputs, the jsii tool versions and the targets are those of the
-// last successful run (build/packages/.inputs): jsii-pacmak's own fingerprint looks at the assembly only
-// and would miss a changed agent bundle.
+// A package run is skipped when the staged inputs, the tool and dependency versions are those of the last
+// successful run (build/packages/.inputs): jsii-pacmak's own fingerprint looks at the assembly only and
+// would miss a changed agent bundle.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync,
+} from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const stage = join(root, 'build', 'jsii');
 const packages = join(root, 'build', 'packages');
+const deps = join(root, 'build', 'jsii-deps');
+const cache = join(process.env.PGHA_E2E_CACHE ?? '/var/cache/cdk8s-postgres-ha', 'jsii-deps');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 // jsii tools print a banner on Node versions they no longer test; the supported range is in package.json.
 const nodeMajor = process.versions.node.split('.')[0];
 const env = { ...process.env, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: nodeMajor, JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION: nodeMajor };
-const goDeps = join(root, 'build', 'go-deps');
-const GO_DEPENDENCIES = ['cdk8s', 'cdk8s-plus-27'];
-const TARGETS = ['js', 'python', 'go'];
+const TARGETS = ['js', 'python', 'go', 'java'];
+const DEPENDENCY_TARGETS = ['go', 'java'];
+const DEPENDENCIES = ['cdk8s', 'cdk8s-plus-27'];
+// Maven keeps its plugins and the jsii runtime in the user's repository between runs (jsii-pacmak would use
+// a fresh one per build and download them every time).
+const mavenRepository = join(homedir(), '.m2', 'repository');
 
 const mode = process.argv[2];
 if (mode !== 'compile' && mode !== 'package') {
@@ -46,42 +54,49 @@ if (mode !== 'compile' && mode !== 'package') {
 
 timed('agent bundle', () => run('node', [join(root, 'agent', 'build.mjs')], root));
 timed('stage', stageLibrary);
+if (mode === 'compile') {
+  timed('jsii compile', compile);
+  process.exit(0);
+}
+timed('cdk8s Go and Java packages', linkDependencies);
 const inputs = inputsHash();
 const marker = join(packages, '.inputs');
-if (mode === 'package' && existsSync(marker) && readFileSync(marker, 'utf8') === inputs) {
+if (existsSync(marker) && readFileSync(marker, 'utf8') === inputs) {
   console.log(`packages up to date in ${relative(root, packages)}/`);
   process.exit(0);
 }
-timed('jsii compile', () => run(bin('jsii'), ['--silence-warnings', 'reserved-word'], stage));
-if (mode === 'package') {
-  timed('cdk8s Go modules', generateGoDependencies);
-  rmSync(packages, { recursive: true, force: true });
-  for (const dir of readdirSync(join(goDeps, 'go'))) {
-    cpSync(join(goDeps, 'go', dir), join(packages, 'go', dir), { recursive: true });
-  }
-  timed('jsii-pacmak', () => run(bin('jsii-pacmak'), ['--outdir', packages, '--no-npmignore', '--force', '--targets', ...TARGETS], stage));
-  timed('jsii-pacmak java (sources)', () => run(bin('jsii-pacmak'),
-    ['--outdir', join(packages, 'java-sources'), '--no-npmignore', '--force', '--code-only', '--targets', 'java'], stage));
-  for (const dir of readdirSync(join(goDeps, 'go'))) {
-    rmSync(join(packages, 'go', dir), { recursive: true });
-  }
-  writeFileSync(marker, inputs);
-  for (const file of listFiles(packages).filter((f) => /\.(whl|tgz|jar)$/.test(f) && !f.endsWith('-sources.jar') && !f.endsWith('-javadoc.jar'))) {
-    console.log(`${relative(root, file)}  ${kib(statSync(file).size)}`);
-  }
-  console.log(`${relative(root, join(packages, 'go'))}/  ${kib(listFiles(join(packages, 'go')).reduce((n, f) => n + statSync(f).size, 0))}`);
+timed('jsii compile', compile);
+rmSync(packages, { recursive: true, force: true });
+// Beside our output, where jsii-pacmak looks for local modules (Go) and repositories (Java).
+cpSync(deps, packages, { recursive: true, dereference: true });
+timed('jsii-pacmak', () => run(bin('jsii-pacmak'),
+  ['--outdir', packages, '--no-npmignore', '--force', '--maven-local-repository', mavenRepository, '--targets', ...TARGETS], stage));
+rmSync(join(packages, 'java', 'org', 'cdk8s'), { recursive: true });
+for (const dir of readdirSync(join(deps, 'go'))) rmSync(join(packages, 'go', dir), { recursive: true });
+writeFileSync(marker, inputs);
+for (const file of listFiles(packages).filter((f) => /(\.whl|\.tgz|[0-9]\.jar)$/.test(f) && !f.includes('/go/'))) {
+  console.log(`${relative(root, file)}  ${kib(statSync(file).size)}`);
+}
+console.log(`${relative(root, join(packages, 'go'))}/  ${kib(listFiles(join(packages, 'go')).reduce((n, f) => n + statSync(f).size, 0))}`);
+
+function compile() {
+  run(bin('jsii'), ['--silence-warnings', 'reserved-word'], stage);
 }
 
-function generateGoDependencies() {
-  const key = [...GO_DEPENDENCIES, 'jsii-pacmak'].map((name) => `${name}@${version(name)}`).join('\n');
-  const depsMarker = join(goDeps, '.inputs');
-  if (existsSync(depsMarker) && readFileSync(depsMarker, 'utf8') === key) {
-    return;
+function linkDependencies() {
+  const key = [...DEPENDENCIES, 'jsii-pacmak'].map((name) => `${name}@${version(name)}`).concat(DEPENDENCY_TARGETS).join(' ');
+  const dir = join(cache, createHash('sha256').update(key).digest('hex').slice(0, 16));
+  if (!existsSync(dir)) {
+    const partial = `${dir}.partial`;
+    rmSync(partial, { recursive: true, force: true });
+    const projects = DEPENDENCIES.map((name) => join(root, 'node_modules', name));
+    run(bin('jsii-pacmak'), [...projects, '--outdir', partial, '--no-npmignore', '--force',
+      '--maven-local-repository', mavenRepository, '--targets', ...DEPENDENCY_TARGETS], root);
+    writeFileSync(join(partial, 'KEY'), `${key}\n`);
+    renameSync(partial, dir);
   }
-  rmSync(goDeps, { recursive: true, force: true });
-  const projects = GO_DEPENDENCIES.map((name) => join(root, 'node_modules', name));
-  run(bin('jsii-pacmak'), [...projects, '--outdir', goDeps, '--no-npmignore', '--force', '--targets', 'go'], root);
-  writeFileSync(depsMarker, key);
+  rmSync(deps, { recursive: true, force: true });
+  symlinkSync(dir, deps);
 }
 
 function version(name) {
@@ -105,7 +120,7 @@ function stageLibrary() {
 
 function inputsHash() {
   const hash = createHash('sha256');
-  for (const tool of ['jsii', 'jsii-pacmak', ...GO_DEPENDENCIES]) {
+  for (const tool of ['jsii', 'jsii-pacmak', ...DEPENDENCIES]) {
     hash.update(`${tool}@${version(tool)}\n`);
   }
   hash.update(`targets=${TARGETS.join(',')}\n`);

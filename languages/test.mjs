@@ -1,7 +1,8 @@
 // Proves the jsii packages render the same YAML as TypeScript: builds them (languages/build.mjs package,
 // skipped when nothing changed), renders the seed's two examples from a Python app (the wheel, with cdk8s
-// from PyPI, in a venv) and a Go app (the generated module by a replace directive), and compares every
-// file byte for byte with examples/rendered/, the TypeScript render the construct tests keep current.
+// from PyPI, in a venv), a Go app (the generated module by a replace directive) and a Java app (the jar
+// from a file repository, run by Maven), and compares every file byte for byte with examples/rendered/,
+// the TypeScript render the construct tests keep current.
 // Python also runs PodSecurity.check() with a rule written in Python (languages/python/check_pods.py):
 // structs and a behavioural interface across the jsii boundary, both ways.
 //
@@ -10,6 +11,7 @@
 // Work files go to build/languages/; the venv stays there between runs (pip only checks it then).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -51,9 +53,16 @@ timed('python pod security check', () => {
 const goOut = join(work, 'go', 'out');
 timed('go render', () => render(goOut, 'go', ['run', '.', goOut], join(root, 'languages', 'go')));
 
-const failures = [...compare('python', pythonOut), ...podCheck, ...compare('go', goOut)];
+const javaOut = join(work, 'java', 'out');
+// Maven copies a release from a file repository into the user's repository once and never again: drop
+// that copy, so the app runs the jar just built and not the first one ever built on this machine.
+rmSync(join(homedir(), '.m2', 'repository', 'io', 'github', 'cdk8s-postgres-ha'), { recursive: true, force: true });
+timed('java render', () => render(javaOut, 'mvn', ['--quiet', '--batch-mode', 'compile', 'exec:java', `-Dexec.args=${javaOut}`],
+  join(root, 'languages', 'java')));
+
+const failures = [...compare('python', pythonOut), ...podCheck, ...compare('go', goOut), ...compare('java', javaOut)];
 for (const failure of failures) console.error(failure);
-console.log(`${EXAMPLES.length * 2 + 1 - failures.length} passed, ${failures.length} failed`);
+console.log(`${EXAMPLES.length * 3 + 1 - failures.length} passed, ${failures.length} failed`);
 process.exit(failures.length === 0 ? 0 : 1);
 
 function render(outdir, command, args, cwd) {

@@ -32,6 +32,6 @@ replace github.com/cdk8s-postgres-ha/cdk8s-postgres-ha-go/cdk8spostgresha => ../
 // The module proxy reachable here does not serve the cdk8s Go modules; languages/build.mjs generates them
 // from the npm packages of the same versions, as cdk8s's release does. Where the proxy serves them,
 // these two lines can go.
-replace github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2 => ../../build/go-deps/go/cdk8s
+replace github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2 => ../../build/jsii-deps/go/cdk8s
 
-replace github.com/cdk8s-team/cdk8s-plus-go/cdk8splus27/v2 => ../../build/go-deps/go/cdk8splus27
+replace github.com/cdk8s-team/cdk8s-plus-go/cdk8splus27/v2 => ../../build/jsii-deps/go/cdk8splus27

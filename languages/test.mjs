@@ -57,7 +57,7 @@ const javaOut = join(work, 'java', 'out');
 // Maven copies a release from a file repository into the user's repository once and never again: drop
 // that copy, so the app runs the jar just built and not the first one ever built on this machine.
 rmSync(join(homedir(), '.m2', 'repository', 'io', 'github', 'cdk8s-postgres-ha'), { recursive: true, force: true });
-timed('java render', () => render(javaOut, 'mvn', ['--quiet', '--batch-mode', 'compile', 'exec:java', `-Dexec.args=${javaOut}`],
+timed('java render', () => render(javaOut, 'mvn', ['--quiet', '--batch-mode', '-Dstyle.color=never', 'compile', 'exec:java', `-Dexec.args=${javaOut}`],
   join(root, 'languages', 'java')));
 
 const failures = [...compare('python', pythonOut), ...podCheck, ...compare('go', goOut), ...compare('java', javaOut)];

@@ -189,7 +189,7 @@ export class PostgresCluster extends Construct {
     this.podsService = services.pods;
     // Before the StatefulSet, so that applied in order the members never run unprotected.
     this.networkPolicy = props.networkPolicy === false ? undefined : createNetworkPolicy(this, settings);
-    this.connections = new ClusterConnections(this.networkPolicy);
+    this.connections = ClusterConnections._of(this.networkPolicy);
     this.statefulSet = createStatefulSet(this, settings, {
       configMapName: configMaps.config.name,
       agentConfigMapName: configMaps.agent?.name,

@@ -32,10 +32,19 @@ export function createNetworkPolicy(scope: Construct, settings: ClusterSettings)
  * `workload.connections`: `cluster.connections.allowFrom(app)`.
  */
 export class ClusterConnections {
+  /**
+   * The connections of a cluster whose NetworkPolicy is `policy` (none with `networkPolicy: false`). A
+   * factory rather than a constructor: jsii publishes every constructor, and only a cluster makes these.
+   *
+   * @internal
+   */
+  public static _of(policy?: kplus.NetworkPolicy): ClusterConnections {
+    return new ClusterConnections(policy);
+  }
+
   private readonly peers = new Set<kplus.INetworkPolicyPeer>();
 
-  /** @internal */
-  public constructor(private readonly policy?: kplus.NetworkPolicy) {}
+  private constructor(private readonly policy?: kplus.NetworkPolicy) {}
 
   /**
    * Allows `peer` to connect to PostgreSQL (port 5432) on every member, and so through the Services.

@@ -1,18 +1,23 @@
 // The command line → one Command, or a UsageError naming what is wrong. Flags follow kubectl's spelling
 // (-n/--namespace, -o/--output, --context, --kubeconfig), so people type what they already know.
+import { AGENT_ACCESS, type AgentAccess } from './agent-access';
 import type { KubeFlags } from './kubectl';
 
 export type Command =
   | { readonly kind: 'help'; readonly text: string }
-  | { readonly kind: 'status'; readonly name: string; readonly namespace?: string; readonly output: 'table' | 'json'; readonly kube: KubeFlags }
-  | { readonly kind: 'switchover'; readonly pod: string; readonly namespace?: string; readonly wait: boolean; readonly timeoutSeconds: number; readonly kube: KubeFlags };
+  | { readonly kind: 'status'; readonly name: string; readonly namespace?: string; readonly output: 'table' | 'json'; readonly agentAccess: AgentAccess; readonly kube: KubeFlags }
+  | { readonly kind: 'switchover'; readonly pod: string; readonly namespace?: string; readonly wait: boolean; readonly timeoutSeconds: number; readonly agentAccess: AgentAccess; readonly kube: KubeFlags };
 
 export class UsageError extends Error {}
 
 export const PROGRAM = 'cdk8s-postgres-ha';
 const DEFAULT_TIMEOUT_SECONDS = 60;
 
-const KUBE_FLAGS = `      --context <name>      the kubeconfig context to use (as kubectl)
+const KUBE_FLAGS = `      --agent-via proxy|port-forward
+                            how to reach the agents: through the API server's pod proxy (default;
+                            needs get pods/proxy, and a NetworkPolicy that lets the API server in),
+                            or kubectl port-forward (needs create pods/portforward)
+      --context <name>      the kubeconfig context to use (as kubectl)
       --kubeconfig <file>   the kubeconfig file to use (as kubectl; default: $KUBECONFIG or ~/.kube/config)`;
 
 export const USAGE = `Usage:
@@ -31,7 +36,7 @@ Shows the cluster's members (pod, node, IP, role label, readiness and what each 
 timeline, WAL position, lag, streaming and synchronous state), the Lease holder and how long ago it
 renewed (measured on this machine's clock), the last change of primary and the agents' latest Events, and
 the problems found. Reads through kubectl: the StatefulSet, the pods, the Lease <cluster>-leader, the
-Events, and each agent's GET /status through the API server's pod proxy.
+Events, and each agent's GET /status (see --agent-via).
 
 Flags:
   -n, --namespace <name>    the cluster's namespace (default: your context's namespace)
@@ -63,10 +68,11 @@ const VALUE_FLAGS: Readonly<Record<string, string>> = {
   '-o': 'output', '--output': 'output',
   '--context': 'context', '--kubeconfig': 'kubeconfig',
   '--timeout': 'timeout',
+  '--agent-via': 'agent-via',
 };
 const ALLOWED: Readonly<Record<string, readonly string[]>> = {
-  status: ['namespace', 'output', 'context', 'kubeconfig'],
-  switchover: ['namespace', 'context', 'kubeconfig', 'timeout', 'no-wait'],
+  status: ['namespace', 'output', 'context', 'kubeconfig', 'agent-via'],
+  switchover: ['namespace', 'context', 'kubeconfig', 'timeout', 'no-wait', 'agent-via'],
 };
 
 export function parseArgs(argv: readonly string[]): Command {
@@ -87,16 +93,18 @@ export function parseArgs(argv: readonly string[]): Command {
   if (positional.length > 1) throw new UsageError(`unexpected argument "${positional[1]}": ${command} takes one name`);
   const kube: KubeFlags = { ...(flags.context ? { context: flags.context } : {}), ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}) };
   const namespace = flags.namespace ? { namespace: flags.namespace } : {};
+  const agentAccess = (flags['agent-via'] ?? 'proxy') as AgentAccess;
+  if (!AGENT_ACCESS.includes(agentAccess)) throw new UsageError(`--agent-via must be proxy or port-forward, got "${agentAccess}"`);
   if (command === 'status') {
     const output = flags.output ?? 'table';
     if (output !== 'table' && output !== 'json') throw new UsageError(`-o must be table or json, got "${output}"`);
-    return { kind: 'status', name: positional[0], ...namespace, output, kube };
+    return { kind: 'status', name: positional[0], ...namespace, output, agentAccess, kube };
   }
   const timeout = flags.timeout ?? String(DEFAULT_TIMEOUT_SECONDS);
   if (!/^\d+$/.test(timeout) || Number(timeout) < 1 || Number(timeout) > 3600) {
     throw new UsageError(`--timeout must be a whole number of seconds from 1 to 3600, got "${timeout}"`);
   }
-  return { kind: 'switchover', pod: positional[0], ...namespace, wait: flags['no-wait'] === undefined, timeoutSeconds: Number(timeout), kube };
+  return { kind: 'switchover', pod: positional[0], ...namespace, wait: flags['no-wait'] === undefined, timeoutSeconds: Number(timeout), agentAccess, kube };
 }
 
 function split(command: string, args: readonly string[]): { positional: string[]; flags: Record<string, string> } {

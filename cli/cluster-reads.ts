@@ -1,8 +1,9 @@
 // Everything `status` and `switchover` know about a cluster, read through kubectl in one go: the
 // StatefulSet, the members' pods, the Lease, the agents' Events, and each agent's own status document
-// (GET /status through the API server's pod proxy). Nothing here interprets what it reads; that is
+// (GET /status, agent-access.ts). Nothing here interprets what it reads; that is
 // report.ts's job, so it can be tested on recorded output.
 import type { MemberStatus } from '../agent/core/types';
+import { fetchStatus, type AgentAccess } from './agent-access';
 import { Kubectl, KubectlError } from './kubectl';
 import type { EventJson, LeaseJson, ListJson, PodJson, StatefulSetJson } from './kube-types';
 import { AGENT_EVENT_SOURCE, INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, agentPort, clusterSettings } from './settings';
@@ -25,16 +26,19 @@ export interface ClusterFacts {
   readonly agents: Readonly<Record<string, AgentAnswer>>;
 }
 
-/** An agent that does not answer within this is reported as such; the others still count. */
-const AGENT_TIMEOUT = '5s';
+const NEEDS = 'status needs, in the namespace: get statefulsets, list pods, get leases, list events, and get pods/proxy (or create pods/portforward with --agent-via port-forward)';
 
-const NEEDS = 'status needs, in the namespace: get statefulsets, list pods, get leases, list events and get pods/proxy';
+export interface ReadOptions {
+  /** How to reach the agents (agent-access.ts). */
+  readonly agentAccess: AgentAccess;
+  /** This machine's clock (epoch ms): the observer's clock the report's ages are measured on. */
+  readonly now: () => number;
+}
 
-/** `now`: this machine's clock (epoch ms), the observer's clock the report's ages are measured on. */
-export async function readCluster(kubectl: Kubectl, name: string, namespace: string | undefined, now: () => number = Date.now): Promise<ClusterFacts> {
+export async function readCluster(kubectl: Kubectl, name: string, namespace: string | undefined, options: ReadOptions = { agentAccess: 'proxy', now: Date.now }): Promise<ClusterFacts> {
   const ns = namespace ? ['-n', namespace] : [];
   const where = namespace ? `namespace ${namespace}` : "your context's namespace";
-  const observedAt = now();
+  const observedAt = options.now();
   const statefulSet = await kubectl.optional<StatefulSetJson>(['get', 'statefulset', name, ...ns]).catch(forbidden);
   if (statefulSet === null) throw new Error(`no cluster ${name} in ${where}: there is no StatefulSet ${name}${await knownClusters(kubectl, ns)}`);
   if (statefulSet.metadata.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY) {
@@ -50,21 +54,18 @@ export async function readCluster(kubectl: Kubectl, name: string, namespace: str
       (error: Error) => ({ error: error.message }),
     ),
   ]);
-  const answers = await Promise.all(pods.items.map(async (pod) => [pod.metadata.name, await askAgent(kubectl, resolved, pod)] as const));
+  const answers = await Promise.all(pods.items.map(async (pod) => [pod.metadata.name, await askAgent(kubectl, options.agentAccess, resolved, pod)] as const));
   return { name, namespace: resolved, observedAt, statefulSet, pods: pods.items, lease, events, agents: Object.fromEntries(answers) };
 }
 
-/** GET /status of one agent, through the API server's pod proxy (the user's credentials, no port-forward). */
-async function askAgent(kubectl: Kubectl, namespace: string, pod: PodJson): Promise<AgentAnswer> {
+async function askAgent(kubectl: Kubectl, access: AgentAccess, namespace: string, pod: PodJson): Promise<AgentAnswer> {
   const port = agentPort(pod.spec.containers);
   if (port === null) return { error: 'the pod has no agent-api port' };
   if (!pod.status.podIP) return { error: `no pod address yet (${pod.status.phase ?? 'unknown phase'})` };
-  try {
-    const body = await kubectl.run(['get', '--raw', `/api/v1/namespaces/${namespace}/pods/${pod.metadata.name}:${port}/proxy/status`], AGENT_TIMEOUT);
-    return { status: JSON.parse(body) as MemberStatus };
-  } catch (error) {
-    return { error: (error as Error).message };
-  }
+  return fetchStatus(kubectl, access, namespace, pod.metadata.name, port).then(
+    (status) => ({ status }),
+    (error: Error) => ({ error: error.message }),
+  );
 }
 
 /** Names the clusters that do exist there, as a hint after a typo. */

@@ -2,7 +2,7 @@
 // already speaks every way a kubeconfig can authenticate (client certificates, tokens, exec plugins of
 // the cloud providers, OIDC), follows the user's current context and namespace, and shows the same
 // errors people know; a client of our own would have to reimplement all of that.
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 
 /** `--context` and `--kubeconfig`, passed to every kubectl call unchanged. */
 export interface KubeFlags {
@@ -33,18 +33,26 @@ export class Kubectl {
 
   /** Runs kubectl; resolves with stdout; rejects with a KubectlError carrying kubectl's own message. */
   run(args: readonly string[], requestTimeout = REQUEST_TIMEOUT): Promise<string> {
-    const global = [
-      ...(this.flags.kubeconfig ? ['--kubeconfig', this.flags.kubeconfig] : []),
-      ...(this.flags.context ? ['--context', this.flags.context] : []),
-      `--request-timeout=${requestTimeout}`,
-    ];
     return new Promise((resolve, reject) => {
-      execFile(this.binary, [...global, ...args], { maxBuffer: 64 * 1024 * 1024, env: process.env }, (error, stdout, stderr) => {
+      execFile(this.binary, [...this.global(), `--request-timeout=${requestTimeout}`, ...args], { maxBuffer: 64 * 1024 * 1024, env: process.env }, (error, stdout, stderr) => {
         if (!error) return resolve(stdout);
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return reject(missingKubectl(this.binary));
         reject(classify(stderr.trim() || error.message));
       });
     });
+  }
+
+  /** A long-running kubectl (port-forward); the caller ends it. Rejects like run() when kubectl is missing. */
+  start(args: readonly string[]): Promise<ChildProcess> {
+    const child = spawn(this.binary, [...this.global(), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    return new Promise((resolve, reject) => {
+      child.once('spawn', () => resolve(child));
+      child.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT' ? missingKubectl(this.binary) : error));
+    });
+  }
+
+  private global(): string[] {
+    return [...(this.flags.kubeconfig ? ['--kubeconfig', this.flags.kubeconfig] : []), ...(this.flags.context ? ['--context', this.flags.context] : [])];
   }
 
   async json<T>(args: readonly string[]): Promise<T> {

@@ -16,7 +16,7 @@ async function run(command: Command): Promise<void> {
       process.stdout.write(command.text);
       return;
     case 'status': {
-      const report = buildReport(await readCluster(new Kubectl(command.kube), command.name, command.namespace));
+      const report = buildReport(await readCluster(new Kubectl(command.kube), command.name, command.namespace, { agentAccess: command.agentAccess, now: Date.now }));
       process.stdout.write(command.output === 'json' ? renderJson(report) : renderTable(report));
       return;
     }

@@ -2,6 +2,7 @@
 // for the move (or the agent's refusal). The checks and the reading of progress are in
 // switchover-check.ts; this file only talks to the cluster.
 import { ANNOTATIONS } from '../agent/core/annotations';
+import type { AgentAccess } from './agent-access';
 import { readCluster } from './cluster-reads';
 import type { Kubectl } from './kubectl';
 import type { EventJson, LeaseJson, ListJson, PodJson } from './kube-types';
@@ -18,6 +19,7 @@ export interface SwitchoverOptions {
   readonly namespace?: string;
   readonly wait: boolean;
   readonly timeoutSeconds: number;
+  readonly agentAccess: AgentAccess;
 }
 
 /** Reports progress through `say`; rejects with a Refusal (nothing written) or an Error. */
@@ -26,7 +28,7 @@ export async function switchover(kubectl: Kubectl, o: SwitchoverOptions, say: (l
   const pod = await kubectl.optional<PodJson>(['get', 'pod', o.pod, ...ns]);
   if (pod === null) throw new Refusal(`pod ${o.pod} not found in ${o.namespace ? `namespace ${o.namespace}` : "your context's namespace"}`);
   const cluster = clusterOf(pod);
-  const plan = checkSwitchover(o.pod, buildReport(await readCluster(kubectl, cluster, pod.metadata.namespace ?? o.namespace)));
+  const plan = checkSwitchover(o.pod, buildReport(await readCluster(kubectl, cluster, pod.metadata.namespace ?? o.namespace, { agentAccess: o.agentAccess, now: Date.now })));
 
   const requestedAt = Date.now();
   // No --overwrite: if another request landed since the check, kubectl refuses instead of replacing it.

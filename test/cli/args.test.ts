@@ -12,20 +12,29 @@ const usageError = (argv: string[]) => {
 
 describe('command line', () => {
   it('reads status with kubectl-style flags in every spelling', () => {
-    const expected = { kind: 'status', name: 'hot-postgres', namespace: 'demo', output: 'json', kube: { context: 'prod', kubeconfig: '/k' } };
+    const expected = { kind: 'status', name: 'hot-postgres', namespace: 'demo', output: 'json', agentAccess: 'proxy', kube: { context: 'prod', kubeconfig: '/k' } };
     expect(parseArgs(['status', 'hot-postgres', '-n', 'demo', '-o', 'json', '--context', 'prod', '--kubeconfig', '/k'])).toEqual(expected);
     expect(parseArgs(['status', '--namespace=demo', '--output=json', '--context=prod', '--kubeconfig=/k', 'hot-postgres'])).toEqual(expected);
     expect(parseArgs(['status', '-ndemo', '-ojson', 'hot-postgres', '--context', 'prod', '--kubeconfig', '/k'])).toEqual(expected);
   });
 
   it('defaults status to a table in the context namespace, with kubectl defaults', () => {
-    expect(parseArgs(['status', 'hot-postgres'])).toEqual({ kind: 'status', name: 'hot-postgres', output: 'table', kube: {} });
+    expect(parseArgs(['status', 'hot-postgres'])).toEqual({ kind: 'status', name: 'hot-postgres', output: 'table', agentAccess: 'proxy', kube: {} });
   });
 
   it('reads switchover, waiting 60 seconds unless told otherwise', () => {
-    expect(parseArgs(['switchover', 'hot-postgres-1', '-n', 'demo'])).toEqual({ kind: 'switchover', pod: 'hot-postgres-1', namespace: 'demo', wait: true, timeoutSeconds: 60, kube: {} });
+    expect(parseArgs(['switchover', 'hot-postgres-1', '-n', 'demo'])).toEqual({ kind: 'switchover', pod: 'hot-postgres-1', namespace: 'demo', wait: true, timeoutSeconds: 60, agentAccess: 'proxy', kube: {} });
     expect(parseArgs(['switchover', 'hot-postgres-1', '--no-wait'])).toMatchObject({ wait: false });
     expect(parseArgs(['switchover', 'hot-postgres-1', '--timeout', '5'])).toMatchObject({ wait: true, timeoutSeconds: 5 });
+  });
+
+  it('reaches the agents through the pod proxy unless told to port-forward', () => {
+    expect(parseArgs(['status', 'hot-postgres', '--agent-via', 'port-forward'])).toMatchObject({ agentAccess: 'port-forward' });
+    expect(parseArgs(['switchover', 'hot-postgres-1', '--agent-via=port-forward'])).toMatchObject({ agentAccess: 'port-forward' });
+  });
+
+  it('fails on another way to reach the agents', () => {
+    expect(usageError(['status', 'a', '--agent-via', 'exec'])).toBe('--agent-via must be proxy or port-forward, got "exec"');
   });
 
   it('answers --help, help and help <command>', () => {

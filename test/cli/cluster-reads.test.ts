@@ -2,7 +2,7 @@
 import { readCluster } from '../../cli/cluster-reads';
 import { RecordedKubectl, recordedAt } from './recorded';
 
-const read = (kubectl: RecordedKubectl, name = 'hot-postgres') => readCluster(kubectl, name, 'demo', () => recordedAt('ready'));
+const read = (kubectl: RecordedKubectl, name = 'hot-postgres') => readCluster(kubectl, name, 'demo', { agentAccess: 'proxy', now: () => recordedAt('ready') });
 
 describe('cluster reads', () => {
   it('reads the StatefulSet, the pods, the Lease, the agents\' Events and each agent through the pod proxy', async () => {
@@ -24,7 +24,7 @@ describe('cluster reads', () => {
   });
 
   it('keeps an agent that does not answer as kubectl\'s error, and reads the others', async () => {
-    const facts = await readCluster(new RecordedKubectl('failing'), 'hot-postgres', 'demo', () => recordedAt('failing'));
+    const facts = await readCluster(new RecordedKubectl('failing'), 'hot-postgres', 'demo', { agentAccess: 'proxy', now: () => recordedAt('failing') });
     expect(facts.agents['hot-postgres-0']).toEqual({
       error: 'Error from server (ServiceUnavailable): error trying to reach service: dial tcp 10.210.1.3:8008: connect: connection refused',
     });
@@ -52,7 +52,7 @@ describe('cluster reads', () => {
     await expect(read(kubectl)).rejects.toThrow(
       new Error(
         'Error from server (Forbidden): statefulsets.apps "hot-postgres" is forbidden: User "system:serviceaccount:demo:hot-postgres" cannot get resource "statefulsets" in API group "apps" in the namespace "demo"\n' +
-          'status needs, in the namespace: get statefulsets, list pods, get leases, list events and get pods/proxy',
+          'status needs, in the namespace: get statefulsets, list pods, get leases, list events, and get pods/proxy (or create pods/portforward with --agent-via port-forward)',
       ),
     );
   });

@@ -63,5 +63,5 @@ export class RecordedKubectl extends Kubectl {
 
 /** The facts `status hot-postgres -n demo` read in a recorded state. */
 export function recordedFacts(state: RecordedState): Promise<ClusterFacts> {
-  return readCluster(new RecordedKubectl(state), 'hot-postgres', 'demo', () => recordedAt(state));
+  return readCluster(new RecordedKubectl(state), 'hot-postgres', 'demo', { agentAccess: 'proxy', now: () => recordedAt(state) });
 }

@@ -138,7 +138,7 @@ describe('switchover command', () => {
   it('writes the annotation once, without overwriting, after checking the target', async () => {
     const kubectl = new RecordedKubectl('ready');
     const said: string[] = [];
-    await switchover(kubectl, { pod: 'hot-postgres-1', namespace: 'demo', wait: false, timeoutSeconds: 60 }, (l) => said.push(l));
+    await switchover(kubectl, { pod: 'hot-postgres-1', namespace: 'demo', wait: false, timeoutSeconds: 60, agentAccess: 'proxy' }, (l) => said.push(l));
     expect(kubectl.calls[0]).toEqual(['get', 'pod', 'hot-postgres-1', '-n', 'demo', '-o', 'json']);
     expect(kubectl.calls.filter((c) => c[0] === 'annotate')).toEqual([['annotate', 'lease', 'hot-postgres-leader', '-n', 'demo', 'cdk8s-postgres-ha/switchover-to=hot-postgres-1']]);
     expect(said).toEqual(['requested: switchover from hot-postgres-2 to hot-postgres-1 (annotation cdk8s-postgres-ha/switchover-to on Lease hot-postgres-leader)']);
@@ -146,13 +146,13 @@ describe('switchover command', () => {
 
   it('fails for a pod that does not exist, writing nothing', async () => {
     const kubectl = new RecordedKubectl('ready');
-    await expect(switchover(kubectl, { pod: 'hot-postgres-7', namespace: 'demo', wait: false, timeoutSeconds: 60 }, () => undefined)).rejects.toThrow(new Refusal('pod hot-postgres-7 not found in namespace demo'));
+    await expect(switchover(kubectl, { pod: 'hot-postgres-7', namespace: 'demo', wait: false, timeoutSeconds: 60, agentAccess: 'proxy' }, () => undefined)).rejects.toThrow(new Refusal('pod hot-postgres-7 not found in namespace demo'));
     expect(kubectl.calls.some((c) => c[0] === 'annotate')).toBe(false);
   });
 
   it('fails for the primary, writing nothing', async () => {
     const kubectl = new RecordedKubectl('ready');
-    await expect(switchover(kubectl, { pod: 'hot-postgres-2', namespace: 'demo', wait: false, timeoutSeconds: 60 }, () => undefined)).rejects.toThrow(
+    await expect(switchover(kubectl, { pod: 'hot-postgres-2', namespace: 'demo', wait: false, timeoutSeconds: 60, agentAccess: 'proxy' }, () => undefined)).rejects.toThrow(
       new Refusal('hot-postgres-2 is already the primary (it holds the Lease hot-postgres-leader)'),
     );
     expect(kubectl.calls.some((c) => c[0] === 'annotate')).toBe(false);

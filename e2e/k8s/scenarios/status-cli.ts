@@ -70,6 +70,12 @@ export const statusCli: KubeScenario = {
       for (const pod of before.replicas) check(new RegExp(`^${pod} .* replica +yes +standby of ${before.primary} +running`, 'm').test(table), `no row for ${pod}`);
     });
 
+    await t.step('node build/cli/cli.js status hot-postgres -n demo --agent-via port-forward -o json: every agent answers through kubectl port-forward', async () => {
+      const r = JSON.parse(await sh('status hot-postgres -n demo --agent-via port-forward -o json')) as StatusReport;
+      const silent = r.members.filter((m) => !m.agent.answered).map((m) => `${m.pod}: ${m.agent.error}`);
+      check(r.members.length === 3 && silent.length === 0 && r.primary === before.primary, `primary ${r.primary}, silent agents: ${silent.join('; ')}`);
+    });
+
     const target = before.replicas[0];
     await t.step(`node build/cli/cli.js switchover ${before.primary} -n demo is refused: it is already the primary`, async () => {
       const { code, stderr } = await failing(`switchover ${before.primary} -n demo`);

@@ -104,6 +104,12 @@ export const statusCli: KubeScenario = {
         return r;
       }, RECOVERY_MS));
     check(after.members.find((m) => m.pod === before.primary)?.roleLabel === 'replica', `${before.primary} is not back as a replica`);
-    show(await sh('status hot-postgres -n demo'));
+    // The kubelet may still turn the rejoining member not ready for a moment after the agents agree.
+    const table = await t.step('node build/cli/cli.js status hot-postgres -n demo: Problems: none', () =>
+      t.waitFor('the table without problems', async () => {
+        const text = await sh('status hot-postgres -n demo');
+        return text.endsWith('Problems: none\n') ? text : undefined;
+      }, RECOVERY_MS));
+    show(table);
   },
 };

@@ -65,7 +65,7 @@ function eventLine(e: EventReport): string {
 }
 
 /** Columns padded to their widest cell, two spaces apart, the last one unpadded. */
-export function table(rows: readonly (readonly string[])[]): string[] {
+function table(rows: readonly (readonly string[])[]): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  '));
 }

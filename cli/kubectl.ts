@@ -77,7 +77,8 @@ function missingKubectl(binary: string): KubectlError {
 
 /** kubectl's stderr (`Error from server (NotFound): …`) → a failure kind, keeping kubectl's words. */
 export function classify(stderr: string): KubectlError {
-  const message = stderr.split('\n').filter(Boolean).join('; ');
+  // kubectl's client-side errors start with `error: `; the CLI adds its own prefix.
+  const message = stderr.split('\n').filter(Boolean).join('; ').replace(/^error: /, '');
   if (/^Error from server \(NotFound\)/m.test(stderr)) return new KubectlError('not-found', message);
   if (/^Error from server \(Forbidden\)/m.test(stderr)) return new KubectlError('forbidden', message);
   return new KubectlError('other', message);

@@ -4,7 +4,7 @@
 import { ANNOTATIONS } from '../agent/core/annotations';
 import type { AgentAccess } from './agent-access';
 import { readCluster } from './cluster-reads';
-import type { Kubectl } from './kubectl';
+import { KubectlError, type Kubectl } from './kubectl';
 import type { EventJson, LeaseJson, ListJson, PodJson } from './kube-types';
 import { buildReport } from './report';
 import { AGENT_EVENT_SOURCE } from './settings';
@@ -32,7 +32,10 @@ export async function switchover(kubectl: Kubectl, o: SwitchoverOptions, say: (l
 
   const requestedAt = Date.now();
   // No --overwrite: if another request landed since the check, kubectl refuses instead of replacing it.
-  await kubectl.run(['annotate', 'lease', plan.leaseName, '-n', plan.namespace, `${ANNOTATIONS.switchoverTo}=${plan.target}`]);
+  await kubectl.run(['annotate', 'lease', plan.leaseName, '-n', plan.namespace, `${ANNOTATIONS.switchoverTo}=${plan.target}`]).catch((error: Error) => {
+    const needs = error instanceof KubectlError && error.failure === 'forbidden' ? `\nswitchover needs get and patch on the Lease ${plan.leaseName} in namespace ${plan.namespace}` : '';
+    throw new Error(`could not write the request: ${error.message}${needs}`);
+  });
   say(`requested: switchover from ${plan.from} to ${plan.target} (annotation ${ANNOTATIONS.switchoverTo} on Lease ${plan.leaseName})`);
   if (!o.wait) return;
 

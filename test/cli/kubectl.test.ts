@@ -62,7 +62,7 @@ describe('kubectl', () => {
     expect(classify(fixture('errors/statefulset-not-found.err')).failure).toBe('not-found');
     expect(classify(fixture('errors/proxy-forbidden.err')).failure).toBe('forbidden');
     expect(classify(fixture('errors/annotate-pending.err'))).toMatchObject({
-      failure: 'other', message: "error: --overwrite is false but found the following declared annotation(s): 'cdk8s-postgres-ha/switchover-to' already has a value (nobody-7)",
+      failure: 'other', message: "--overwrite is false but found the following declared annotation(s): 'cdk8s-postgres-ha/switchover-to' already has a value (nobody-7)",
     });
   });
 });

@@ -20,17 +20,28 @@ export function recordedAt(state: RecordedState): number {
 export class RecordedKubectl extends Kubectl {
   /** Every call, without the global flags, in order. */
   readonly calls: string[][] = [];
-  /** Resource kinds (as named in the call: statefulset, pods, lease, events, --raw) answered with a recorded Forbidden. */
+  /** The switchover annotation is on the Lease (a second `kubectl annotate` fails as recorded). */
+  annotated = false;
+  /** What is answered with a recorded Forbidden, as named in the call: statefulset, pods, lease, events, --raw, annotate. */
   readonly forbidden = new Set<string>();
 
-  constructor(private readonly state: RecordedState) {
+  /** The recorded moment the cluster moves to once the annotation is written (a switchover's outcome). */
+  afterAnnotate: RecordedState | null = null;
+
+  constructor(private state: RecordedState) {
     super();
   }
 
   override async run(args: readonly string[]): Promise<string> {
     this.calls.push([...args]);
     const [verb, what, name] = args;
-    if (verb === 'annotate') return 'lease.coordination.k8s.io/hot-postgres-leader annotated\n';
+    if (verb === 'annotate') {
+      if (this.forbidden.has('annotate')) throw classify(fixture('errors/annotate-forbidden.err'));
+      if (this.annotated) throw classify(fixture('errors/annotate-pending.err'));
+      this.annotated = true;
+      if (this.afterAnnotate) this.state = this.afterAnnotate;
+      return 'lease.coordination.k8s.io/hot-postgres-leader annotated\n';
+    }
     if (this.forbidden.has(what)) throw classify(fixture(what === '--raw' ? 'errors/proxy-forbidden.err' : 'errors/statefulset-forbidden.err'));
     switch (what) {
       case 'statefulset':

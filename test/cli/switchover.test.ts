@@ -144,6 +144,53 @@ describe('switchover command', () => {
     expect(said).toEqual(['requested: switchover from hot-postgres-2 to hot-postgres-1 (annotation cdk8s-postgres-ha/switchover-to on Lease hot-postgres-leader)']);
   });
 
+  it('waits until the target holds the Lease and is labelled primary', async () => {
+    const kubectl = new RecordedKubectl('ready');
+    kubectl.afterAnnotate = 'switched';
+    const said: string[] = [];
+    await switchover(kubectl, { pod: 'hot-postgres-0', namespace: 'demo', wait: true, timeoutSeconds: 60, agentAccess: 'proxy' }, (l) => said.push(l));
+    expect(said).toHaveLength(2);
+    expect(said[1]).toMatch(/^done: hot-postgres-0 is the primary \(holds Lease hot-postgres-leader, labelled primary\) \d+\.\ds after the request$/);
+    expect(kubectl.calls.slice(-3)).toEqual([
+      ['get', 'lease', 'hot-postgres-leader', '-n', 'demo', '-o', 'json'],
+      ['get', 'pod', 'hot-postgres-0', '-n', 'demo', '-o', 'json'],
+      ['get', 'events', '-n', 'demo', '--field-selector', 'source=cdk8s-postgres-ha-agent', '-o', 'json'],
+    ]);
+  });
+
+  it('fails with the agent\'s refusal when the primary drops the request', async () => {
+    const kubectl = new RecordedKubectl('switched');
+    kubectl.afterAnnotate = 'failedover';
+    const events = JSON.parse(fixture('failedover/events.json')) as { items: EventJson[] };
+    const original = kubectl.run.bind(kubectl);
+    // The recorded refusal, dated now: the request is this one's.
+    kubectl.run = async (args) => (args[1] === 'events' && kubectl.annotated
+      ? JSON.stringify({ items: events.items.map((e) => (e.reason === 'SwitchoverRejected' ? { ...e, lastTimestamp: new Date().toISOString() } : e)) })
+      : original(args));
+    await expect(switchover(kubectl, { pod: 'hot-postgres-2', namespace: 'demo', wait: true, timeoutSeconds: 60, agentAccess: 'proxy' }, () => undefined)).rejects.toThrow(
+      new Error('switchover to hot-postgres-2 did not happen: SwitchoverRejected from hot-postgres-0: switchover request ignored: nobody-7 is not a member (hot-postgres-0, hot-postgres-1, hot-postgres-2)'),
+    );
+  });
+
+  it('fails when the Lease may not be annotated, saying what switchover needs', async () => {
+    const kubectl = new RecordedKubectl('ready');
+    kubectl.forbidden.add('annotate');
+    await expect(switchover(kubectl, { pod: 'hot-postgres-1', namespace: 'demo', wait: false, timeoutSeconds: 60, agentAccess: 'proxy' }, () => undefined)).rejects.toThrow(
+      new Error(
+        'could not write the request: Error from server (Forbidden): leases.coordination.k8s.io "hot-postgres-leader" is forbidden: User "system:serviceaccount:demo:default" cannot get resource "leases" in API group "coordination.k8s.io" in the namespace "demo"\n' +
+          'switchover needs get and patch on the Lease hot-postgres-leader in namespace demo',
+      ),
+    );
+  });
+
+  it('fails when another request landed between the check and the write, replacing nothing', async () => {
+    const kubectl = new RecordedKubectl('ready');
+    kubectl.annotated = true;
+    await expect(switchover(kubectl, { pod: 'hot-postgres-1', namespace: 'demo', wait: false, timeoutSeconds: 60, agentAccess: 'proxy' }, () => undefined)).rejects.toThrow(
+      new Error("could not write the request: --overwrite is false but found the following declared annotation(s): 'cdk8s-postgres-ha/switchover-to' already has a value (nobody-7)"),
+    );
+  });
+
   it('fails for a pod that does not exist, writing nothing', async () => {
     const kubectl = new RecordedKubectl('ready');
     await expect(switchover(kubectl, { pod: 'hot-postgres-7', namespace: 'demo', wait: false, timeoutSeconds: 60, agentAccess: 'proxy' }, () => undefined)).rejects.toThrow(new Refusal('pod hot-postgres-7 not found in namespace demo'));

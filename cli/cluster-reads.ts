@@ -14,7 +14,7 @@ export type AgentAnswer = { readonly status: MemberStatus; readonly error?: unde
 export interface ClusterFacts {
   readonly name: string;
   readonly namespace: string;
-  /** When the reads started, on this machine's clock (epoch ms). */
+  /** When the Lease had been read, on this machine's clock (epoch ms): a renewal's age is never the reads' own delay short. */
   readonly observedAt: number;
   readonly statefulSet: StatefulSetJson;
   readonly pods: readonly PodJson[];
@@ -35,10 +35,9 @@ export interface ReadOptions {
   readonly now: () => number;
 }
 
-export async function readCluster(kubectl: Kubectl, name: string, namespace: string | undefined, options: ReadOptions = { agentAccess: 'proxy', now: Date.now }): Promise<ClusterFacts> {
+export async function readCluster(kubectl: Kubectl, name: string, namespace: string | undefined, options: ReadOptions): Promise<ClusterFacts> {
   const ns = namespace ? ['-n', namespace] : [];
   const where = namespace ? `namespace ${namespace}` : "your context's namespace";
-  const observedAt = options.now();
   const statefulSet = await kubectl.optional<StatefulSetJson>(['get', 'statefulset', name, ...ns]).catch(forbidden);
   if (statefulSet === null) throw new Error(`no cluster ${name} in ${where}: there is no StatefulSet ${name}${await knownClusters(kubectl, ns)}`);
   if (statefulSet.metadata.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY) {
@@ -54,6 +53,7 @@ export async function readCluster(kubectl: Kubectl, name: string, namespace: str
       (error: Error) => ({ error: error.message }),
     ),
   ]);
+  const observedAt = options.now();
   const answers = await Promise.all(pods.items.map(async (pod) => [pod.metadata.name, await askAgent(kubectl, options.agentAccess, resolved, pod)] as const));
   return { name, namespace: resolved, observedAt, statefulSet, pods: pods.items, lease, events, agents: Object.fromEntries(answers) };
 }

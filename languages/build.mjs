@@ -109,7 +109,7 @@ function stageLibrary() {
   for (const dir of ['lib', 'imports']) {
     cpSync(join(root, dir), join(stage, dir), { recursive: true, filter: sourcesOnly });
   }
-  for (const file of ['tsconfig.jsii.json', 'README.md', 'agent/supervisor.sh', 'agent/Dockerfile', 'build/agent/agent.js']) {
+  for (const file of ['tsconfig.jsii.json', 'README.md', 'agent/supervisor.sh', 'agent/Dockerfile', 'build/agent/agent.js', 'build/cli/cli.js']) {
     mkdirSync(dirname(join(stage, file)), { recursive: true });
     cpSync(join(root, file), join(stage, file));
   }

@@ -55,6 +55,7 @@ export const POSTGRES_METRICS = [
   'pg_archiver_archived_total',
   'pg_archiver_failed_total',
   'pg_archiver_last_archive_age_seconds',
+  'pg_archiver_pending_wal_files', // .ready files in pg_wal/archive_status: the archive backlog
 ] as const;
 
 export const METRIC_NAMES: readonly string[] = [...AGENT_METRICS, ...POSTGRES_METRICS];

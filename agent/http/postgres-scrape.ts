@@ -77,7 +77,8 @@ export class PostgresScraper {
   private async collect(): Promise<PostgresScrape> {
     const started = this.d.now();
     const finish = (result: Omit<PostgresScrape, 'durationSeconds' | 'errors'>): PostgresScrape => {
-      const done = { ...result, durationSeconds: (this.d.now() - started) / 1000, errors: this.errors };
+      // Whole microseconds: the clock's sub-microsecond digits are noise, not information.
+      const done = { ...result, durationSeconds: Math.round((this.d.now() - started) * 1000) / 1e6, errors: this.errors };
       this.last = { at: this.d.now(), result: done };
       return done;
     };

@@ -45,6 +45,15 @@ describe('PostgresScraper', () => {
     expect(stats.reads).toBe(1);
   });
 
+  it('reports how long the collection took, in seconds to the microsecond', async () => {
+    const { scraper, stats, clock } = setUp();
+    stats.next = async () => {
+      clock.now += 12.3456789;
+      return STATS;
+    };
+    expect((await scraper.scrape()).durationSeconds).toBe(0.012346);
+  });
+
   it('shares one collection between concurrent scrapes', async () => {
     const { scraper, stats } = setUp();
     let finish!: (s: PostgresStats) => void;

@@ -78,7 +78,7 @@ export class PostgresStatsReader {
       statement_timeout: this.limits.statementMs,
       lock_timeout: this.limits.lockMs,
     });
-    // An idle connection the server ended (restart, fast shutdown, promotion) must not crash the agent;
+    // An idle connection the server ended (a restart, a stop, a fence) must not crash the agent;
     // the next read opens a new one.
     client.on('error', () => {
       if (this.client === client) this.close();

@@ -1,5 +1,6 @@
 // /metrics' PostgreSQL part against real servers: a primary (archiving, with a physical slot), a hot
-// standby and a warm standby streaming from it. PGHA_PG_BIN picks the major (15 by default).
+// standby and a warm standby streaming from it. PGHA_PG_BIN picks the major (15 by default; CI runs it on
+// 17 and 18 through e2e/images/postgres-bin.ts).
 import { renderMetrics } from '../../../agent/http/metrics';
 import { POSTGRES_METRICS } from '../../../agent/http/metric-names';
 import { postgresFamilies } from '../../../agent/http/postgres-metrics';

@@ -7,7 +7,9 @@ import { PodAddresses } from './peers/pod-addresses';
 import { answerFailsafe } from './core/failsafe';
 import { LeaseClock } from './core/lease-clock';
 import { roleOf } from './core/probes';
-import { renderMetrics } from './http/metrics';
+import { agentFamilies, renderMetrics } from './http/metrics';
+import { postgresFamilies } from './http/postgres-metrics';
+import { PostgresScraper } from './http/postgres-scrape';
 import { startHttpServer } from './http/server';
 import { KubeClient } from './kube/client';
 import { EventRecorder } from './kube/events';
@@ -18,6 +20,8 @@ import { HolderWatch } from './peers/holder-watch';
 import { PeerClient } from './peers/peer-client';
 import { DynamicConfFile } from './postgres/dynamic-conf';
 import { LocalSql } from './postgres/local-sql';
+import { readControlData } from './postgres/pg-control';
+import { PostgresStatsReader } from './postgres/stats-reader';
 import { SupervisorClient } from './postgres/supervisor-client';
 import { SupervisorWatch } from './postgres/supervisor-watch';
 import { WalEndReader } from './postgres/wal-end';
@@ -95,6 +99,18 @@ async function main(): Promise<void> {
   });
   const status = new StatusDocument(config.podName, config.pgdata, walEnd);
   const startedAt = now();
+  const scraper = new PostgresScraper({
+    now,
+    standbyMode: config.standbyMode,
+    supervisor: async () => {
+      const s = await supervisor.readState();
+      return s && { postgres: s.postgres.status, mode: s.postgres.mode };
+    },
+    controlState: async () => (await readControlData(config.pgdata))?.state ?? null,
+    observation: () => loop.observation,
+    stats: new PostgresStatsReader(join(config.runDir, 'socket'), config.postgresPort),
+    log,
+  });
 
   await startHttpServer(
     {
@@ -108,13 +124,12 @@ async function main(): Promise<void> {
         actionLimitMs: loop.actionLimitMs,
         stallLimitMs: Math.max(30_000, config.retryPeriodMs * 10),
       }),
-      metrics: () => {
+      metrics: async () => {
         const o = loop.observation;
         const wal = o?.local.wal;
         const primaryLsn = o?.lease.kind === 'present' ? o.lease.primaryLsn : null;
         const role = o ? roleOf(o) : 'none';
-        return renderMetrics({
-          member: config.podName,
+        const own = agentFamilies({
           role,
           lagBytes: role === 'replica' && wal && primaryLsn !== null ? Math.max(0, Number(primaryLsn - wal.lsn)) : null,
           promotions: state.metrics.promotions,
@@ -125,6 +140,7 @@ async function main(): Promise<void> {
           apiReachable: o !== null && o.lease.kind !== 'unreachable',
           decisions: state.metrics.decisions,
         });
+        return renderMetrics(config.podName, [...own, ...postgresFamilies(await scraper.scrape())]);
       },
       wake: () => loop.wake(),
       onRenewal: (listener) => state.renewalListeners.add(listener),

@@ -39,12 +39,12 @@ export const POSTGRES_METRICS = [
   'pg_wal_bytes_total',
   'pg_wal_lsn_bytes', // current write (primary) or replay (standby) position as a byte offset
   // On the primary, per standby (application_name):
-  'pg_replication_standby_streaming', // {standby, state, sync_state}: 1 per connected standby
+  'pg_replication_standby_streaming', // {standby, state, sync_state}: a series per connected standby, 1 while streaming
   'pg_replication_lag_bytes', // {standby, kind: write|flush|replay}
   'pg_replication_lag_seconds', // {standby, kind: write|flush|replay}
   'pg_replication_slot_retained_bytes', // {slot}
   // On a standby:
-  'pg_standby_streaming', // 1 when the WAL receiver streams from a primary
+  'pg_standby_streaming', // 1 when the WAL receiver streams (a warm standby: when the primary lists it)
   'pg_standby_receive_lsn_bytes',
   'pg_standby_replay_lsn_bytes',
   'pg_standby_last_replay_age_seconds',
@@ -55,6 +55,7 @@ export const POSTGRES_METRICS = [
   'pg_archiver_archived_total',
   'pg_archiver_failed_total',
   'pg_archiver_last_archive_age_seconds',
+  'pg_archiver_pending_wal_files', // .ready files in pg_wal/archive_status: the archive backlog
 ] as const;
 
 export const METRIC_NAMES: readonly string[] = [...AGENT_METRICS, ...POSTGRES_METRICS];

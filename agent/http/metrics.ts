@@ -1,6 +1,8 @@
-// Prometheus text exposition of the agent's own counters and gauges.
+// GET /metrics: the agent's own counters and gauges (pgha_*), then PostgreSQL's (pg_*, postgres-metrics.ts),
+// every sample labelled with the member. The names are contract: agent/http/metric-names.ts.
+import { renderExposition, type MetricFamily, type Sample } from './exposition';
+
 export interface MetricsInput {
-  readonly member: string;
   readonly role: 'primary' | 'replica' | 'none';
   readonly lagBytes: number | null;
   readonly promotions: number;
@@ -12,26 +14,23 @@ export interface MetricsInput {
   readonly decisions: ReadonlyMap<string, number>;
 }
 
-export function renderMetrics(m: MetricsInput): string {
-  const lines: string[] = [];
-  const metric = (name: string, type: 'gauge' | 'counter', help: string, samples: Array<[Record<string, string>, number]>) => {
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-    for (const [labels, value] of samples) {
-      const all = { member: m.member, ...labels };
-      const text = Object.entries(all).map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`).join(',');
-      lines.push(`${name}{${text}} ${value}`);
-    }
-  };
-  metric('pgha_role', 'gauge', 'Role of this member: 1 for the current role.', (['primary', 'replica', 'none'] as const).map((r) => [{ role: r }, m.role === r ? 1 : 0]));
-  if (m.lagBytes !== null) metric('pgha_replication_lag_bytes', 'gauge', "Bytes this standby is behind the primary's last published position.", [[{}, m.lagBytes]]);
-  metric('pgha_promotions_total', 'counter', 'Promotions of this member to primary.', [[{}, m.promotions]]);
-  metric('pgha_fencings_total', 'counter', 'Times this member stopped its primary because it could not prove its lease.', [[{}, m.fencings]]);
-  metric('pgha_lease_renewals_total', 'counter', 'Successful lease renewals.', [[{}, m.renewals]]);
-  metric('pgha_lease_renew_failures_total', 'counter', 'Failed lease renewals.', [[{}, m.renewFailures]]);
-  if (m.lastRenewLatencySeconds !== null) {
-    metric('pgha_lease_renew_latency_seconds', 'gauge', 'Duration of the last successful lease renewal.', [[{}, m.lastRenewLatencySeconds]]);
-  }
-  metric('pgha_kubernetes_api_reachable', 'gauge', 'Whether the last call to the Kubernetes API succeeded.', [[{}, m.apiReachable ? 1 : 0]]);
-  metric('pgha_decisions_total', 'counter', 'Decisions taken, by action.', [...m.decisions.entries()].sort().map(([action, n]) => [{ action }, n]));
-  return `${lines.join('\n')}\n`;
+const one = (value: number | null): Sample[] => (value === null ? [] : [{ labels: {}, value }]);
+
+export function agentFamilies(m: MetricsInput): MetricFamily[] {
+  return [
+    { name: 'pgha_role', type: 'gauge', help: 'Role of this member: 1 for the current role.', samples: (['primary', 'replica', 'none'] as const).map((role) => ({ labels: { role }, value: m.role === role ? 1 : 0 })) },
+    { name: 'pgha_replication_lag_bytes', type: 'gauge', help: "Bytes this standby is behind the primary's last published position.", samples: one(m.lagBytes) },
+    { name: 'pgha_promotions_total', type: 'counter', help: 'Promotions of this member to primary.', samples: one(m.promotions) },
+    { name: 'pgha_fencings_total', type: 'counter', help: 'Times this member stopped its primary because it could not prove its lease.', samples: one(m.fencings) },
+    { name: 'pgha_lease_renewals_total', type: 'counter', help: 'Successful lease renewals.', samples: one(m.renewals) },
+    { name: 'pgha_lease_renew_failures_total', type: 'counter', help: 'Failed lease renewals.', samples: one(m.renewFailures) },
+    { name: 'pgha_lease_renew_latency_seconds', type: 'gauge', help: 'Duration of the last successful lease renewal.', samples: one(m.lastRenewLatencySeconds) },
+    { name: 'pgha_kubernetes_api_reachable', type: 'gauge', help: 'Whether the last call to the Kubernetes API succeeded.', samples: one(m.apiReachable ? 1 : 0) },
+    { name: 'pgha_decisions_total', type: 'counter', help: 'Decisions taken, by action.', samples: [...m.decisions.entries()].sort().map(([action, value]) => ({ labels: { action }, value })) },
+  ];
+}
+
+/** The whole /metrics body. */
+export function renderMetrics(member: string, families: readonly MetricFamily[]): string {
+  return renderExposition(families, { member });
 }

@@ -9,7 +9,8 @@ export interface AgentView {
   observation(): Observation | null;
   statusDocument(): Promise<MemberStatus>;
   health(): LoopHealth;
-  metrics(): string;
+  /** The /metrics body; never rejects (a failed PostgreSQL collection is a series, not an error). */
+  metrics(): Promise<string>;
   wake(): void;
   failsafe(from: string): FailsafeAnswer;
   /** Calls `listener` with the renewTime of each renewal this member lands as the holder. */
@@ -46,7 +47,10 @@ export function startHttpServer(view: AgentView, port: number): Promise<http.Ser
           (error: Error) => send(response, 500, 'text/plain', `${error.message}\n`),
         );
       case 'GET /metrics':
-        return send(response, 200, 'text/plain; version=0.0.4', view.metrics());
+        return void view.metrics().then(
+          (body) => send(response, 200, 'text/plain; version=0.0.4; charset=utf-8', body),
+          (error: Error) => send(response, 500, 'text/plain', `${error.message}\n`),
+        );
       case 'GET /watch':
         response.writeHead(200, { 'content-type': 'text/plain' });
         response.write('\n');

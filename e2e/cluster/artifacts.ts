@@ -155,6 +155,11 @@ function postgresImage(major: string): Artifact {
   };
 }
 
+/** The docker-archive of the `postgres:<major>` image, built first when it is not in the cache. */
+export async function postgresImageTarball(major: string): Promise<string> {
+  return join(await ensure(postgresImage(major)), 'image.tar');
+}
+
 export interface Built {
   readonly kubeBin: string;
   readonly etcd: string;

@@ -2,7 +2,7 @@
 // and the peer hints.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { renderMetrics } from '../../../agent/http/metrics';
+import { agentFamilies, renderMetrics } from '../../../agent/http/metrics';
 import { startHttpServer, type AgentView } from '../../../agent/http/server';
 import type { Observation } from '../../../agent/core/types';
 import { asPrimary, observation, status } from '../core/observation-builder';
@@ -28,7 +28,8 @@ describe('agent HTTP API', () => {
     observation: () => current,
     statusDocument: async () => status('pg-1'),
     health: () => ({ now: 10_000, lastTickAt: 9_000, startedAt: 0, actionStartedAt: null, actionLimitMs: 0, stallLimitMs: 30_000 }),
-    metrics: () => renderMetrics({ member: 'pg-1', role: 'replica', lagBytes: 42, promotions: 1, fencings: 0, renewals: 7, renewFailures: 2, lastRenewLatencySeconds: 0.004, apiReachable: true, decisions: new Map([['follow/stream', 3]]) }),
+    metrics: async () =>
+      renderMetrics('pg-1', agentFamilies({ role: 'replica', lagBytes: 42, promotions: 1, fencings: 0, renewals: 7, renewFailures: 2, lastRenewLatencySeconds: 0.004, apiReachable: true, decisions: new Map([['follow/stream', 3]]) })),
     wake: () => woken.push('wake'),
     failsafe: (from) => (from === 'pg-0' ? { confirm: true, reason: 'confirming pg-0' } : { confirm: false, reason: `not ${from}` }),
     onRenewal: () => undefined,

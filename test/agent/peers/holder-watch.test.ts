@@ -23,7 +23,7 @@ describe('HolderWatch', () => {
       observation: () => null,
       statusDocument: async () => status('pg-0'),
       health: () => ({ now: 0, lastTickAt: 0, startedAt: 0, actionStartedAt: null, actionLimitMs: 0, stallLimitMs: 30_000 }),
-      metrics: () => '',
+      metrics: async () => '',
       wake: () => undefined,
       failsafe: () => ({ confirm: false, reason: 'no' }),
       onRenewal: (listener) => (announce = listener),

@@ -1,11 +1,12 @@
 import { AgentImage } from './agent-image';
-import { Chart, Duration, Size } from 'cdk8s';
+import { Chart, Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { createConfigMaps } from './config-maps';
 import { createDisruptionBudget } from './disruption-budget';
 import { ReplicationMode, StandbyMode } from './modes';
+import { ClusterMonitoring } from './monitoring/cluster-monitoring';
 import { ClusterConnections, createNetworkPolicy } from './network-policy';
 import { POSTGRES_PORT } from './pod-layout';
 import { PostgresClusterProps } from './props';
@@ -144,6 +145,8 @@ export class PostgresCluster extends Construct {
   public readonly networkPolicy?: kplus.NetworkPolicy;
   /** Who may connect to PostgreSQL besides the members: `cluster.connections.allowFrom(app)`. */
   public readonly connections: ClusterConnections;
+  /** The PodMonitor, PrometheusRule and dashboard ConfigMap; undefined without the `monitoring` prop. */
+  public readonly monitoring?: ClusterMonitoring;
 
   private readonly _parameters: Map<string, string>;
 
@@ -198,6 +201,15 @@ export class PostgresCluster extends Construct {
       podsServiceName: services.pods.name,
     });
     createDisruptionBudget(this, settings);
+    if (settings.monitoring) {
+      this.monitoring = new ClusterMonitoring(this, {
+        name: this.name,
+        namespace: this.namespace,
+        replicas: this.replicas,
+        maximumLagOnFailoverBytes: this.maximumLagOnFailover.toKibibytes({ rounding: SizeRoundingBehavior.FLOOR }) * 1024,
+        settings: settings.monitoring,
+      }, this.networkPolicy);
+    }
   }
 
   /** The postgresql.conf parameters given in props (lowercase names, sorted); a copy. */

@@ -2,6 +2,8 @@ export * from './agent-image';
 export * from './checks';
 export * from './cluster';
 export * from './modes';
+export { ClusterMonitoring } from './monitoring/cluster-monitoring';
+export type { MonitoringOptions } from './monitoring/options';
 export { ClusterConnections } from './network-policy';
 export * from './props';
 export { CertManagerIssuerKind, PostgresTls } from './tls';

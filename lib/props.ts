@@ -2,6 +2,7 @@ import { AgentImage } from './agent-image';
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { ReplicationMode, StandbyMode } from './modes';
+import { MonitoringOptions } from './monitoring/options';
 import { PostgresTls } from './tls';
 import { PostgresVersion } from './version';
 import { VolumeRetentionPolicy } from './volume-retention';
@@ -212,4 +213,15 @@ export interface PostgresClusterProps {
    * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
    */
   readonly networkPolicy?: boolean;
+
+  /**
+   * Monitoring with prometheus-operator: a `PodMonitor` that scrapes every member's agent, a
+   * `PrometheusRule` with this cluster's alerts, a ConfigMap with a Grafana dashboard, and a
+   * NetworkPolicy rule that lets the Prometheus pods reach the agents' port. The two custom resources
+   * need prometheus-operator's CRDs in the cluster. `monitoring: {}` turns it all on with the defaults.
+   *
+   * @default - nothing rendered for monitoring; `/metrics` is served all the same
+   * @see https://prometheus-operator.dev/
+   */
+  readonly monitoring?: MonitoringOptions;
 }

@@ -2,6 +2,7 @@ import { AgentImage } from './agent-image';
 import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { ReplicationMode, StandbyMode } from './modes';
+import { MonitoringSettings, resolveMonitoring } from './monitoring/settings';
 import { validateParameters } from './postgres-config';
 import { PostgresClusterProps } from './props';
 import { PostgresTls, TlsBinding } from './tls';
@@ -39,6 +40,8 @@ export interface ClusterSettings {
   /** The TLS source as given (or the default), and what it renders for this cluster. */
   readonly tlsSource: PostgresTls;
   readonly tls: TlsBinding;
+  /** Undefined when `monitoring` is not given. */
+  readonly monitoring?: MonitoringSettings;
 }
 
 /** 63 (the limit of a label value) minus the `-<10-character hash>` of `controller-revision-hash`. */
@@ -95,6 +98,7 @@ export function resolveSettings(id: string, namespace: string, props: PostgresCl
   }
   const parameters = validateParameters(props.parameters ?? {});
   const tlsSource = props.tls ?? PostgresTls.generated();
+  const monitoring = resolveMonitoring(props.monitoring);
 
   return {
     name,
@@ -124,6 +128,7 @@ export function resolveSettings(id: string, namespace: string, props: PostgresCl
     clusterDomain,
     tlsSource,
     tls: tlsSource._bind({ name, namespace, clusterDomain }),
+    monitoring,
   };
 }
 

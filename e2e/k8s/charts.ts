@@ -2,14 +2,22 @@
  * The YAML the suite applies. On the default major (17) it is the committed render of the examples,
  * examples/rendered/<chart>.k8s.yaml: byte for byte what `npx cdk8s synth` writes to dist/. On 15 and
  * 18 it is the same example chart with only `version` changed, rendered the same way (cdk8s App.synth).
- * A chart of the suite's own (tls-postgres.ts) has no committed render and is rendered on every major.
+ * A chart of the suite's own (tls-postgres.ts, metrics-postgres.ts) has no committed render and is
+ * rendered on every major.
+ *
+ * No prometheus-operator runs on the test cluster, so its kinds (PodMonitor, PrometheusRule) have no
+ * CRD there: they are split off into <chart>.prometheus-operator.yaml, which the metrics scenario
+ * hands to its stand-in for the operator (prometheus.ts), and the rest is applied.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseAllDocuments, stringify } from 'yaml';
 import { App } from 'cdk8s';
 import { PostgresVersion } from '../../lib';
 import { HaPostgresChart } from '../../examples/ha-postgres';
 import { HotPostgresChart } from '../../examples/hot-postgres';
 import { SyncPostgresChart } from '../../examples/sync-app';
+import { MetricsPostgresChart } from './metrics-postgres';
 import { TlsPostgresChart } from './tls-postgres';
 import { DEFAULT_MAJOR, type ChartName } from './scenario';
 
@@ -20,7 +28,9 @@ const CHARTS: Record<ChartName, (app: App, version: PostgresVersion) => void> = 
   'hot-postgres': (app, version) => new HotPostgresChart(app, 'hot-postgres', version),
   'sync-postgres': (app, version) => new SyncPostgresChart(app, 'sync-postgres', version),
   'tls-postgres': (app, version) => new TlsPostgresChart(app, 'tls-postgres', version),
+  'metrics-postgres': (app, version) => new MetricsPostgresChart(app, 'metrics-postgres', version),
 };
+const OPERATOR_GROUP = 'monitoring.coreos.com/';
 const EXAMPLES: readonly ChartName[] = ['ha-postgres', 'hot-postgres', 'sync-postgres'];
 
 /** The file to `kubectl apply -f` for a chart on a major. */
@@ -30,5 +40,17 @@ export function renderedFile(name: ChartName, major: string): string {
   const app = new App({ outdir });
   CHARTS[name](app, PostgresVersion.of(major));
   app.synth();
-  return join(outdir, `${name}.k8s.yaml`);
+  const file = join(outdir, `${name}.k8s.yaml`);
+  const documents = parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJS());
+  const operatorKinds = documents.filter((d) => String(d.apiVersion).startsWith(OPERATOR_GROUP));
+  if (operatorKinds.length > 0) {
+    writeFileSync(file, documents.filter((d) => !operatorKinds.includes(d)).map((d) => stringify(d)).join('---\n'));
+    writeFileSync(operatorFile(name, major), operatorKinds.map((d) => stringify(d)).join('---\n'));
+  }
+  return file;
+}
+
+/** The chart's prometheus-operator objects, split off by renderedFile(). */
+export function operatorFile(name: ChartName, major: string): string {
+  return join(REPO, 'e2e', '.work', 'rendered', major, `${name}.prometheus-operator.yaml`);
 }

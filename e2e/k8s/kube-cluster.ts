@@ -96,6 +96,24 @@ export class KubeCluster {
     if (killed === 0) throw new Error(`no process found for the containers of ${name}`);
     return killed;
   }
+
+  /**
+   * SIGKILL to every process of one container of the pod (a crash of that program alone; the pod's
+   * other containers go on). Returns the containerd id of the container killed, or undefined when it
+   * is not running (between restarts).
+   */
+  killContainer(pod: PodView, container: string): string | undefined {
+    const id = pod.containerIds[container];
+    if (!id) return undefined;
+    for (const pid of containerPids(id)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    return id;
+  }
 }
 
 /** The pids in a container's cgroup (pids hierarchy), wherever the kubelet of its node put it. */

@@ -140,10 +140,11 @@ describe('pod security rules', () => {
     expect(new Set(failures.map(([rule]) => rule.id))).toEqual(new Set(PodSecurityRules.HARDENED.map((r) => r.id)));
   });
 
-  test('the examples hold the pods of three clusters and an app', () => {
+  test('the examples hold the pods of four clusters and an app', () => {
     const everyPod: IPodSecurityRule = { id: 'everyPod', description: 'reports every pod it sees', check: () => ['seen'] };
     expect(PodSecurity.check(examples, [everyPod]).map((finding) => finding.resource)).toEqual([
       'StatefulSet demo/ha-postgres', 'StatefulSet demo/hot-postgres', 'StatefulSet demo/sync-postgres', 'Deployment demo/ticker',
+      'StatefulSet demo/monitored-postgres',
     ]);
   });
 

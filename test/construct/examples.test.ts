@@ -19,8 +19,8 @@ describe('examples', () => {
   const dir = renderExamples();
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  test('render one file per chart: ha-postgres, hot-postgres and sync-postgres', () => {
-    expect(fs.readdirSync(dir).sort()).toEqual(['ha-postgres.k8s.yaml', 'hot-postgres.k8s.yaml', 'sync-postgres.k8s.yaml']);
+  test('render one file per chart: ha-postgres, hot-postgres, sync-postgres and monitored-postgres', () => {
+    expect(fs.readdirSync(dir).sort()).toEqual(['ha-postgres.k8s.yaml', 'hot-postgres.k8s.yaml', 'monitored-postgres.k8s.yaml', 'sync-postgres.k8s.yaml']);
   });
 
   test('match the committed examples/rendered byte for byte', () => {

@@ -3,9 +3,17 @@ import * as kplus from 'cdk8s-plus-27';
 import { ReplicationMode, StandbyMode, VolumeRetention } from '../../lib';
 import { addExamples } from '../../examples/app';
 import { Manifest, render } from './helpers';
+import { validatePodMonitor } from './monitoring-schema';
 
-/** kubernetes-models' class for a manifest: `v1/<Kind>` for the core group, `<group>/<version>/<Kind>` otherwise. */
+/**
+ * kubernetes-models' class for a manifest: `v1/<Kind>` for the core group, `<group>/<version>/<Kind>`
+ * otherwise. prometheus-operator's kinds are not in kubernetes-models: the PodMonitor is checked
+ * against its vendored CRD here; the PrometheusRule, for which no CRD is vendored, by `promtool check
+ * rules` in monitoring.test.ts.
+ */
 function model(manifest: Manifest): { validate(): void } {
+  if (manifest.kind === 'PodMonitor') return { validate: () => validatePodMonitor(manifest) };
+  if (manifest.kind === 'PrometheusRule') return { validate: () => undefined };
   const modulePath = `kubernetes-models/${manifest.apiVersion}/${manifest.kind}`;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const Model = require(modulePath)[manifest.kind];
@@ -29,6 +37,7 @@ const variants: Array<[string, () => Manifest[]]> = [
     retryPeriod: Duration.seconds(2),
     maximumLagOnFailover: Size.mebibytes(64),
     clusterDomain: 'corp.internal',
+    monitoring: {},
   }).manifests],
   ['the examples', () => {
     const app = Testing.app();

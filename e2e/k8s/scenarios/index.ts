@@ -2,6 +2,7 @@
 import type { KubeScenario } from '../scenario';
 import { bootstrapRace } from './bootstrap-race';
 import { killPrimary } from './kill-primary';
+import { metrics } from './metrics';
 import { restartAll } from './restart-all';
 import { seedFailover } from './seed-failover';
 import { seedHot } from './seed-hot';
@@ -11,4 +12,4 @@ import { syncFailover } from './sync-failover';
 import { tls } from './tls';
 import { tlsFromSecret } from './tls-from-secret';
 
-export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, statusCli];
+export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, statusCli, metrics];

@@ -202,7 +202,7 @@ export class PostgresCluster extends Construct {
     });
     createDisruptionBudget(this, settings);
     if (settings.monitoring) {
-      this.monitoring = new ClusterMonitoring(this, {
+      this.monitoring = ClusterMonitoring._of(this, {
         name: this.name,
         namespace: this.namespace,
         replicas: this.replicas,

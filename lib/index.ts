@@ -12,3 +12,5 @@ export * from './version';
 export * from './volume-retention';
 // The generated cert-manager types, as a submodule: `cluster.certificate` is a `certmanager.Certificate`.
 export * as certmanager from '../imports/cert-manager-certificates-cert-manager.io';
+// The generated prometheus-operator PodMonitor type, as a submodule: `cluster.monitoring.podMonitor`.
+export * as monitoringcoreos from '../imports/prometheus-podmonitors-monitoring.coreos.com';

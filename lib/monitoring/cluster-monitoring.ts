@@ -37,8 +37,17 @@ export class ClusterMonitoring {
   /** ConfigMap `<name>-dashboard`, unless `grafanaDashboard: false`. */
   public readonly dashboardConfigMap?: k8s.KubeConfigMap;
 
-  /** @internal */
-  public constructor(scope: Construct, c: MonitoringInputs, networkPolicy?: kplus.NetworkPolicy) {
+  /**
+   * Renders a cluster's monitoring objects. A factory rather than a constructor: jsii publishes every
+   * constructor, and only a cluster makes these.
+   *
+   * @internal
+   */
+  public static _of(scope: Construct, c: MonitoringInputs, networkPolicy?: kplus.NetworkPolicy): ClusterMonitoring {
+    return new ClusterMonitoring(scope, c, networkPolicy);
+  }
+
+  private constructor(scope: Construct, c: MonitoringInputs, networkPolicy?: kplus.NetworkPolicy) {
     const s = c.settings;
     if (s.podMonitor) {
       this.podMonitor = createPodMonitor(scope, { name: c.name, namespace: c.namespace, scrapeIntervalSeconds: s.scrapeIntervalSeconds, labels: s.labels });

@@ -14,6 +14,7 @@ import { EventRecorder } from './kube/events';
 import { LeaseStore } from './kube/lease-store';
 import { Pods } from './kube/pods';
 import { Secrets } from './kube/secrets';
+import { StatefulSets } from './kube/stateful-sets';
 import { HolderWatch } from './peers/holder-watch';
 import { PeerClient } from './peers/peer-client';
 import { DynamicConfFile } from './postgres/dynamic-conf';
@@ -86,7 +87,7 @@ async function main(): Promise<void> {
     (holder, renewTime) => leaseClock.observe(holder, renewTime, now()),
   );
   const loop: AgentLoop = new AgentLoop({
-    observer: { config, now, leases, pods, supervisor, sql, dynamicConf, walEnd, peers, addresses, leaseClock, stall: new StallClock() },
+    observer: { config, now, leases, pods, statefulSets: new StatefulSets(kube, config.namespace, config.clusterName), supervisor, sql, dynamicConf, walEnd, peers, addresses, leaseClock, stall: new StallClock() },
     actor,
     state,
     log,

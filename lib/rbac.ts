@@ -29,6 +29,11 @@ export function createRbac(scope: Construct, settings: ClusterSettings): k8s.Kub
     // primary label away from the old one, so no Service points at two primaries.
     { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
     { apiGroups: [''], resources: ['pods'], resourceNames: pods, verbs: ['get', 'patch'] },
+    // The rolling update (updateStrategy OnDelete): the primary's agent reads which revision the pods
+    // should run and evicts the outdated members one at a time; an eviction honours the
+    // PodDisruptionBudget, and no bare `delete` is granted.
+    { apiGroups: ['apps'], resources: ['statefulsets'], resourceNames: [name], verbs: ['get'] },
+    { apiGroups: [''], resources: ['pods/eviction'], resourceNames: pods, verbs: ['create'] },
     // Promotions, demotions and failovers are told as Events.
     { apiGroups: [''], resources: ['events'], verbs: ['create'] },
     // The credentials and the generated TLS CA: read always, created by the agent that first needs them

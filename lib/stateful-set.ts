@@ -41,7 +41,11 @@ export function createStatefulSet(scope: Construct, settings: ClusterSettings, r
       // Members start together: a standby must not wait for a lower ordinal, since the primary can be
       // any member, and a member that waits for the primary only becomes ready once it streams.
       podManagementPolicy: 'Parallel',
-      updateStrategy: { type: 'RollingUpdate' },
+      // The controller never replaces a pod for a changed template; the primary's agent evicts them in
+      // the order that moves the primary once (standbys first, then one switchover, then the old primary;
+      // agent/core/rollout.ts). RollingUpdate replaces the highest ordinal first whatever its role, and a
+      // partition would have to be edited on this rendered object, which a GitOps tool would revert.
+      updateStrategy: { type: 'OnDelete' },
       persistentVolumeClaimRetentionPolicy: settings.volumeRetention,
       selector: { matchLabels: selectorLabels(name) },
       template: {

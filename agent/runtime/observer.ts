@@ -3,10 +3,11 @@
 import { readLeaseAnnotations, ROLE_LABEL } from '../core/annotations';
 import type { LeaseClock } from '../core/lease-clock';
 import { runningAsStandby } from '../core/facts';
-import type { LeaseView, Memory, Observation, PodView, SqlView } from '../core/types';
+import type { LeaseView, Memory, Observation, PodView, SqlView, StatefulSetView } from '../core/types';
 import type { AgentConfig } from '../config';
 import type { LeaseStore } from '../kube/lease-store';
 import type { Pods } from '../kube/pods';
+import type { StatefulSets } from '../kube/stateful-sets';
 import type { DynamicConfFile } from '../postgres/dynamic-conf';
 import { readDataView } from '../postgres/local-data';
 import type { LocalSql } from '../postgres/local-sql';
@@ -22,6 +23,7 @@ export interface ObserverDeps {
   readonly now: () => number;
   readonly leases: LeaseStore;
   readonly pods: Pods;
+  readonly statefulSets: StatefulSets;
   readonly supervisor: SupervisorClient;
   readonly sql: LocalSql;
   readonly dynamicConf: DynamicConfFile;
@@ -68,6 +70,7 @@ export async function observe(deps: ObserverDeps, memory: Memory): Promise<Obser
   const sqlPossible = supervisor?.postgres === 'running' && !(supervisor.mode === 'standby' && config.standbyMode === 'warm');
   const sql: SqlView | null = sqlPossible ? await deps.sql.observe() : null;
   if (!sqlPossible) await deps.sql.close();
+  const statefulSet = lease.kind === 'present' && lease.holder === config.podName ? await observeStatefulSet(deps) : null;
   const history = wal ? await readTimelineHistory(join(config.pgdata, 'pg_wal'), wal.timeline).catch(() => null) : [];
   const now = deps.now();
   const observation: Observation = {
@@ -77,6 +80,7 @@ export async function observe(deps: ObserverDeps, memory: Memory): Promise<Obser
     local: { supervisor, data, wal, history, upstream: applied.upstreamHost, appliedSync: applied.sync, sql },
     peers,
     pods,
+    statefulSet,
     memory,
     standbyStalledForMs: null,
   };
@@ -106,6 +110,15 @@ async function observeLease(deps: ObserverDeps): Promise<LeaseView> {
     };
   } catch (error) {
     return { kind: 'unreachable', error: (error as Error).message };
+  }
+}
+
+async function observeStatefulSet(deps: ObserverDeps): Promise<StatefulSetView> {
+  try {
+    const { updateRevision } = await deps.statefulSets.revisions();
+    return updateRevision === null ? { kind: 'unreadable', error: 'it has no status.updateRevision yet' } : { kind: 'read', updateRevision };
+  } catch (error) {
+    return { kind: 'unreadable', error: (error as Error).message };
   }
 }
 

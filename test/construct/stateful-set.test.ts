@@ -20,13 +20,13 @@ describe('StatefulSet', () => {
     });
   });
 
-  test('starts all members at once, is governed by the headless Service and rolls updates', () => {
+  test('starts all members at once, is governed by the headless Service and leaves updates to the agents (OnDelete)', () => {
     const { spec } = statefulSet();
     expect(spec).toMatchObject({
       serviceName: 'pg-pods',
       replicas: 3,
       podManagementPolicy: 'Parallel',
-      updateStrategy: { type: 'RollingUpdate' },
+      updateStrategy: { type: 'OnDelete' },
     });
   });
 

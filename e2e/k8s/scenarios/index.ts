@@ -2,7 +2,9 @@
 import type { KubeScenario } from '../scenario';
 import { bootstrapRace } from './bootstrap-race';
 import { killPrimary } from './kill-primary';
+import { minorUpgrade } from './minor-upgrade';
 import { restartAll } from './restart-all';
+import { rollingUpdate } from './rolling-update';
 import { seedFailover } from './seed-failover';
 import { seedHot } from './seed-hot';
 import { seedWarm } from './seed-warm';
@@ -10,4 +12,4 @@ import { syncFailover } from './sync-failover';
 import { tls } from './tls';
 import { tlsFromSecret } from './tls-from-secret';
 
-export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret];
+export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, rollingUpdate, minorUpgrade];

@@ -90,6 +90,7 @@ export function status(name: string, overrides: Partial<MemberStatus> & { lsn?: 
     leaseHolder: 'pg-0',
     apiReachable: true,
     streaming: role === 'primary' ? ['pg-1', 'pg-2'] : [],
+    rollout: null,
     ...rest,
   };
 }
@@ -127,6 +128,7 @@ export function observation(patch: Patch = {}): Observation {
       { name: 'pg-1', role: 'replica', ready: true, deleting: false, revision: 'pg-1' },
       { name: 'pg-2', role: 'replica', ready: true, deleting: false, revision: 'pg-1' },
     ],
+    statefulSet: null,
     memory: { lastRenewSentAt: null, failsafeConfirmedAt: null, shuttingDown: false, pendingSync: null },
     standbyStalledForMs: null,
   };

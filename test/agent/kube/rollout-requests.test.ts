@@ -1,0 +1,68 @@
+// The two requests of the rolling update, against a recording HTTP server (the API server stand-in has
+// no Eviction subresource): the StatefulSet's update revision, and an eviction the PodDisruptionBudget
+// may refuse.
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { KubeClient } from '../../../agent/kube/client';
+import { Pods } from '../../../agent/kube/pods';
+import { StatefulSets } from '../../../agent/kube/stateful-sets';
+
+interface Seen { method: string; url: string; body: string }
+
+let server: http.Server;
+let seen: Seen[];
+let answer: { status: number; body: unknown };
+
+beforeEach(async () => {
+  seen = [];
+  server = http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (c: Buffer) => chunks.push(c));
+    request.on('end', () => {
+      seen.push({ method: request.method ?? '', url: request.url ?? '', body: Buffer.concat(chunks).toString('utf8') });
+      response.writeHead(answer.status, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(answer.body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+});
+afterEach(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+function client(): KubeClient {
+  return new KubeClient({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, tls: false, timeoutMs: 2000 });
+}
+
+describe('StatefulSets.revisions', () => {
+  it('reads the update revision of the cluster\'s StatefulSet', async () => {
+    answer = { status: 200, body: { kind: 'StatefulSet', status: { currentRevision: 'pg-1', updateRevision: 'pg-2' } } };
+    expect(await new StatefulSets(client(), 'demo', 'pg').revisions()).toEqual({ updateRevision: 'pg-2' });
+    expect(seen).toEqual([{ method: 'GET', url: '/apis/apps/v1/namespaces/demo/statefulsets/pg', body: '' }]);
+  });
+
+  it('answers no revision before the controller set one', async () => {
+    answer = { status: 200, body: { kind: 'StatefulSet', status: {} } };
+    expect(await new StatefulSets(client(), 'demo', 'pg').revisions()).toEqual({ updateRevision: null });
+  });
+});
+
+describe('Pods.evict', () => {
+  it('posts a policy/v1 Eviction to the pod\'s eviction subresource', async () => {
+    answer = { status: 201, body: { kind: 'Status', status: 'Success' } };
+    expect(await new Pods(client(), 'demo').evict('pg-2')).toEqual({ evicted: true });
+    expect(seen[0]).toMatchObject({ method: 'POST', url: '/api/v1/namespaces/demo/pods/pg-2/eviction' });
+    expect(JSON.parse(seen[0].body)).toEqual({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'pg-2', namespace: 'demo' } });
+  });
+
+  it('fails with the PodDisruptionBudget\'s answer when it refuses the eviction', async () => {
+    answer = { status: 429, body: { kind: 'Status', reason: 'TooManyRequests', message: 'Cannot evict pod as it would violate the pod\'s disruption budget.' } };
+    expect(await new Pods(client(), 'demo').evict('pg-2')).toEqual({
+      evicted: false,
+      reason: 'POST /api/v1/namespaces/demo/pods/pg-2/eviction: 429 TooManyRequests: Cannot evict pod as it would violate the pod\'s disruption budget.',
+    });
+  });
+
+  it('counts a pod that is gone already as evicted', async () => {
+    answer = { status: 404, body: { kind: 'Status', reason: 'NotFound', message: 'pods "pg-2" not found' } };
+    expect(await new Pods(client(), 'demo').evict('pg-2')).toEqual({ evicted: true });
+  });
+});

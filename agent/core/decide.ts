@@ -15,6 +15,7 @@ import {
   formatMs,
   isHolder,
   localSystemIdentifier,
+  majorMismatch,
   peer,
   postgresRunning,
   runningAsPrimary,
@@ -35,6 +36,12 @@ export function decide(o: Observation): Action {
   if (!o.local.supervisor) return wait('waiting for the postgres container (no supervisor state yet)');
   if (o.memory.shuttingDown) return whileShuttingDown(o);
   const lease = o.lease;
+  const mismatch = postgresRunning(o) ? null : majorMismatch(o);
+  if (mismatch) {
+    // Never a candidate, never a follower: this member can run nothing. A holder hands the lease back.
+    if (lease.kind === 'present' && isHolder(o, lease)) return lead('abdicate', mismatch);
+    return { type: 'refuse', reason: `refusing to start: ${mismatch}`, event: 'MajorVersionMismatch' };
+  }
   if (lease.kind === 'unreachable') return whileApiUnreachable(o, lease.error);
   if (lease.kind === 'absent') return withoutLease(o);
   if (isHolder(o, lease)) return asHolder(o, lease);

@@ -49,12 +49,12 @@ export function planRollout(o: Observation): RolloutStep {
   if (outdatedStandbys.length > 0) {
     const next = outdatedStandbys[0];
     const blocker = notServing(next);
-    if (blocker) return wait(revision, `${blocker} is not back and streaming yet`);
+    if (blocker) return wait(revision, notBack(o, blocker));
     return { kind: 'evict', pod: next, reason: `rolling update to ${revision}: replacing standby ${next} (${pods.get(next)?.revision ?? 'no revision'})` };
   }
 
   const blocker = notServing(null);
-  if (blocker) return wait(revision, `${blocker} is not back and streaming yet`);
+  if (blocker) return wait(revision, notBack(o, blocker));
   if (standbys.length === 0) {
     return { kind: 'evict', pod: self, reason: `rolling update to ${revision}: replacing the only member (writes stop until it is back)` };
   }
@@ -64,6 +64,12 @@ export function planRollout(o: Observation): RolloutStep {
 
 function wait(revision: string, why: string): RolloutStep {
   return { kind: 'wait', reason: `rolling update to ${revision} waits: ${why}` };
+}
+
+/** A member that does not serve yet, with what its agent says (a refusal to start stops the rollout here). */
+function notBack(o: Observation, member: string): string {
+  const status = peer(o, member)?.status;
+  return `${member} is not back and streaming yet${status && !status.ready ? ` (${status.reason})` : ''}`;
 }
 
 /** The standby with the most WAL (as its agent reports it), the lowest ordinal on a tie. */

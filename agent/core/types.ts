@@ -83,6 +83,11 @@ export interface LocalView {
   readonly upstream: string | null;
   /** The synchronous_standby_names quorum the agent last wrote into dynamic.conf. */
   readonly appliedSync: SyncSet | null;
+  /**
+   * Major versions: of the postgres container's binaries (from the supervisor; null until it told) and of
+   * the data directory (PG_VERSION; null without data). They differ after a changed `version` rolled.
+   */
+  readonly majors: { readonly binaries: string | null; readonly data: string | null };
 }
 
 /** A peer agent's GET /status document (agent/http). */
@@ -182,7 +187,8 @@ export type Action =
        */
       readonly wake?: string;
     }
-  | { readonly type: 'refuse'; readonly reason: string }
+  /** `event`: the Event's reason, RefusedToJoin unless given. */
+  | { readonly type: 'refuse'; readonly reason: string; readonly event?: string }
   | { readonly type: 'create-lease'; readonly reason: string }
   | {
       readonly type: 'lead';

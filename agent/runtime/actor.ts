@@ -39,7 +39,7 @@ export class Actor {
         if (action.wake === undefined) return 'waiting';
         return (await this.d.peers.wake(action.wake)) ? `waiting; told ${action.wake} to look now` : `waiting; ${action.wake} did not answer the wake-up`;
       case 'refuse':
-        await this.effects.eventOnce('Warning', 'RefusedToJoin', action.reason);
+        await this.effects.eventOnce('Warning', action.event ?? 'RefusedToJoin', action.reason);
         return 'refused';
       case 'create-lease': {
         const outcome = await this.writes.create(o);

@@ -9,7 +9,7 @@ import type { LeaseStore } from '../kube/lease-store';
 import type { Pods } from '../kube/pods';
 import type { StatefulSets } from '../kube/stateful-sets';
 import type { DynamicConfFile } from '../postgres/dynamic-conf';
-import { readDataView } from '../postgres/local-data';
+import { readDataMajor, readDataView } from '../postgres/local-data';
 import type { LocalSql } from '../postgres/local-sql';
 import type { SupervisorClient } from '../postgres/supervisor-client';
 import type { WalEndReader } from '../postgres/wal-end';
@@ -56,11 +56,12 @@ export function podSelector(config: AgentConfig): string {
 export async function observe(deps: ObserverDeps, memory: Memory): Promise<Observation> {
   const { config } = deps;
   const others = config.members.filter((m) => m !== config.podName);
-  const [lease, pods, supervisorState, data, wal, applied, peers] = await Promise.all([
+  const [lease, pods, supervisorState, data, dataMajor, wal, applied, peers] = await Promise.all([
     observeLease(deps),
     observePods(deps),
     deps.supervisor.readState(),
     readDataView(config.pgdata),
+    readDataMajor(config.pgdata),
     deps.walEnd.read().catch(() => null),
     deps.dynamicConf.read(),
     deps.peers.observe(others),
@@ -77,7 +78,16 @@ export async function observe(deps: ObserverDeps, memory: Memory): Promise<Obser
     now,
     config,
     lease,
-    local: { supervisor, data, wal, history, upstream: applied.upstreamHost, appliedSync: applied.sync, sql },
+    local: {
+      supervisor,
+      data,
+      wal,
+      history,
+      upstream: applied.upstreamHost,
+      appliedSync: applied.sync,
+      sql,
+      majors: { binaries: supervisorState?.major || null, data: data.kind === 'present' ? dataMajor : null },
+    },
     peers,
     pods,
     statefulSet,

@@ -2,6 +2,7 @@
 import type { KubeScenario } from '../scenario';
 import { bootstrapRace } from './bootstrap-race';
 import { killPrimary } from './kill-primary';
+import { majorGuard } from './major-guard';
 import { minorUpgrade } from './minor-upgrade';
 import { restartAll } from './restart-all';
 import { rollingUpdate } from './rolling-update';
@@ -12,4 +13,4 @@ import { syncFailover } from './sync-failover';
 import { tls } from './tls';
 import { tlsFromSecret } from './tls-from-secret';
 
-export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, rollingUpdate, minorUpgrade];
+export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, rollingUpdate, minorUpgrade, majorGuard];

@@ -121,6 +121,7 @@ export function observation(patch: Patch = {}): Observation {
       sql: null,
       upstream: 'pg-0.pg-pods.demo.svc.cluster.local',
       appliedSync: { k: 0, members: [] },
+      majors: { binaries: '17', data: '17' },
     },
     peers: [peerOk('pg-0'), peerOk('pg-2')],
     pods: [

@@ -48,6 +48,12 @@ describe('the rolling update plan', () => {
     expect(planRollout(rolling([OLD, OLD, NEW], { streaming: ['pg-0'] }))).toEqual({ kind: 'wait', reason: `rolling update to ${NEW} waits: pg-2 is not back and streaming yet` });
   });
 
+  it('stops at a replaced standby that refuses to start, with its agent\'s reason', () => {
+    const o = rolling([OLD, OLD, NEW], { streaming: ['pg-0'] });
+    const refusing = { ...o, peers: [o.peers[0], peerOk('pg-2', { ready: false, role: 'none', postgres: 'stopped', reason: 'refusing to start: the data directory is PostgreSQL 15' })] };
+    expect(planRollout(refusing)).toEqual({ kind: 'wait', reason: `rolling update to ${NEW} waits: pg-2 is not back and streaming yet (refusing to start: the data directory is PostgreSQL 15)` });
+  });
+
   it('waits until the replaced standby is ready again before the next one', () => {
     const o = rolling([OLD, OLD, NEW], { pods: [pod('pg-0', OLD), pod('pg-1', OLD), pod('pg-2', NEW, { ready: false })] });
     expect(planRollout(o)).toEqual({ kind: 'wait', reason: `rolling update to ${NEW} waits: pg-2 is not back and streaming yet` });

@@ -57,9 +57,6 @@ export function readConfig(env: Env): AgentConfig {
   const replicas = integer('PGHA_REPLICAS', 1, 64);
   const members = Array.from({ length: replicas }, (_, ordinal) => `${clusterName}-${ordinal}`);
   const podName = text('POD_NAME');
-  if (!members.includes(podName)) {
-    throw new Error(`POD_NAME '${podName}' is not one of the members ${members.join(', ')}`);
-  }
   const leaseDurationMs = integer('PGHA_LEASE_DURATION_MS', 1000, 3_600_000);
   const renewDeadlineMs = integer('PGHA_RENEW_DEADLINE_MS', 1, 3_600_000);
   const retryPeriodMs = integer('PGHA_RETRY_PERIOD_MS', 1, 3_600_000);
@@ -99,6 +96,20 @@ export function readConfig(env: Env): AgentConfig {
     pgdata: text('PGDATA'),
     runDir: text('PGHA_RUN_DIR'),
   };
+}
+
+/**
+ * Why this pod must stay out of the cluster: it is not one of the rendered members (a `kubectl scale` or
+ * an edit of the StatefulSet made it; the Role names the rendered pods only, so it could not even label
+ * itself). null for a member.
+ */
+export function notAMember(config: AgentConfig): string | null {
+  const { podName, members, clusterName } = config;
+  if (members.includes(podName)) return null;
+  const range = members.length === 1 ? members[0] : `${members[0]} … ${members[members.length - 1]}`;
+  return `${podName} is not a member of ${clusterName}: the rendered replicas is ${members.length} (${range}). `
+    + 'A pod beyond them comes from `kubectl scale` or an edit of the StatefulSet, which a GitOps tool reverts; '
+    + 'it stays idle (no PostgreSQL, no clone) until it is removed. To add members, change `replicas` and render again.';
 }
 
 /** The DNS name other members reach a member's pod by (through the headless Service). */

@@ -2,7 +2,7 @@
 // HTTP API, and turns SIGTERM into a clean step-down. Nothing else lives here.
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { memberHost, readConfig } from './config';
+import { memberHost, notAMember, readConfig } from './config';
 import { PodAddresses } from './peers/pod-addresses';
 import { answerFailsafe } from './core/failsafe';
 import { LeaseClock } from './core/lease-clock';
@@ -24,6 +24,7 @@ import { SupervisorWatch } from './postgres/supervisor-watch';
 import { WalEndReader } from './postgres/wal-end';
 import { Actor } from './runtime/actor';
 import { jsonLogger } from './runtime/log';
+import { runOutsider } from './runtime/outsider';
 import { AgentLoop } from './runtime/loop';
 import { StallClock } from './runtime/observer';
 import { StatusDocument } from './runtime/status';
@@ -42,6 +43,12 @@ async function main(): Promise<void> {
   // A third of the renew deadline: a primary whose API calls hang still gets about three attempts (a
   // renewal, or the failsafe round with its peers) before it must fence.
   const kube = KubeClient.inCluster(Math.max(1000, Math.min(5000, Math.floor(config.renewDeadlineMs / 3))));
+  const events = new EventRecorder(kube, config.namespace, 'cdk8s-postgres-ha-agent');
+  const outsider = notAMember(config);
+  if (outsider) {
+    await runOutsider(config, outsider, events, (reason) => log.info('not-a-member', { reason }));
+    return;
+  }
   const state = initialState();
   const leaseClock = new LeaseClock(now());
   const supervisor = new SupervisorClient(config.runDir);
@@ -62,7 +69,7 @@ async function main(): Promise<void> {
     wallNow: () => Date.now(),
     leases,
     pods,
-    events: new EventRecorder(kube, config.namespace, 'cdk8s-postgres-ha-agent'),
+    events,
     secrets: new Secrets(kube, config.namespace),
     supervisor,
     sql,

@@ -43,7 +43,7 @@ export interface ClusterSettings {
 
 /** 63 (the limit of a label value) minus the `-<10-character hash>` of `controller-revision-hash`. */
 const MAX_NAME_LENGTH = 52;
-const MAX_REPLICAS = 64;
+export const MAX_REPLICAS = 64;
 const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** The smallest volume that holds one WAL segment; a real database needs far more. */

@@ -30,7 +30,7 @@ export function planRollout(o: Observation): RolloutStep {
   if (o.pods === null) return { kind: 'unknown', reason: 'rolling updates wait: the pods could not be listed' };
   const revision = set.updateRevision;
   const self = selfName(o);
-  const members = o.config.members;
+  const members = rolledMembers(o, set.replicas);
   const pods = new Map(o.pods.map((p) => [p.name, p]));
   if (members.every((m) => pods.get(m)?.revision === revision)) {
     return { kind: 'current', reason: `every member runs revision ${revision}` };
@@ -60,6 +60,27 @@ export function planRollout(o: Observation): RolloutStep {
   }
   const target = mostAdvanced(o, standbys);
   return { kind: 'switchover', target, reason: `rolling update to ${revision}: every standby is updated; switching over to ${target}${describeLsn(o, target)}` };
+}
+
+/**
+ * The members a rollout replaces: this agent's members that the StatefulSet keeps. Scaled down, the
+ * removed ordinals are gone for good (waiting for them would stall); scaled up, the new members already
+ * run the update revision and only join fully once an updated primary knows them (slots, quorum).
+ */
+function rolledMembers(o: Observation, replicas: number): string[] {
+  const kept = o.config.members.filter((m) => ordinalOf(m) < replicas);
+  return kept.includes(selfName(o)) ? kept : [...kept, selfName(o)];
+}
+
+/**
+ * This agent's members and those of the StatefulSet as the holder read it (the new ones of a scale-up):
+ * whom the primary keeps replication slots for, so new members stream before an updated primary knows them.
+ */
+export function keptMembers(o: Observation): string[] {
+  const set = o.statefulSet;
+  if (set === null || set.kind !== 'read') return [...o.config.members];
+  const wanted = Array.from({ length: set.replicas }, (_, i) => `${o.config.clusterName}-${i}`);
+  return [...new Set([...o.config.members, ...wanted])];
 }
 
 function wait(revision: string, why: string): RolloutStep {

@@ -119,7 +119,8 @@ export interface PeerView {
 
 /** The StatefulSet as the rolling update needs it (agent/core/rollout.ts). */
 export type StatefulSetView =
-  | { readonly kind: 'read'; readonly updateRevision: string }
+  /** `replicas`: the StatefulSet's spec.replicas, which differs from this agent's members while a scaling rolls. */
+  | { readonly kind: 'read'; readonly updateRevision: string; readonly replicas: number }
   | { readonly kind: 'unreadable'; readonly error: string };
 
 export interface PodView {

@@ -8,6 +8,8 @@ import type { KubeClient } from './client';
 export interface StatefulSetRevisions {
   /** The revision the StatefulSet controller creates pods from (`status.updateRevision`); null before it set one. */
   readonly updateRevision: string | null;
+  /** `spec.replicas`: how many members the StatefulSet keeps now (a `kubectl scale` shows here first). */
+  readonly replicas: number;
 }
 
 export class StatefulSets {
@@ -18,7 +20,7 @@ export class StatefulSets {
   }
 
   async revisions(): Promise<StatefulSetRevisions> {
-    const set = await this.client.request<{ status?: { updateRevision?: string } }>('GET', this.path);
-    return { updateRevision: set.status?.updateRevision || null };
+    const set = await this.client.request<{ spec?: { replicas?: number }; status?: { updateRevision?: string } }>('GET', this.path);
+    return { updateRevision: set.status?.updateRevision || null, replicas: set.spec?.replicas ?? 1 };
   }
 }

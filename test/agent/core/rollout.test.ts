@@ -1,7 +1,7 @@
 // The rolling update's order, planned by the primary (pg-1 here): outdated standbys one at a time, the
 // highest ordinal first, each back and streaming before the next; then one switchover; then the old primary.
 import { decide } from '../../../agent/core/decide';
-import { planRollout } from '../../../agent/core/rollout';
+import { keptMembers, planRollout } from '../../../agent/core/rollout';
 import type { Observation, PodView } from '../../../agent/core/types';
 import { asPrimary, lease, peerOk } from './observation-builder';
 
@@ -13,11 +13,11 @@ function pod(name: string, revision: string, overrides: Partial<PodView> = {}): 
 }
 
 /** pg-1 the primary; the revisions of pg-0, pg-1, pg-2; `streaming` the standbys its pg_stat_replication lists. */
-function rolling(revisions: [string, string, string], options: { pods?: PodView[]; streaming?: string[]; lsn?: Record<string, bigint> } = {}): Observation {
+function rolling(revisions: [string, string, string], options: { pods?: PodView[]; streaming?: string[]; lsn?: Record<string, bigint>; replicas?: number } = {}): Observation {
   const streaming = options.streaming ?? ['pg-0', 'pg-2'];
   const lsn = options.lsn ?? {};
   return asPrimary({
-    statefulSet: { kind: 'read', updateRevision: NEW },
+    statefulSet: { kind: 'read', updateRevision: NEW, replicas: options.replicas ?? 3 },
     pods: options.pods ?? [pod('pg-0', revisions[0]), pod('pg-1', revisions[1]), pod('pg-2', revisions[2])],
     peers: [peerOk('pg-0', { role: 'replica', lsn: lsn['pg-0'] }), peerOk('pg-2', { lsn: lsn['pg-2'] })],
     local: { sql: { inRecovery: false, timeline: 1, lsn: 0x3000060n, replication: streaming.map((m) => ({ applicationName: m, state: 'streaming', flushLsn: 0x3000060n, syncState: 'async' })), slots: [] } },
@@ -84,6 +84,17 @@ describe('the rolling update plan', () => {
   it('replaces a single member itself, the only way to update it', () => {
     const o = { ...rolling([OLD, OLD, OLD]), config: { ...rolling([OLD, OLD, OLD]).config, members: ['pg-1'] }, pods: [pod('pg-1', OLD)] };
     expect(planRollout(o)).toEqual({ kind: 'evict', pod: 'pg-1', reason: `rolling update to ${NEW}: replacing the only member (writes stop until it is back)` });
+  });
+
+  it('leaves out the members a lower replicas removes, rather than waiting for them', () => {
+    const o = rolling([OLD, OLD, OLD], { replicas: 2, pods: [pod('pg-0', OLD), pod('pg-1', OLD)], streaming: ['pg-0'] });
+    expect(planRollout(o)).toMatchObject({ kind: 'evict', pod: 'pg-0' });
+  });
+
+  it('leaves the members a higher replicas adds to the updated primary', () => {
+    const o = rolling([NEW, OLD, NEW], { replicas: 5, pods: [pod('pg-0', NEW), pod('pg-1', OLD), pod('pg-2', NEW), pod('pg-3', NEW), pod('pg-4', NEW)] });
+    expect(planRollout(o)).toMatchObject({ kind: 'switchover', target: 'pg-0' });
+    expect(keptMembers(o)).toEqual(['pg-0', 'pg-1', 'pg-2', 'pg-3', 'pg-4']);
   });
 
   it('plans nothing when the StatefulSet was not read, and says why when it could not be', () => {

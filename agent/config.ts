@@ -2,6 +2,8 @@
 // (agent/README.md, "Environment"). Invalid values stop the agent at start-up with the variable's name:
 // a member that guessed a timing would break the lease arithmetic every other member relies on.
 
+import { parseQuantity } from './core/volume';
+
 export type StandbyMode = 'warm' | 'hot';
 export type ReplicationMode = 'async' | 'sync';
 
@@ -27,6 +29,8 @@ export interface AgentConfig {
   readonly authSecretManaged: boolean;
   readonly pgdata: string;
   readonly runDir: string;
+  /** storageSize: the size every member's claim should have (a Kubernetes quantity, and in bytes). */
+  readonly storageSize: { readonly text: string; readonly bytes: bigint };
 }
 
 type Env = Record<string, string | undefined>;
@@ -74,6 +78,10 @@ export function readConfig(env: Env): AgentConfig {
     throw new Error(`environment variable PGHA_MAX_LAG_ON_FAILOVER_BYTES must be a whole number of bytes, got '${maxLag}'`);
   }
 
+  const storageText = text('PGHA_STORAGE_SIZE');
+  const storageBytes = parseQuantity(storageText);
+  if (storageBytes === null) throw new Error(`environment variable PGHA_STORAGE_SIZE must be a storage quantity like 20Gi, got '${storageText}'`);
+
   return {
     podName,
     namespace: text('POD_NAMESPACE'),
@@ -95,6 +103,7 @@ export function readConfig(env: Env): AgentConfig {
     authSecretManaged: oneOf('PGHA_AUTH_SECRET_MANAGED', ['true', 'false'] as const) === 'true',
     pgdata: text('PGDATA'),
     runDir: text('PGHA_RUN_DIR'),
+    storageSize: { text: storageText, bytes: storageBytes },
   };
 }
 

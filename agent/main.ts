@@ -10,6 +10,7 @@ import { roleOf } from './core/probes';
 import { renderMetrics } from './http/metrics';
 import { startHttpServer } from './http/server';
 import { KubeClient } from './kube/client';
+import { Claims } from './kube/claims';
 import { EventRecorder } from './kube/events';
 import { LeaseStore } from './kube/lease-store';
 import { Pods } from './kube/pods';
@@ -25,6 +26,7 @@ import { WalEndReader } from './postgres/wal-end';
 import { Actor } from './runtime/actor';
 import { jsonLogger } from './runtime/log';
 import { runOutsider } from './runtime/outsider';
+import { VolumeGrowth } from './runtime/volume-growth';
 import { AgentLoop } from './runtime/loop';
 import { StallClock } from './runtime/observer';
 import { StatusDocument } from './runtime/status';
@@ -156,6 +158,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => onSignal('SIGINT'));
   log.info('start', { members: config.members, lease: config.leaseName, standbyMode: config.standbyMode, replicationMode: config.replicationMode });
   tls.startRefresh(log);
+  new VolumeGrowth(new Claims(kube, config.namespace), events, config.podName, config.storageSize, log).start();
   loop.start();
   new SupervisorWatch(config.runDir, supervisor, () => loop.wake()).start();
 }

@@ -34,6 +34,9 @@ export function createRbac(scope: Construct, settings: ClusterSettings): k8s.Kub
     // PodDisruptionBudget, and no bare `delete` is granted.
     { apiGroups: ['apps'], resources: ['statefulsets'], resourceNames: [name], verbs: ['get'] },
     { apiGroups: [''], resources: ['pods/eviction'], resourceNames: pods, verbs: ['create'] },
+    // Volume growth: each agent raises its own claim's request to storageSize (the StatefulSet's claim
+    // templates cannot change); the API server refuses it where the StorageClass does not allow expansion.
+    { apiGroups: [''], resources: ['persistentvolumeclaims'], resourceNames: pods.map((pod) => `data-${pod}`), verbs: ['get', 'patch'] },
     // Promotions, demotions and failovers are told as Events.
     { apiGroups: [''], resources: ['events'], verbs: ['create'] },
     // The credentials and the generated TLS CA: read always, created by the agent that first needs them

@@ -21,6 +21,7 @@ export interface ClusterSettings {
   readonly replicationMode: ReplicationMode;
   readonly synchronousReplicas: number;
   readonly storageSize: Size;
+  readonly initialStorageSize: Size;
   readonly storageClassName?: string;
   readonly volumeRetention: Required<VolumeRetentionPolicy>;
   readonly resources: kplus.ContainerResources;
@@ -72,6 +73,14 @@ export function resolveSettings(id: string, namespace: string, props: PostgresCl
   if (!Number.isFinite(storageMebibytes) || storageMebibytes < MIN_STORAGE_MEBIBYTES) {
     throw new Error(`storageSize must be at least ${MIN_STORAGE_MEBIBYTES}Mi (one WAL segment), got ${storageSize.asString()}`);
   }
+  const initialStorageSize = props.initialStorageSize ?? storageSize;
+  const initialMebibytes = initialStorageSize.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
+  if (!Number.isFinite(initialMebibytes) || initialMebibytes < MIN_STORAGE_MEBIBYTES) {
+    throw new Error(`initialStorageSize must be at least ${MIN_STORAGE_MEBIBYTES}Mi (one WAL segment), got ${initialStorageSize.asString()}`);
+  }
+  if (storageMebibytes < initialMebibytes) {
+    throw new Error(`storageSize must be at least initialStorageSize (${initialStorageSize.asString()}): a volume can grow but never shrink, got ${storageSize.asString()}`);
+  }
   if (props.storageClassName !== undefined && !isSubdomain(props.storageClassName)) {
     throw new Error('storageClassName must be the name of a StorageClass (a DNS-1123 subdomain: lowercase '
       + `letters, digits, '-' and '.'), got "${props.storageClassName}"`);
@@ -105,6 +114,7 @@ export function resolveSettings(id: string, namespace: string, props: PostgresCl
     replicationMode,
     synchronousReplicas,
     storageSize,
+    initialStorageSize,
     storageClassName: props.storageClassName,
     volumeRetention: {
       whenDeleted: props.volumeRetention?.whenDeleted ?? VolumeRetention.RETAIN,

@@ -59,7 +59,8 @@ export function createStatefulSet(scope: Construct, settings: ClusterSettings, r
         metadata: { name: 'data', labels: clusterLabels(name) },
         spec: {
           accessModes: ['ReadWriteOnce'],
-          resources: { requests: { storage: quantity(settings.storageSize) } },
+          // Immutable once the StatefulSet exists: the agents grow each claim to storageSize instead.
+          resources: { requests: { storage: quantity(settings.initialStorageSize) } },
           storageClassName: settings.storageClassName,
         },
       }],
@@ -166,6 +167,7 @@ function agentContainer(settings: ClusterSettings, refs: StatefulSetReferences):
       value('PGHA_SYNCHRONOUS_REPLICAS', settings.synchronousReplicas),
       value('PGHA_MAX_LAG_ON_FAILOVER_BYTES', bytes(settings.maximumLagOnFailover)),
       value('PGHA_AUTH_SECRET', settings.authSecretName),
+      value('PGHA_STORAGE_SIZE', settings.storageSize.asString()),
       value('PGHA_AUTH_SECRET_MANAGED', settings.authSecret === undefined),
       ...settings.tls.agentEnv(),
     ],

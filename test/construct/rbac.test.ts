@@ -4,7 +4,7 @@ import { PostgresCluster, PostgresTls } from '../../lib';
 import { find, render } from './helpers';
 
 describe('RBAC', () => {
-  test('grants the agent exactly the Lease, its pods (and their eviction), its StatefulSet, Events, the auth and CA Secrets, which it may create, and the CA ConfigMap', () => {
+  test('grants the agent exactly the Lease, its pods (and their eviction), its StatefulSet, its claims, Events, the auth and CA Secrets, which it may create, and the CA ConfigMap', () => {
     expect(find(render().manifests, 'Role', 'pg').rules).toEqual([
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['pg-leader'], verbs: ['get', 'update', 'patch'] },
@@ -12,6 +12,7 @@ describe('RBAC', () => {
       { apiGroups: [''], resources: ['pods'], resourceNames: ['pg-0', 'pg-1', 'pg-2'], verbs: ['get', 'patch'] },
       { apiGroups: ['apps'], resources: ['statefulsets'], resourceNames: ['pg'], verbs: ['get'] },
       { apiGroups: [''], resources: ['pods/eviction'], resourceNames: ['pg-0', 'pg-1', 'pg-2'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['persistentvolumeclaims'], resourceNames: ['data-pg-0', 'data-pg-1', 'data-pg-2'], verbs: ['get', 'patch'] },
       { apiGroups: [''], resources: ['events'], verbs: ['create'] },
       { apiGroups: [''], resources: ['secrets'], resourceNames: ['pg-auth', 'pg-ca'], verbs: ['get'] },
       { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },

@@ -52,6 +52,13 @@ describe('StatefulSet', () => {
     });
   });
 
+  test('keeps the claim template at initialStorageSize, and asks the agents for storageSize', () => {
+    const grown = statefulSet({ storageSize: Size.gibibytes(20), initialStorageSize: Size.gibibytes(10) });
+    expect(grown.spec.volumeClaimTemplates[0].spec.resources).toEqual({ requests: { storage: '10Gi' } });
+    const agent = grown.spec.template.spec.containers.find((c: any) => c.name === 'agent');
+    expect(agent.env).toContainEqual({ name: 'PGHA_STORAGE_SIZE', value: '20Gi' });
+  });
+
   describe('pod', () => {
     test('runs under its own service account with a token, and without service links', () => {
       expect(statefulSet().spec.template.spec).toMatchObject({
@@ -229,6 +236,7 @@ describe('StatefulSet', () => {
         PGHA_MAX_LAG_ON_FAILOVER_BYTES: '16777216',
         PGHA_AUTH_SECRET: 'pg-auth',
         PGHA_AUTH_SECRET_MANAGED: 'true',
+        PGHA_STORAGE_SIZE: '1Gi',
         PGHA_TLS_SOURCE: 'generated',
         PGHA_TLS_CA_SECRET: 'pg-ca',
         PGHA_TLS_CA_CONFIG_MAP: 'pg-ca-cert',

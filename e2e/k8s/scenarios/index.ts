@@ -13,5 +13,6 @@ import { seedWarm } from './seed-warm';
 import { syncFailover } from './sync-failover';
 import { tls } from './tls';
 import { tlsFromSecret } from './tls-from-secret';
+import { volumeGrowth } from './volume-growth';
 
-export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, rollingUpdate, minorUpgrade, majorGuard, scaling];
+export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, rollingUpdate, minorUpgrade, majorGuard, scaling, volumeGrowth];

@@ -31,6 +31,7 @@ export function config(overrides: Partial<AgentConfig> = {}): AgentConfig {
     authSecretManaged: true,
     pgdata: '/var/lib/postgresql/data/pgdata',
     runDir: '/run/pgha',
+    storageSize: { text: '1Gi', bytes: 1024n ** 3n },
     ...overrides,
   };
 }

@@ -1,9 +1,10 @@
-// The two requests of the rolling update, against a recording HTTP server (the API server stand-in has
-// no Eviction subresource): the StatefulSet's update revision, and an eviction the PodDisruptionBudget
-// may refuse.
+// The requests of the rolling update and of volume growth, against a recording HTTP server (the API
+// server stand-in has no Eviction subresource nor claim resizing): the StatefulSet's update revision, an
+// eviction the PodDisruptionBudget may refuse, and a claim read and resized.
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeClient } from '../../../agent/kube/client';
+import { Claims } from '../../../agent/kube/claims';
 import { Pods } from '../../../agent/kube/pods';
 import { StatefulSets } from '../../../agent/kube/stateful-sets';
 
@@ -64,5 +65,20 @@ describe('Pods.evict', () => {
   it('counts a pod that is gone already as evicted', async () => {
     answer = { status: 404, body: { kind: 'Status', reason: 'NotFound', message: 'pods "pg-2" not found' } };
     expect(await new Pods(client(), 'demo').evict('pg-2')).toEqual({ evicted: true });
+  });
+});
+
+describe('Claims', () => {
+  it('reads a claim\'s request, capacity and true conditions in bytes', async () => {
+    answer = { status: 200, body: { spec: { resources: { requests: { storage: '60Mi' } } }, status: { capacity: { storage: '50Mi' }, conditions: [{ type: 'Resizing', status: 'True' }, { type: 'Other', status: 'False' }] } } };
+    expect(await new Claims(client(), 'demo').get('data-pg-0')).toEqual({ requestedBytes: 60n * 1024n * 1024n, capacityBytes: 50n * 1024n * 1024n, conditions: ['Resizing'] });
+    expect(seen[0]).toMatchObject({ method: 'GET', url: '/api/v1/namespaces/demo/persistentvolumeclaims/data-pg-0' });
+  });
+
+  it('raises the storage request with a merge patch', async () => {
+    answer = { status: 200, body: {} };
+    await new Claims(client(), 'demo').resize('data-pg-0', '60Mi');
+    expect(seen[0]).toMatchObject({ method: 'PATCH', url: '/api/v1/namespaces/demo/persistentvolumeclaims/data-pg-0' });
+    expect(JSON.parse(seen[0].body)).toEqual({ spec: { resources: { requests: { storage: '60Mi' } } } });
   });
 });

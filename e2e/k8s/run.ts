@@ -97,7 +97,10 @@ async function main(): Promise<number> {
   if (ensureAgentBundle()) console.log('built build/agent/agent.js (it was missing or older than agent/)');
   const up = upOptionsFromEnv();
   const wasUp = isRunning('kube-apiserver');
-  const kubectl = await clusterUp({ ...up, majors: options.majors });
+  // The images of the majors run, and of those a selected scenario applies over them (major-guard).
+  const selected = KUBE_SCENARIOS.filter((s) => !options.only || options.only.includes(s.name));
+  const imageMajors = [...new Set([...options.majors, ...selected.flatMap((s) => s.majors.some((m) => options.majors.includes(m)) ? (s.otherImages ?? []) : [])])];
+  const kubectl = await clusterUp({ ...up, majors: imageMajors });
   const cluster = new KubeCluster(kubectl);
   const runs: Array<[KubeScenario, string]> = [];
   // The default major first and whole; then the others, each on the scenarios that list it.

@@ -23,6 +23,7 @@ export const majorGuard: KubeScenario = {
   summary: 'hot-postgres on 15 re-applied with version 17: the first standby replaced refuses (Event), the cluster serves on 15, the primary never moves',
   chart: 'hot-postgres',
   majors: ['15'],
+  otherImages: ['17'],
   async run(t, db) {
     const before = await t.step('one pod labelled primary, two labelled replica, all ready, both standbys streaming', async () => {
       const topology = await t.waitFor('the topology', () => db.topology(), BOOTSTRAP_MS);

@@ -2,6 +2,8 @@
 // (agent/README.md, "Environment"). Invalid values stop the agent at start-up with the variable's name:
 // a member that guessed a timing would break the lease arithmetic every other member relies on.
 
+import { parseQuantity } from './core/volume';
+
 export type StandbyMode = 'warm' | 'hot';
 export type ReplicationMode = 'async' | 'sync';
 
@@ -27,6 +29,8 @@ export interface AgentConfig {
   readonly authSecretManaged: boolean;
   readonly pgdata: string;
   readonly runDir: string;
+  /** storageSize: the size every member's claim should have (a Kubernetes quantity, and in bytes). */
+  readonly storageSize: { readonly text: string; readonly bytes: bigint };
 }
 
 type Env = Record<string, string | undefined>;
@@ -57,9 +61,6 @@ export function readConfig(env: Env): AgentConfig {
   const replicas = integer('PGHA_REPLICAS', 1, 64);
   const members = Array.from({ length: replicas }, (_, ordinal) => `${clusterName}-${ordinal}`);
   const podName = text('POD_NAME');
-  if (!members.includes(podName)) {
-    throw new Error(`POD_NAME '${podName}' is not one of the members ${members.join(', ')}`);
-  }
   const leaseDurationMs = integer('PGHA_LEASE_DURATION_MS', 1000, 3_600_000);
   const renewDeadlineMs = integer('PGHA_RENEW_DEADLINE_MS', 1, 3_600_000);
   const retryPeriodMs = integer('PGHA_RETRY_PERIOD_MS', 1, 3_600_000);
@@ -76,6 +77,10 @@ export function readConfig(env: Env): AgentConfig {
   if (!/^\d+$/.test(maxLag)) {
     throw new Error(`environment variable PGHA_MAX_LAG_ON_FAILOVER_BYTES must be a whole number of bytes, got '${maxLag}'`);
   }
+
+  const storageText = text('PGHA_STORAGE_SIZE');
+  const storageBytes = parseQuantity(storageText);
+  if (storageBytes === null) throw new Error(`environment variable PGHA_STORAGE_SIZE must be a storage quantity like 20Gi, got '${storageText}'`);
 
   return {
     podName,
@@ -98,7 +103,22 @@ export function readConfig(env: Env): AgentConfig {
     authSecretManaged: oneOf('PGHA_AUTH_SECRET_MANAGED', ['true', 'false'] as const) === 'true',
     pgdata: text('PGDATA'),
     runDir: text('PGHA_RUN_DIR'),
+    storageSize: { text: storageText, bytes: storageBytes },
   };
+}
+
+/**
+ * Why this pod must stay out of the cluster: it is not one of the rendered members (a `kubectl scale` or
+ * an edit of the StatefulSet made it; the Role names the rendered pods only, so it could not even label
+ * itself). null for a member.
+ */
+export function notAMember(config: AgentConfig): string | null {
+  const { podName, members, clusterName } = config;
+  if (members.includes(podName)) return null;
+  const range = members.length === 1 ? members[0] : `${members[0]} … ${members[members.length - 1]}`;
+  return `${podName} is not a member of ${clusterName}: the rendered replicas is ${members.length} (${range}). `
+    + 'A pod beyond them comes from `kubectl scale` or an edit of the StatefulSet, which a GitOps tool reverts; '
+    + 'it stays idle (no PostgreSQL, no clone) until it is removed. To add members, change `replicas` and render again.';
 }
 
 /** The DNS name other members reach a member's pod by (through the headless Service). */

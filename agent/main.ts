@@ -2,7 +2,7 @@
 // HTTP API, and turns SIGTERM into a clean step-down. Nothing else lives here.
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { memberHost, readConfig } from './config';
+import { memberHost, notAMember, readConfig } from './config';
 import { PodAddresses } from './peers/pod-addresses';
 import { answerFailsafe } from './core/failsafe';
 import { LeaseClock } from './core/lease-clock';
@@ -12,10 +12,12 @@ import { postgresFamilies } from './http/postgres-metrics';
 import { PostgresScraper } from './http/postgres-scrape';
 import { startHttpServer } from './http/server';
 import { KubeClient } from './kube/client';
+import { Claims } from './kube/claims';
 import { EventRecorder } from './kube/events';
 import { LeaseStore } from './kube/lease-store';
 import { Pods } from './kube/pods';
 import { Secrets } from './kube/secrets';
+import { StatefulSets } from './kube/stateful-sets';
 import { HolderWatch } from './peers/holder-watch';
 import { PeerClient } from './peers/peer-client';
 import { DynamicConfFile } from './postgres/dynamic-conf';
@@ -27,6 +29,8 @@ import { SupervisorWatch } from './postgres/supervisor-watch';
 import { WalEndReader } from './postgres/wal-end';
 import { Actor } from './runtime/actor';
 import { jsonLogger } from './runtime/log';
+import { runOutsider } from './runtime/outsider';
+import { VolumeGrowth } from './runtime/volume-growth';
 import { AgentLoop } from './runtime/loop';
 import { StallClock } from './runtime/observer';
 import { StatusDocument } from './runtime/status';
@@ -45,6 +49,12 @@ async function main(): Promise<void> {
   // A third of the renew deadline: a primary whose API calls hang still gets about three attempts (a
   // renewal, or the failsafe round with its peers) before it must fence.
   const kube = KubeClient.inCluster(Math.max(1000, Math.min(5000, Math.floor(config.renewDeadlineMs / 3))));
+  const events = new EventRecorder(kube, config.namespace, 'cdk8s-postgres-ha-agent');
+  const outsider = notAMember(config);
+  if (outsider) {
+    await runOutsider(config, outsider, events, (reason) => log.info('not-a-member', { reason }));
+    return;
+  }
   const state = initialState();
   const leaseClock = new LeaseClock(now());
   const supervisor = new SupervisorClient(config.runDir);
@@ -65,7 +75,7 @@ async function main(): Promise<void> {
     wallNow: () => Date.now(),
     leases,
     pods,
-    events: new EventRecorder(kube, config.namespace, 'cdk8s-postgres-ha-agent'),
+    events,
     secrets: new Secrets(kube, config.namespace),
     supervisor,
     sql,
@@ -90,7 +100,7 @@ async function main(): Promise<void> {
     (holder, renewTime) => leaseClock.observe(holder, renewTime, now()),
   );
   const loop: AgentLoop = new AgentLoop({
-    observer: { config, now, leases, pods, supervisor, sql, dynamicConf, walEnd, peers, addresses, leaseClock, stall: new StallClock() },
+    observer: { config, now, leases, pods, statefulSets: new StatefulSets(kube, config.namespace, config.clusterName), supervisor, sql, dynamicConf, walEnd, peers, addresses, leaseClock, stall: new StallClock() },
     actor,
     state,
     log,
@@ -164,6 +174,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => onSignal('SIGINT'));
   log.info('start', { members: config.members, lease: config.leaseName, standbyMode: config.standbyMode, replicationMode: config.replicationMode });
   tls.startRefresh(log);
+  new VolumeGrowth(new Claims(kube, config.namespace), events, config.podName, config.storageSize, log).start();
   loop.start();
   new SupervisorWatch(config.runDir, supervisor, () => loop.wake()).start();
 }

@@ -26,6 +26,12 @@ poll_seconds=${PGHA_SUPERVISOR_POLL_SECONDS:-0.1} # tests shorten it to stress t
 stop_timeout_seconds=60
 
 boot="${RANDOM}${RANDOM}-${EPOCHSECONDS}"
+# The major version of this image's binaries ("postgres (PostgreSQL) 17.2 (Debian …)" → 17), compared with
+# the data directory's PG_VERSION before every start: newer binaries must never run on older data (a
+# changed `version` rolls the pods like any template change; the first member replaced refuses here).
+binaries_major=$(postgres -V 2>/dev/null)
+binaries_major=${binaries_major#*(PostgreSQL) }
+binaries_major=${binaries_major%%[!0-9]*}
 seq=0
 pg_pid=0
 pg_status=stopped # stopped | running | exited | fenced
@@ -52,8 +58,8 @@ write_state() {
   id=$json
   json_string "$cmd_message"
   message=$json
-  printf '{"boot":"%s","seq":%d,"alive":%s,"postgres":{"status":"%s","mode":"%s","pid":%d},"command":{"id":"%s","verb":"%s","status":"%s","message":"%s"}}\n' \
-    "$boot" "$seq" "$alive" "$pg_status" "$pg_mode" "$pg_pid" "$id" "$cmd_verb" "$cmd_status" "$message" >"$state_file.tmp" &&
+  printf '{"boot":"%s","seq":%d,"alive":%s,"major":"%s","postgres":{"status":"%s","mode":"%s","pid":%d},"command":{"id":"%s","verb":"%s","status":"%s","message":"%s"}}\n' \
+    "$boot" "$seq" "$alive" "$binaries_major" "$pg_status" "$pg_mode" "$pg_pid" "$id" "$cmd_verb" "$cmd_status" "$message" >"$state_file.tmp" &&
     mv -f "$state_file.tmp" "$state_file"
 }
 
@@ -119,6 +125,12 @@ start_postgres() {
   fi
   if [ ! -s "$PGDATA/PG_VERSION" ]; then
     fail "no data directory at $PGDATA"
+    return
+  fi
+  local data_major
+  read -r data_major <"$PGDATA/PG_VERSION"
+  if [ -n "$binaries_major" ] && [ "$data_major" != "$binaries_major" ]; then
+    fail "refusing to start: the data directory is PostgreSQL $data_major, these binaries are PostgreSQL $binaries_major"
     return
   fi
   if [ "$mode" = standby ]; then : >"$PGDATA/standby.signal"; else rm -f "$PGDATA/standby.signal"; fi

@@ -86,6 +86,7 @@ export class PostgresCluster extends Construct {
   public readonly synchronousReplicas: number;
   /** The size of each member's volume. */
   public readonly storageSize: Size;
+  public readonly initialStorageSize: Size;
   /** Undefined when the cluster's default StorageClass is used. */
   public readonly storageClassName?: string;
   /** What happens to the volumes on deletion and scale-down (both fields set). */
@@ -163,6 +164,7 @@ export class PostgresCluster extends Construct {
     this.replicationMode = settings.replicationMode;
     this.synchronousReplicas = settings.synchronousReplicas;
     this.storageSize = settings.storageSize;
+    this.initialStorageSize = settings.initialStorageSize;
     this.storageClassName = settings.storageClassName;
     this.volumeRetention = settings.volumeRetention;
     this.resources = settings.resources;

@@ -1,5 +1,6 @@
 import { StandbyMode } from './modes';
 import { CONFIG_DIR, POSTGRES_PORT, RUN_DIR } from './pod-layout';
+import { MAX_REPLICAS } from './settings';
 
 /** The replication user, fixed because pg_hba.conf names it. */
 export const REPLICATION_USER = 'replicator';
@@ -103,9 +104,13 @@ export function renderPostgresqlConf(options: PostgresConfOptions): string {
   ];
   const tuning = defaults.filter(([name]) => !options.parameters.has(name));
   const user = [...options.parameters].map(([name, value]) => [name, quote(value)] as [string, string]);
-  // One slot and one WAL sender per standby, plus room for a clone (pg_basebackup takes two senders)
-  // and a pg_rewind while members rejoin.
-  const connections = String(options.replicas + 4);
+  // One slot per standby, plus room for a clone (pg_basebackup takes two senders) and a pg_rewind while
+  // members rejoin.
+  const slots = String(options.replicas + 4);
+  // WAL senders for the most members a cluster may have, whatever `replicas` says: a standby refuses to
+  // start when its max_wal_senders is below its primary's, so a value that followed `replicas` would stop
+  // the first member rolled to a lower `replicas` (scaling down) while the old primary still ran.
+  const senders = String(MAX_REPLICAS + 4);
   const owned: Array<[string, string]> = [
     ['listen_addresses', '\'*\''],
     ['port', String(POSTGRES_PORT)],
@@ -117,8 +122,8 @@ export function renderPostgresqlConf(options: PostgresConfOptions): string {
     // pg_rewind needs it to bring a former primary back as a standby without a full clone.
     ['wal_log_hints', 'on'],
     ['hot_standby', hot ? 'on' : 'off'],
-    ['max_wal_senders', connections],
-    ['max_replication_slots', connections],
+    ['max_wal_senders', senders],
+    ['max_replication_slots', slots],
     ['archive_mode', 'off'],
     ['recovery_target_timeline', '\'latest\''],
     ...options.tlsParameters,

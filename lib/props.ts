@@ -67,11 +67,25 @@ export interface PostgresClusterProps {
   /**
    * The size of each member's volume (its PersistentVolumeClaim's storage request). At least 16 MiB.
    * A quarter of it (at least 64 MB, four WAL segments) is the most WAL a replication slot may hold
-   * back (`max_slot_wal_keep_size`).
+   * back (`max_slot_wal_keep_size`). Raised later (with `initialStorageSize` kept at the first size),
+   * each member's agent grows its own claim to it where the StorageClass allows expansion; it never
+   * shrinks.
    *
    * @default Size.gibibytes(1)
    */
   readonly storageSize?: Size;
+
+  /**
+   * The size in the StatefulSet's volume claim template: what a new member's volume is created with.
+   * Kubernetes never lets a StatefulSet's volume claim templates change (Kubernetes 1.37 has no way to),
+   * so to grow the volumes keep this at the size the cluster was first rendered with and raise
+   * `storageSize`: each member's agent then grows its own PersistentVolumeClaim to `storageSize`, where
+   * the StorageClass allows expansion (README, "Volume growth"). At least 16 MiB, at most `storageSize`.
+   *
+   * @default - storageSize
+   * @see https://kubernetes.io/docs/concepts/storage/persistent-volumes/#expanding-persistent-volumes-claims
+   */
+  readonly initialStorageSize?: Size;
 
   /**
    * The StorageClass of the members' volumes.

@@ -29,6 +29,14 @@ export function createRbac(scope: Construct, settings: ClusterSettings): k8s.Kub
     // primary label away from the old one, so no Service points at two primaries.
     { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
     { apiGroups: [''], resources: ['pods'], resourceNames: pods, verbs: ['get', 'patch'] },
+    // The rolling update (updateStrategy OnDelete): the primary's agent reads which revision the pods
+    // should run and evicts the outdated members one at a time; an eviction honours the
+    // PodDisruptionBudget, and no bare `delete` is granted.
+    { apiGroups: ['apps'], resources: ['statefulsets'], resourceNames: [name], verbs: ['get'] },
+    { apiGroups: [''], resources: ['pods/eviction'], resourceNames: pods, verbs: ['create'] },
+    // Volume growth: each agent raises its own claim's request to storageSize (the StatefulSet's claim
+    // templates cannot change); the API server refuses it where the StorageClass does not allow expansion.
+    { apiGroups: [''], resources: ['persistentvolumeclaims'], resourceNames: pods.map((pod) => `data-${pod}`), verbs: ['get', 'patch'] },
     // Promotions, demotions and failovers are told as Events.
     { apiGroups: [''], resources: ['events'], verbs: ['create'] },
     // The credentials and the generated TLS CA: read always, created by the agent that first needs them

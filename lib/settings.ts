@@ -22,6 +22,7 @@ export interface ClusterSettings {
   readonly replicationMode: ReplicationMode;
   readonly synchronousReplicas: number;
   readonly storageSize: Size;
+  readonly initialStorageSize: Size;
   readonly storageClassName?: string;
   readonly volumeRetention: Required<VolumeRetentionPolicy>;
   readonly resources: kplus.ContainerResources;
@@ -46,7 +47,7 @@ export interface ClusterSettings {
 
 /** 63 (the limit of a label value) minus the `-<10-character hash>` of `controller-revision-hash`. */
 const MAX_NAME_LENGTH = 52;
-const MAX_REPLICAS = 64;
+export const MAX_REPLICAS = 64;
 const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** The smallest volume that holds one WAL segment; a real database needs far more. */
@@ -74,6 +75,14 @@ export function resolveSettings(id: string, namespace: string, props: PostgresCl
   const storageMebibytes = storageSize.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
   if (!Number.isFinite(storageMebibytes) || storageMebibytes < MIN_STORAGE_MEBIBYTES) {
     throw new Error(`storageSize must be at least ${MIN_STORAGE_MEBIBYTES}Mi (one WAL segment), got ${storageSize.asString()}`);
+  }
+  const initialStorageSize = props.initialStorageSize ?? storageSize;
+  const initialMebibytes = initialStorageSize.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
+  if (!Number.isFinite(initialMebibytes) || initialMebibytes < MIN_STORAGE_MEBIBYTES) {
+    throw new Error(`initialStorageSize must be at least ${MIN_STORAGE_MEBIBYTES}Mi (one WAL segment), got ${initialStorageSize.asString()}`);
+  }
+  if (storageMebibytes < initialMebibytes) {
+    throw new Error(`storageSize must be at least initialStorageSize (${initialStorageSize.asString()}): a volume can grow but never shrink, got ${storageSize.asString()}`);
   }
   if (props.storageClassName !== undefined && !isSubdomain(props.storageClassName)) {
     throw new Error('storageClassName must be the name of a StorageClass (a DNS-1123 subdomain: lowercase '
@@ -109,6 +118,7 @@ export function resolveSettings(id: string, namespace: string, props: PostgresCl
     replicationMode,
     synchronousReplicas,
     storageSize,
+    initialStorageSize,
     storageClassName: props.storageClassName,
     volumeRetention: {
       whenDeleted: props.volumeRetention?.whenDeleted ?? VolumeRetention.RETAIN,

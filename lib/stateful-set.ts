@@ -41,7 +41,11 @@ export function createStatefulSet(scope: Construct, settings: ClusterSettings, r
       // Members start together: a standby must not wait for a lower ordinal, since the primary can be
       // any member, and a member that waits for the primary only becomes ready once it streams.
       podManagementPolicy: 'Parallel',
-      updateStrategy: { type: 'RollingUpdate' },
+      // The controller never replaces a pod for a changed template; the primary's agent evicts them in
+      // the order that moves the primary once (standbys first, then one switchover, then the old primary;
+      // agent/core/rollout.ts). RollingUpdate replaces the highest ordinal first whatever its role, and a
+      // partition would have to be edited on this rendered object, which a GitOps tool would revert.
+      updateStrategy: { type: 'OnDelete' },
       persistentVolumeClaimRetentionPolicy: settings.volumeRetention,
       selector: { matchLabels: selectorLabels(name) },
       template: {
@@ -55,7 +59,8 @@ export function createStatefulSet(scope: Construct, settings: ClusterSettings, r
         metadata: { name: 'data', labels: clusterLabels(name) },
         spec: {
           accessModes: ['ReadWriteOnce'],
-          resources: { requests: { storage: quantity(settings.storageSize) } },
+          // Immutable once the StatefulSet exists: the agents grow each claim to storageSize instead.
+          resources: { requests: { storage: quantity(settings.initialStorageSize) } },
           storageClassName: settings.storageClassName,
         },
       }],
@@ -162,6 +167,7 @@ function agentContainer(settings: ClusterSettings, refs: StatefulSetReferences):
       value('PGHA_SYNCHRONOUS_REPLICAS', settings.synchronousReplicas),
       value('PGHA_MAX_LAG_ON_FAILOVER_BYTES', bytes(settings.maximumLagOnFailover)),
       value('PGHA_AUTH_SECRET', settings.authSecretName),
+      value('PGHA_STORAGE_SIZE', settings.storageSize.asString()),
       value('PGHA_AUTH_SECRET_MANAGED', settings.authSecret === undefined),
       ...settings.tls.agentEnv(),
     ],

@@ -9,11 +9,13 @@ import { hasForkedOff, sharesHistory } from '../postgres/timeline';
 import { parseLsn } from '../postgres/lsn';
 import { memberHost } from '../config';
 import { candidacy, holderGone, peerIsCaughtUpStandby } from './candidacy';
+import { planRollout } from './rollout';
 import {
   dataWasPrimary,
   formatMs,
   isHolder,
   localSystemIdentifier,
+  majorMismatch,
   peer,
   postgresRunning,
   runningAsPrimary,
@@ -34,6 +36,12 @@ export function decide(o: Observation): Action {
   if (!o.local.supervisor) return wait('waiting for the postgres container (no supervisor state yet)');
   if (o.memory.shuttingDown) return whileShuttingDown(o);
   const lease = o.lease;
+  const mismatch = postgresRunning(o) ? null : majorMismatch(o);
+  if (mismatch) {
+    // Never a candidate, never a follower: this member can run nothing. A holder hands the lease back.
+    if (lease.kind === 'present' && isHolder(o, lease)) return lead('abdicate', mismatch);
+    return { type: 'refuse', reason: `refusing to start: ${mismatch}`, event: 'MajorVersionMismatch' };
+  }
   if (lease.kind === 'unreachable') return whileApiUnreachable(o, lease.error);
   if (lease.kind === 'absent') return withoutLease(o);
   if (isHolder(o, lease)) return asHolder(o, lease);
@@ -142,7 +150,7 @@ function lead(step: Extract<Action, { type: 'lead' }>['step'], reason: string): 
 
 function serve(o: Observation, lease: PresentLease): Action {
   const target = lease.switchoverTo;
-  if (target === null) return lead('serve', 'primary');
+  if (target === null) return roll(o, lease);
   if (target === selfName(o)) return { type: 'lead', step: 'serve', reason: 'primary', clearSwitchover: `${target} already is the primary` };
   if (!o.config.members.includes(target)) {
     return { type: 'lead', step: 'serve', reason: 'primary', clearSwitchover: `${target} is not a member (${o.config.members.join(', ')})` };
@@ -152,6 +160,18 @@ function serve(o: Observation, lease: PresentLease): Action {
   const check = peerIsCaughtUpStandby(o, lease, target, reference);
   if (!check.ok) return lead('serve', `switchover to ${target} waits: ${check.why}`);
   return { type: 'switchover', target, reason: `switchover requested: ${check.why}` };
+}
+
+/** A primary with no switchover requested carries the rolling update one step further (rollout.ts). */
+function roll(o: Observation, lease: PresentLease): Action {
+  const step = planRollout(o);
+  if (step.kind === 'unknown') return lead('serve', 'primary');
+  if (step.kind !== 'switchover') return { type: 'lead', step: 'serve', reason: step.kind === 'current' ? 'primary' : `primary; ${step.reason}`, rollout: step };
+  const reference = o.local.sql?.lsn ?? null;
+  if (reference === null) return lead('serve', `primary; ${step.reason}: waits, own WAL position unknown`);
+  const check = peerIsCaughtUpStandby(o, lease, step.target, reference);
+  if (!check.ok) return lead('serve', `primary; ${step.reason}: waits, ${check.why}`);
+  return { type: 'switchover', target: step.target, reason: `${step.reason}: ${check.why}`, rollout: true };
 }
 
 function asFollower(o: Observation, lease: PresentLease): Action {

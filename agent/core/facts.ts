@@ -60,3 +60,15 @@ export function dataWasPrimary(o: Observation): boolean {
 export function formatMs(ms: number): string {
   return `${(ms / 1000).toFixed(1)}s`;
 }
+
+/**
+ * Why PostgreSQL must not start here: the data directory was made by another major version than the
+ * binaries of this pod's image (a changed `version` rolled onto old data). null when they agree or
+ * either is unknown.
+ */
+export function majorMismatch(o: Observation): string | null {
+  const { binaries, data } = o.local.majors;
+  if (binaries === null || data === null || binaries === data) return null;
+  return `the data directory is PostgreSQL ${data}, this pod's binaries are PostgreSQL ${binaries}: newer binaries never start on older data`
+    + ' (a major upgrade is a new cluster, see the README, "Major upgrades"; revert `version` to keep this one)';
+}

@@ -3,7 +3,7 @@
 // exactly when PostgreSQL serves this member's role. A standby stays ready while its primary is gone: it
 // still serves consistent reads (hot), and it keeps being selected the moment it is promoted, instead of
 // waiting for another probe period.
-import { isHolder, runningAsPrimary, runningAsStandby } from './facts';
+import { isHolder, majorMismatch, runningAsPrimary, runningAsStandby } from './facts';
 import type { Observation } from './types';
 
 export interface ProbeAnswer {
@@ -24,6 +24,8 @@ export function readiness(o: Observation | null): ProbeAnswer {
   if (o.memory.shuttingDown) return { ok: false, reason: 'shutting down' };
   const supervisor = o.local.supervisor;
   if (!supervisor) return { ok: false, reason: 'postgres container not started' };
+  const mismatch = supervisor.postgres === 'running' ? null : majorMismatch(o);
+  if (mismatch) return { ok: false, reason: `refusing to start: ${mismatch}` };
   if (supervisor.postgres !== 'running') return { ok: false, reason: `PostgreSQL is ${supervisor.postgres}` };
   const role = roleOf(o);
   if (role === 'primary') {

@@ -1,6 +1,7 @@
 // The vocabulary of the decision core: one immutable Observation of the world per tick, and the one
 // Action decide() picks from it. Nothing here does I/O; the adapters fill observations and carry out actions.
 import type { AgentConfig } from '../config';
+import type { RolloutStep } from './rollout';
 import type { Lease } from '../kube/lease-store';
 import type { DbState } from '../postgres/pg-control';
 import type { Lsn } from '../postgres/lsn';
@@ -82,6 +83,11 @@ export interface LocalView {
   readonly upstream: string | null;
   /** The synchronous_standby_names quorum the agent last wrote into dynamic.conf. */
   readonly appliedSync: SyncSet | null;
+  /**
+   * Major versions: of the postgres container's binaries (from the supervisor; null until it told) and of
+   * the data directory (PG_VERSION; null without data). They differ after a changed `version` rolled.
+   */
+  readonly majors: { readonly binaries: string | null; readonly data: string | null };
 }
 
 /** A peer agent's GET /status document (agent/http). */
@@ -98,6 +104,8 @@ export interface MemberStatus {
   readonly leaseHolder: string | null;
   readonly apiReachable: boolean;
   readonly streaming: readonly string[];
+  /** The primary's rolling update: what it waits for or does next (null on other members). */
+  readonly rollout: string | null;
 }
 
 export interface PeerView {
@@ -108,6 +116,12 @@ export interface PeerView {
   readonly postgres: 'refused' | 'open' | 'unknown';
   readonly status: MemberStatus | null;
 }
+
+/** The StatefulSet as the rolling update needs it (agent/core/rollout.ts). */
+export type StatefulSetView =
+  /** `replicas`: the StatefulSet's spec.replicas, which differs from this agent's members while a scaling rolls. */
+  | { readonly kind: 'read'; readonly updateRevision: string; readonly replicas: number }
+  | { readonly kind: 'unreadable'; readonly error: string };
 
 export interface PodView {
   readonly name: string;
@@ -138,6 +152,8 @@ export interface Observation {
   readonly peers: readonly PeerView[];
   /** null when the pods could not be listed. */
   readonly pods: readonly PodView[] | null;
+  /** Read by the lease holder only (it alone rolls the members); null otherwise. */
+  readonly statefulSet: StatefulSetView | null;
   readonly memory: Memory;
   /**
    * How long this member has run as a standby of the holder without the holder listing it as streaming
@@ -172,10 +188,20 @@ export type Action =
        */
       readonly wake?: string;
     }
-  | { readonly type: 'refuse'; readonly reason: string }
+  /** `event`: the Event's reason, RefusedToJoin unless given. */
+  | { readonly type: 'refuse'; readonly reason: string; readonly event?: string }
   | { readonly type: 'create-lease'; readonly reason: string }
-  | { readonly type: 'lead'; readonly step: LeadStep; readonly reason: string; readonly switchoverTo?: string; readonly clearSwitchover?: string }
-  | { readonly type: 'switchover'; readonly target: string; readonly reason: string }
+  | {
+      readonly type: 'lead';
+      readonly step: LeadStep;
+      readonly reason: string;
+      readonly switchoverTo?: string;
+      readonly clearSwitchover?: string;
+      /** The rolling update's step while serving (an eviction to make), when the StatefulSet was read. */
+      readonly rollout?: RolloutStep;
+    }
+  /** `rollout`: the rolling update's switchover, not a user's request. */
+  | { readonly type: 'switchover'; readonly target: string; readonly reason: string; readonly rollout?: true }
   | { readonly type: 'acquire'; readonly reason: string; readonly previousHolder: string | null }
   | { readonly type: 'fence'; readonly reason: string }
   | { readonly type: 'failsafe'; readonly reason: string }

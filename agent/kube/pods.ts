@@ -14,6 +14,9 @@ export interface PodInfo {
   revision: string | null;
 }
 
+/** A pod that is gone already counts as evicted; a refusal (PodDisruptionBudget: 429) says why. */
+export type EvictionOutcome = { readonly evicted: true } | { readonly evicted: false; readonly reason: string };
+
 interface PodObject {
   metadata: {
     name: string;
@@ -29,7 +32,7 @@ export class Pods {
 
   constructor(
     private readonly client: KubeClient,
-    namespace: string,
+    private readonly namespace: string,
   ) {
     this.collection = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`;
   }
@@ -58,6 +61,22 @@ export class Pods {
       await this.client.request('PATCH', this.podPath(name), { metadata: { labels } }, 'application/merge-patch+json');
     } catch (error) {
       if (error instanceof KubeApiError && error.status === 404) return;
+      throw error;
+    }
+  }
+
+  /**
+   * Asks the API server to evict a pod (policy/v1 Eviction): a graceful deletion that the
+   * PodDisruptionBudget may refuse (429) while another member is unavailable, unlike a bare DELETE.
+   */
+  async evict(name: string): Promise<EvictionOutcome> {
+    const eviction = { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: this.namespace } };
+    try {
+      await this.client.request('POST', `${this.podPath(name)}/eviction`, eviction);
+      return { evicted: true };
+    } catch (error) {
+      if (error instanceof KubeApiError && error.status === 404) return { evicted: true };
+      if (error instanceof KubeApiError) return { evicted: false, reason: error.message };
       throw error;
     }
   }

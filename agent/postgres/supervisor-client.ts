@@ -10,6 +10,8 @@ export interface SupervisorState {
   readonly seq: number;
   /** false in the last state a supervisor writes before it exits (SIGTERM). */
   readonly alive: boolean;
+  /** The major version of the postgres container's binaries ('' when `postgres -V` could not tell). */
+  readonly major?: string;
   readonly postgres: { readonly status: 'stopped' | 'running' | 'exited' | 'fenced'; readonly mode: 'none' | 'primary' | 'standby'; readonly pid: number };
   readonly command: { readonly id: string; readonly verb: string; readonly status: '' | 'running' | 'ok' | 'failed'; readonly message: string };
 }

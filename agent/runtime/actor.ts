@@ -12,6 +12,7 @@ import { FollowerSteps } from './follower-steps';
 import { Handover } from './handover';
 import { HolderSteps } from './holder-steps';
 import { LeaseWrites, type AnnotationChanges } from './lease-writes';
+import { RolloutSteps } from './rollout-steps';
 
 export type { ActorDeps } from './actor-deps';
 
@@ -21,6 +22,7 @@ export class Actor {
   private readonly holder: HolderSteps;
   private readonly handover: Handover;
   private readonly follower: FollowerSteps;
+  private readonly rollout: RolloutSteps;
 
   constructor(private readonly d: ActorDeps) {
     this.effects = new Effects(d);
@@ -28,6 +30,7 @@ export class Actor {
     this.holder = new HolderSteps(d, this.effects, this.writes);
     this.handover = new Handover(d, this.effects, this.writes);
     this.follower = new FollowerSteps(d, this.effects);
+    this.rollout = new RolloutSteps(d, this.effects);
   }
 
   async act(action: Action, o: Observation): Promise<string> {
@@ -36,16 +39,20 @@ export class Actor {
         if (action.wake === undefined) return 'waiting';
         return (await this.d.peers.wake(action.wake)) ? `waiting; told ${action.wake} to look now` : `waiting; ${action.wake} did not answer the wake-up`;
       case 'refuse':
-        await this.effects.eventOnce('Warning', 'RefusedToJoin', action.reason);
+        await this.effects.eventOnce('Warning', action.event ?? 'RefusedToJoin', action.reason);
         return 'refused';
       case 'create-lease': {
         const outcome = await this.writes.create(o);
         if (!outcome.ok) return `another member created the lease first (${outcome.reason})`;
         return o.local.data.kind === 'present' ? `lease created, adopting system identifier ${o.local.data.systemIdentifier}` : 'lease created: this member bootstraps the cluster';
       }
-      case 'lead':
-        return this.lead(action.step, o, presentLease(o), action.clearSwitchover);
+      case 'lead': {
+        const outcome = await this.lead(action.step, o, presentLease(o), action.clearSwitchover);
+        const rolled = action.rollout && outcome !== LEASE_NOT_RENEWED ? await this.rollout.step(action.rollout) : null;
+        return rolled ? `${outcome}; ${rolled}` : outcome;
+      }
       case 'switchover':
+        if (action.rollout) this.rollout.announceSwitchover(action.target, action.reason);
         return this.handover.run(o, presentLease(o), action.target, 'Switchover');
       case 'step-down':
         return this.handover.run(o, presentLease(o), null, 'StepDown');
@@ -88,7 +95,7 @@ export class Actor {
     if (plan) annotations[ANNOTATIONS.syncStandbys] = formatSyncSet(plan.record);
     if (clearSwitchover) annotations[ANNOTATIONS.switchoverTo] = null;
     const renewed = await this.writes.renew(lease.record, annotations);
-    if (!renewed) return 'lease renewal failed; nothing else done this tick';
+    if (!renewed) return LEASE_NOT_RENEWED;
     if (clearSwitchover) void this.effects.event('Warning', 'SwitchoverRejected', `switchover request ignored: ${clearSwitchover}`);
 
     switch (step) {
@@ -109,6 +116,8 @@ export class Actor {
     }
   }
 }
+
+const LEASE_NOT_RENEWED = 'lease renewal failed; nothing else done this tick';
 
 function presentLease(o: Observation): PresentLease {
   if (o.lease.kind !== 'present') throw new Error(`decide() chose a lease action without a lease (${o.lease.kind})`);

@@ -54,14 +54,18 @@ export class Handover {
   /**
    * The first running standby to confirm the final position, preferring those already on the
    * StatefulSet's newer revision (a rolling update replaces the others next), then the lowest ordinal.
+   * Members whose pods are terminating (a scale-down deletes every removed ordinal at once) or that the
+   * StatefulSet no longer keeps are never chosen: the primary would only move again.
    */
   private async chooseTarget(o: Observation, lease: PresentLease, final: Lsn): Promise<string | null> {
     const revisionOf = (name: string) => o.pods?.find((p) => p.name === name)?.revision ?? null;
+    const leaving = (name: string) => o.pods?.find((p) => p.name === name)?.deleting === true
+      || (o.statefulSet?.kind === 'read' && ordinalOf(name) >= o.statefulSet.replicas);
     const mine = revisionOf(selfName(o));
     const candidates = o.peers
       .filter((p) => {
         const status = sameClusterStatus(p, lease);
-        return status !== null && status.role === 'replica' && status.postgres === 'running';
+        return status !== null && status.role === 'replica' && status.postgres === 'running' && !leaving(p.name);
       })
       .map((p) => ({ name: p.name, newer: (revisionOf(p.name) ?? mine) !== mine }))
       .sort((a, b) => Number(b.newer) - Number(a.newer) || ordinalOf(a.name) - ordinalOf(b.name))

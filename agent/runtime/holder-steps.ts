@@ -3,6 +3,7 @@
 // (fencing) or may keep serving without the API (failsafe).
 import { ANNOTATIONS } from '../core/annotations';
 import { selfName } from '../core/facts';
+import { keptMembers } from '../core/rollout';
 import { EMPTY_SYNC, planSync, sameSet, type SyncPlan } from '../core/sync-standbys';
 import type { Observation, PresentLease } from '../core/types';
 import { REPLICATION_USER, SUPERUSER } from '../credentials';
@@ -86,7 +87,7 @@ export class HolderSteps {
   private async ensureSlots(o: Observation): Promise<string | null> {
     const sql = o.local.sql;
     if (!sql) return null;
-    const wanted = this.d.config.members.filter((m) => m !== selfName(o)).map(slotName);
+    const wanted = keptMembers(o).filter((m) => m !== selfName(o)).map(slotName);
     const missing = wanted.filter((s) => !sql.slots.includes(s));
     const stale = sql.slots.filter((s) => !wanted.includes(s));
     for (const slot of missing) await this.d.sql.query('select pg_create_physical_replication_slot($1, true)', [slot]);

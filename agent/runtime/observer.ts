@@ -3,12 +3,13 @@
 import { readLeaseAnnotations, ROLE_LABEL } from '../core/annotations';
 import type { LeaseClock } from '../core/lease-clock';
 import { runningAsStandby } from '../core/facts';
-import type { LeaseView, Memory, Observation, PodView, SqlView } from '../core/types';
+import type { LeaseView, Memory, Observation, PodView, SqlView, StatefulSetView } from '../core/types';
 import type { AgentConfig } from '../config';
 import type { LeaseStore } from '../kube/lease-store';
 import type { Pods } from '../kube/pods';
+import type { StatefulSets } from '../kube/stateful-sets';
 import type { DynamicConfFile } from '../postgres/dynamic-conf';
-import { readDataView } from '../postgres/local-data';
+import { readDataMajor, readDataView } from '../postgres/local-data';
 import type { LocalSql } from '../postgres/local-sql';
 import type { SupervisorClient } from '../postgres/supervisor-client';
 import type { WalEndReader } from '../postgres/wal-end';
@@ -22,6 +23,7 @@ export interface ObserverDeps {
   readonly now: () => number;
   readonly leases: LeaseStore;
   readonly pods: Pods;
+  readonly statefulSets: StatefulSets;
   readonly supervisor: SupervisorClient;
   readonly sql: LocalSql;
   readonly dynamicConf: DynamicConfFile;
@@ -54,11 +56,12 @@ export function podSelector(config: AgentConfig): string {
 export async function observe(deps: ObserverDeps, memory: Memory): Promise<Observation> {
   const { config } = deps;
   const others = config.members.filter((m) => m !== config.podName);
-  const [lease, pods, supervisorState, data, wal, applied, peers] = await Promise.all([
+  const [lease, pods, supervisorState, data, dataMajor, wal, applied, peers] = await Promise.all([
     observeLease(deps),
     observePods(deps),
     deps.supervisor.readState(),
     readDataView(config.pgdata),
+    readDataMajor(config.pgdata),
     deps.walEnd.read().catch(() => null),
     deps.dynamicConf.read(),
     deps.peers.observe(others),
@@ -68,15 +71,26 @@ export async function observe(deps: ObserverDeps, memory: Memory): Promise<Obser
   const sqlPossible = supervisor?.postgres === 'running' && !(supervisor.mode === 'standby' && config.standbyMode === 'warm');
   const sql: SqlView | null = sqlPossible ? await deps.sql.observe() : null;
   if (!sqlPossible) await deps.sql.close();
+  const statefulSet = lease.kind === 'present' && lease.holder === config.podName ? await observeStatefulSet(deps) : null;
   const history = wal ? await readTimelineHistory(join(config.pgdata, 'pg_wal'), wal.timeline).catch(() => null) : [];
   const now = deps.now();
   const observation: Observation = {
     now,
     config,
     lease,
-    local: { supervisor, data, wal, history, upstream: applied.upstreamHost, appliedSync: applied.sync, sql },
+    local: {
+      supervisor,
+      data,
+      wal,
+      history,
+      upstream: applied.upstreamHost,
+      appliedSync: applied.sync,
+      sql,
+      majors: { binaries: supervisorState?.major || null, data: data.kind === 'present' ? dataMajor : null },
+    },
     peers,
     pods,
+    statefulSet,
     memory,
     standbyStalledForMs: null,
   };
@@ -106,6 +120,15 @@ async function observeLease(deps: ObserverDeps): Promise<LeaseView> {
     };
   } catch (error) {
     return { kind: 'unreachable', error: (error as Error).message };
+  }
+}
+
+async function observeStatefulSet(deps: ObserverDeps): Promise<StatefulSetView> {
+  try {
+    const { updateRevision, replicas } = await deps.statefulSets.revisions();
+    return updateRevision === null ? { kind: 'unreadable', error: 'it has no status.updateRevision yet' } : { kind: 'read', updateRevision, replicas };
+  } catch (error) {
+    return { kind: 'unreadable', error: (error as Error).message };
   }
 }
 

@@ -3,6 +3,7 @@
 // must not act on a position a retry period old.
 import { join } from 'node:path';
 import { readiness, roleOf } from '../core/probes';
+import { planRollout } from '../core/rollout';
 import type { MemberStatus, Observation } from '../core/types';
 import { formatLsn } from '../postgres/lsn';
 import { readTimelineHistory, type TimelineSwitch } from '../postgres/timeline';
@@ -35,6 +36,7 @@ export class StatusDocument {
       leaseHolder: o && o.lease.kind === 'present' ? o.lease.holder : null,
       apiReachable: o !== null && o.lease.kind !== 'unreachable',
       streaming: (o?.local.sql?.replication ?? []).filter((r) => r.state === 'streaming').map((r) => r.applicationName),
+      rollout: o && o.statefulSet !== null ? planRollout(o).reason : null,
     };
   }
 

@@ -13,7 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { App } from 'cdk8s';
-import { PostgresVersion } from '../../lib';
+import { PostgresClusterProps, PostgresVersion } from '../../lib';
 import { HaPostgresChart } from '../../examples/ha-postgres';
 import { HotPostgresChart } from '../../examples/hot-postgres';
 import { SyncPostgresChart } from '../../examples/sync-app';
@@ -53,4 +53,16 @@ export function renderedFile(name: ChartName, major: string): string {
 /** The chart's prometheus-operator objects, split off by renderedFile(). */
 export function operatorFile(name: ChartName, major: string): string {
   return join(REPO, 'e2e', '.work', 'rendered', major, `${name}.prometheus-operator.yaml`);
+}
+
+/**
+ * The hot-postgres example re-rendered with `changes` (a day-2 change a GitOps repository would commit),
+ * into e2e/.work/rendered/<label>/: the same objects, names and namespace, only what the change touches.
+ */
+export function renderedHotChange(label: string, version: PostgresVersion, changes: PostgresClusterProps): string {
+  const outdir = join(REPO, 'e2e', '.work', 'rendered', label);
+  const app = new App({ outdir });
+  new HotPostgresChart(app, 'hot-postgres', version, changes);
+  app.synth();
+  return join(outdir, 'hot-postgres.k8s.yaml');
 }

@@ -7,6 +7,8 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kubectl } from '../cluster/kubectl';
+import { nodePaths } from '../cluster/configs';
+import { ctr } from '../cluster/node';
 import { nodePlan } from '../cluster/plan';
 
 export interface PodView {
@@ -73,6 +75,23 @@ export class KubeCluster {
 
   async serviceAddress(namespace: string, service: string): Promise<string> {
     return (await this.kubectl.run(['get', 'svc', '-n', namespace, service, '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+  }
+
+  /**
+   * `ctr -n k8s.io images tag --force <source> <target>` on every running node: one more name for an
+   * image the nodes already hold (the suite builds one image per PostgreSQL major, so a minor upgrade is
+   * played as a change of tag). Returns the nodes tagged.
+   */
+  async tagImage(source: string, target: string): Promise<string[]> {
+    const tagged: string[] = [];
+    for (let i = 1; i <= 3; i++) {
+      const paths = nodePaths(nodePlan(i));
+      if (!existsSync(paths.containerdSocket)) continue;
+      await ctr(paths, ['images', 'tag', '--force', source, target]);
+      tagged.push(nodePlan(i).name);
+    }
+    if (tagged.length === 0) throw new Error('no running node to tag the image on');
+    return tagged;
   }
 
   /**

@@ -12,6 +12,8 @@ export interface KubeScenario {
   readonly chart: ChartName;
   /** The majors it runs on: every scenario on the default (17); the core ones on 15 and 18 too. */
   readonly majors: readonly string[];
+  /** Majors whose postgres image it applies besides the one it runs on (the cluster imports them too). */
+  readonly otherImages?: readonly string[];
   run(t: KubeContext, db: import('./database').Database): Promise<void>;
 }
 

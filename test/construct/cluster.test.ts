@@ -84,6 +84,7 @@ describe('PostgresCluster', () => {
       port: 5432,
     });
     expect(cluster.storageSize.toMebibytes()).toBe(1024);
+    expect(cluster.initialStorageSize.toMebibytes()).toBe(1024);
     expect(cluster.leaseDuration.toMilliseconds()).toBe(10_000);
     expect(cluster.renewDeadline.toMilliseconds()).toBe(6_000);
     expect(cluster.retryPeriod.toMilliseconds()).toBe(1_000);

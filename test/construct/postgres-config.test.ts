@@ -36,7 +36,7 @@ describe('postgresql.conf', () => {
       'wal_level = \'replica\'',
       'wal_log_hints = on',
       'hot_standby = off',
-      'max_wal_senders = 7',
+      'max_wal_senders = 68',
       'max_replication_slots = 7',
       'archive_mode = off',
       'recovery_target_timeline = \'latest\'',
@@ -63,10 +63,13 @@ describe('postgresql.conf', () => {
     expect(postgresqlConf()).not.toContain('hot_standby_feedback');
   });
 
-  test('sizes WAL senders and replication slots for every member plus a clone and a rewind', () => {
-    const lines = settingLines(postgresqlConf({ replicas: 5 }));
-    expect(lines).toContain('max_wal_senders = 9');
-    expect(lines).toContain('max_replication_slots = 9');
+  test('sizes replication slots for every member plus a clone and a rewind', () => {
+    expect(settingLines(postgresqlConf({ replicas: 5 }))).toContain('max_replication_slots = 9');
+  });
+
+  test('sizes WAL senders for the largest cluster whatever replicas says, so a standby rolled to fewer replicas still starts under its primary', () => {
+    expect(settingLines(postgresqlConf({ replicas: 2 }))).toContain('max_wal_senders = 68');
+    expect(settingLines(postgresqlConf({ replicas: 5 }))).toContain('max_wal_senders = 68');
   });
 
   test('keeps the WAL held for standbys to a quarter of the volume', () => {

@@ -4,12 +4,15 @@ import { PostgresCluster, PostgresTls } from '../../lib';
 import { find, render } from './helpers';
 
 describe('RBAC', () => {
-  test('grants the agent exactly the Lease, its pods, Events, the auth and CA Secrets, which it may create, and the CA ConfigMap', () => {
+  test('grants the agent exactly the Lease, its pods (and their eviction), its StatefulSet, its claims, Events, the auth and CA Secrets, which it may create, and the CA ConfigMap', () => {
     expect(find(render().manifests, 'Role', 'pg').rules).toEqual([
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['pg-leader'], verbs: ['get', 'update', 'patch'] },
       { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
       { apiGroups: [''], resources: ['pods'], resourceNames: ['pg-0', 'pg-1', 'pg-2'], verbs: ['get', 'patch'] },
+      { apiGroups: ['apps'], resources: ['statefulsets'], resourceNames: ['pg'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['pods/eviction'], resourceNames: ['pg-0', 'pg-1', 'pg-2'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['persistentvolumeclaims'], resourceNames: ['data-pg-0', 'data-pg-1', 'data-pg-2'], verbs: ['get', 'patch'] },
       { apiGroups: [''], resources: ['events'], verbs: ['create'] },
       { apiGroups: [''], resources: ['secrets'], resourceNames: ['pg-auth', 'pg-ca'], verbs: ['get'] },
       { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
@@ -21,6 +24,8 @@ describe('RBAC', () => {
   test('names every member\'s pod', () => {
     const rules = find(render({ replicas: 5 }).manifests, 'Role', 'pg').rules;
     expect(rules.find((r: any) => r.resources[0] === 'pods' && r.resourceNames).resourceNames)
+      .toEqual(['pg-0', 'pg-1', 'pg-2', 'pg-3', 'pg-4']);
+    expect(rules.find((r: any) => r.resources[0] === 'pods/eviction').resourceNames)
       .toEqual(['pg-0', 'pg-1', 'pg-2', 'pg-3', 'pg-4']);
   });
 

@@ -86,6 +86,15 @@ describe('props validation', () => {
       expect(failure({ storageSize: Size.mebibytes(8) })).toBe('storageSize must be at least 16Mi (one WAL segment), got 8Mi');
     });
 
+    test('fails when storageSize is below initialStorageSize, since a volume never shrinks', () => {
+      expect(failure({ storageSize: Size.gibibytes(10), initialStorageSize: Size.gibibytes(20) }))
+        .toBe('storageSize must be at least initialStorageSize (20Gi): a volume can grow but never shrink, got 10Gi');
+    });
+
+    test('fails when initialStorageSize is below one WAL segment', () => {
+      expect(failure({ initialStorageSize: Size.mebibytes(8) })).toBe('initialStorageSize must be at least 16Mi (one WAL segment), got 8Mi');
+    });
+
     test('fails when maximumLagOnFailover is not a number', () => {
       expect(failure({ maximumLagOnFailover: Size.mebibytes(Infinity) })).toBe('maximumLagOnFailover must be a finite size, got InfinityMi');
     });

@@ -20,13 +20,13 @@ describe('StatefulSet', () => {
     });
   });
 
-  test('starts all members at once, is governed by the headless Service and rolls updates', () => {
+  test('starts all members at once, is governed by the headless Service and leaves updates to the agents (OnDelete)', () => {
     const { spec } = statefulSet();
     expect(spec).toMatchObject({
       serviceName: 'pg-pods',
       replicas: 3,
       podManagementPolicy: 'Parallel',
-      updateStrategy: { type: 'RollingUpdate' },
+      updateStrategy: { type: 'OnDelete' },
     });
   });
 
@@ -50,6 +50,13 @@ describe('StatefulSet', () => {
       resources: { requests: { storage: '50Mi' } },
       storageClassName: 'standard',
     });
+  });
+
+  test('keeps the claim template at initialStorageSize, and asks the agents for storageSize', () => {
+    const grown = statefulSet({ storageSize: Size.gibibytes(20), initialStorageSize: Size.gibibytes(10) });
+    expect(grown.spec.volumeClaimTemplates[0].spec.resources).toEqual({ requests: { storage: '10Gi' } });
+    const agent = grown.spec.template.spec.containers.find((c: any) => c.name === 'agent');
+    expect(agent.env).toContainEqual({ name: 'PGHA_STORAGE_SIZE', value: '20Gi' });
   });
 
   describe('pod', () => {
@@ -229,6 +236,7 @@ describe('StatefulSet', () => {
         PGHA_MAX_LAG_ON_FAILOVER_BYTES: '16777216',
         PGHA_AUTH_SECRET: 'pg-auth',
         PGHA_AUTH_SECRET_MANAGED: 'true',
+        PGHA_STORAGE_SIZE: '1Gi',
         PGHA_TLS_SOURCE: 'generated',
         PGHA_TLS_CA_SECRET: 'pg-ca',
         PGHA_TLS_CA_CONFIG_MAP: 'pg-ca-cert',

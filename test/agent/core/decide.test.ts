@@ -378,3 +378,22 @@ describe('switchover', () => {
     expect(a).toEqual({ type: 'lead', step: 'serve', reason: 'switchover to pg-2 waits: pg-2 is not a running standby (PostgreSQL is stopped)' });
   });
 });
+
+describe('the major version guard (a changed `version` rolled onto older data)', () => {
+  const stopped = { supervisor: { postgres: 'stopped' as const, mode: 'none' as const }, majors: { binaries: '17', data: '15' } };
+  const why = 'the data directory is PostgreSQL 15, this pod\'s binaries are PostgreSQL 17: newer binaries never start on older data'
+    + ' (a major upgrade is a new cluster, see the README, "Major upgrades"; revert `version` to keep this one)';
+
+  it('refuses to start, follow or take over, with a MajorVersionMismatch Event', () => {
+    expect(decide(observation({ local: stopped }))).toEqual({ type: 'refuse', reason: `refusing to start: ${why}`, event: 'MajorVersionMismatch' });
+    expect(decide(observation({ local: stopped, lease: lease({ holder: 'pg-0', silentForMs: 60_000 }) })).type).toBe('refuse');
+  });
+
+  it('hands the lease back when it holds it', () => {
+    expect(decide(observation({ local: stopped, lease: lease({ holder: 'pg-1' }), memory: { lastRenewSentAt: NOW - 1000 } }))).toEqual({ type: 'lead', step: 'abdicate', reason: why });
+  });
+
+  it('starts as usual when data and binaries are of the same major', () => {
+    expect(kind(decide(observation({ local: { ...stopped, majors: { binaries: '17', data: '17' } } })))).toBe('follow/start-standby');
+  });
+});

@@ -31,6 +31,7 @@ export function config(overrides: Partial<AgentConfig> = {}): AgentConfig {
     authSecretManaged: true,
     pgdata: '/var/lib/postgresql/data/pgdata',
     runDir: '/run/pgha',
+    storageSize: { text: '1Gi', bytes: 1024n ** 3n },
     ...overrides,
   };
 }
@@ -90,6 +91,7 @@ export function status(name: string, overrides: Partial<MemberStatus> & { lsn?: 
     leaseHolder: 'pg-0',
     apiReachable: true,
     streaming: role === 'primary' ? ['pg-1', 'pg-2'] : [],
+    rollout: null,
     ...rest,
   };
 }
@@ -120,6 +122,7 @@ export function observation(patch: Patch = {}): Observation {
       sql: null,
       upstream: 'pg-0.pg-pods.demo.svc.cluster.local',
       appliedSync: { k: 0, members: [] },
+      majors: { binaries: '17', data: '17' },
     },
     peers: [peerOk('pg-0'), peerOk('pg-2')],
     pods: [
@@ -127,6 +130,7 @@ export function observation(patch: Patch = {}): Observation {
       { name: 'pg-1', role: 'replica', ready: true, deleting: false, revision: 'pg-1' },
       { name: 'pg-2', role: 'replica', ready: true, deleting: false, revision: 'pg-1' },
     ],
+    statefulSet: null,
     memory: { lastRenewSentAt: null, failsafeConfirmedAt: null, shuttingDown: false, pendingSync: null },
     standbyStalledForMs: null,
   };

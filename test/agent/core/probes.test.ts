@@ -61,3 +61,10 @@ describe('failsafe confirmations', () => {
     expect(answerFailsafe(apiDown, 'pg-2', 'pg-0').confirm).toBe(false);
   });
 });
+
+describe('readiness of a member that refuses newer binaries on older data', () => {
+  it('is not ready and says why', () => {
+    const o = observation({ local: { supervisor: { postgres: 'stopped', mode: 'none' }, majors: { binaries: '17', data: '15' } } });
+    expect(readiness(o)).toEqual({ ok: false, reason: expect.stringMatching(/^refusing to start: the data directory is PostgreSQL 15, this pod's binaries are PostgreSQL 17/) });
+  });
+});

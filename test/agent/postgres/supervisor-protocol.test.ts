@@ -1,12 +1,14 @@
 // The FIFO protocol between the agent and agent/supervisor.sh: every command gets its own answer, even
 // when lines arrive while the supervisor's wait times out (a 5 ms poll makes that happen constantly).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SupervisorClient, sleep } from '../../../agent/postgres/supervisor-client';
 
 const script = join(__dirname, '..', '..', '..', 'agent', 'supervisor.sh');
+/** The binaries the supervisor finds first on PATH, as `postgres` is on the official image's. */
+const BINARIES = '/usr/lib/postgresql/15/bin';
 
 describe('supervisor protocol', () => {
   let dir: string;
@@ -16,7 +18,7 @@ describe('supervisor protocol', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pgha-supervisor-'));
     supervisor = spawn('bash', [script], {
-      env: { PATH: process.env.PATH, PGDATA: join(dir, 'pgdata'), PGHA_RUN_DIR: join(dir, 'run'), PGHA_CONFIG_FILE: join(dir, 'postgresql.conf'), PGHA_SUPERVISOR_POLL_SECONDS: '0.005' },
+      env: { PATH: `${BINARIES}:${process.env.PATH}`, PGDATA: join(dir, 'pgdata'), PGHA_RUN_DIR: join(dir, 'run'), PGHA_CONFIG_FILE: join(dir, 'postgresql.conf'), PGHA_SUPERVISOR_POLL_SECONDS: '0.005' },
       stdio: 'ignore',
     });
     client = new SupervisorClient(join(dir, 'run'));
@@ -42,6 +44,17 @@ describe('supervisor protocol', () => {
 
   it('refuses to start PostgreSQL without a data directory', async () => {
     expect(await client.run('start-primary')).toEqual({ ok: false, message: `no data directory at ${join(dir, 'pgdata')}` });
+  });
+
+  it('reports the major version of its binaries', async () => {
+    expect((await client.readState())?.major).toBe('15');
+  });
+
+  it('fails to start PostgreSQL on data of another major version, naming both', async () => {
+    mkdirSync(join(dir, 'pgdata'), { recursive: true });
+    writeFileSync(join(dir, 'pgdata', 'PG_VERSION'), '14\n');
+    expect(await client.run('start-standby')).toEqual({ ok: false, message: 'refusing to start: the data directory is PostgreSQL 14, these binaries are PostgreSQL 15' });
+    expect((await client.readState())?.postgres.status).toBe('stopped');
   });
 
   it('writes a last state marked not alive when it exits on SIGTERM', async () => {

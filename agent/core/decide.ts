@@ -165,7 +165,7 @@ function serve(o: Observation, lease: PresentLease): Action {
 /** A primary with no switchover requested carries the rolling update one step further (rollout.ts). */
 function roll(o: Observation, lease: PresentLease): Action {
   const step = planRollout(o);
-  if (step.kind === 'unknown') return lead('serve', 'primary');
+  if (step.kind === 'idle') return lead('serve', 'primary');
   if (step.kind !== 'switchover') return { type: 'lead', step: 'serve', reason: step.kind === 'current' ? 'primary' : `primary; ${step.reason}`, rollout: step };
   const reference = o.local.sql?.lsn ?? null;
   if (reference === null) return lead('serve', `primary; ${step.reason}: waits, own WAL position unknown`);

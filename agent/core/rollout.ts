@@ -15,8 +15,11 @@ import { peer, selfName, statusLsn } from './facts';
 import type { Observation } from './types';
 
 export type RolloutStep =
-  /** The StatefulSet was not read (not the holder) or could not be: nothing can be planned. */
-  | { readonly kind: 'unknown'; readonly reason: string }
+  /**
+   * Nothing to plan now: the StatefulSet was not read (not the holder) or could not be, or members are
+   * being created while none runs an older revision (a bootstrap, a scale-up, the last replacement).
+   */
+  | { readonly kind: 'idle'; readonly reason: string }
   /** Every member runs the StatefulSet's update revision. */
   | { readonly kind: 'current'; readonly reason: string }
   | { readonly kind: 'wait'; readonly reason: string }
@@ -25,9 +28,9 @@ export type RolloutStep =
 
 export function planRollout(o: Observation): RolloutStep {
   const set = o.statefulSet;
-  if (set === null) return { kind: 'unknown', reason: 'the StatefulSet is read by the primary only' };
-  if (set.kind === 'unreadable') return { kind: 'unknown', reason: `rolling updates stopped: cannot read the StatefulSet (${set.error})` };
-  if (o.pods === null) return { kind: 'unknown', reason: 'rolling updates wait: the pods could not be listed' };
+  if (set === null) return { kind: 'idle', reason: 'the StatefulSet is read by the primary only' };
+  if (set.kind === 'unreadable') return { kind: 'idle', reason: `rolling updates stopped: cannot read the StatefulSet (${set.error})` };
+  if (o.pods === null) return { kind: 'idle', reason: 'rolling updates wait: the pods could not be listed' };
   const revision = set.updateRevision;
   const self = selfName(o);
   const members = rolledMembers(o, set.replicas);
@@ -36,6 +39,8 @@ export function planRollout(o: Observation): RolloutStep {
     return { kind: 'current', reason: `every member runs revision ${revision}` };
   }
   const away = members.find((m) => !pods.get(m) || pods.get(m)?.deleting);
+  const older = members.some((m) => pods.has(m) && pods.get(m)?.revision !== revision);
+  if (away && !older) return { kind: 'idle', reason: `no member runs an older revision than ${revision}; ${away} is being created` };
   if (away) return wait(revision, `${away} is being replaced`);
 
   const streaming = new Set((o.local.sql?.replication ?? []).filter((r) => r.state === 'streaming').map((r) => r.applicationName));

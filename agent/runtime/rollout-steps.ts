@@ -22,7 +22,7 @@ export class RolloutSteps {
       void this.effects.event('Normal', 'RollingUpdateDone', step.reason);
       return `rolling update done: ${step.reason}`;
     }
-    if (step.kind === 'unknown') return null;
+    if (step.kind === 'idle') return null;
     this.underWay = step.reason;
     if (step.kind !== 'evict') return null;
     const outcome = await this.d.pods.evict(step.pod);

@@ -44,6 +44,11 @@ describe('the rolling update plan', () => {
     expect(planRollout(gone)).toEqual({ kind: 'wait', reason: `rolling update to ${NEW} waits: pg-2 is being replaced` });
   });
 
+  it('plans nothing while members are created and none runs an older revision (bootstrap, last replacement)', () => {
+    const o = rolling([NEW, NEW, NEW], { pods: [pod('pg-0', NEW), pod('pg-1', NEW)] });
+    expect(planRollout(o)).toEqual({ kind: 'idle', reason: `no member runs an older revision than ${NEW}; pg-2 is being created` });
+  });
+
   it('waits until the replaced standby streams again before the next one', () => {
     expect(planRollout(rolling([OLD, OLD, NEW], { streaming: ['pg-0'] }))).toEqual({ kind: 'wait', reason: `rolling update to ${NEW} waits: pg-2 is not back and streaming yet` });
   });
@@ -98,9 +103,9 @@ describe('the rolling update plan', () => {
   });
 
   it('plans nothing when the StatefulSet was not read, and says why when it could not be', () => {
-    expect(planRollout({ ...rolling([OLD, OLD, OLD]), statefulSet: null }).kind).toBe('unknown');
+    expect(planRollout({ ...rolling([OLD, OLD, OLD]), statefulSet: null }).kind).toBe('idle');
     expect(planRollout({ ...rolling([OLD, OLD, OLD]), statefulSet: { kind: 'unreadable', error: '403 Forbidden' } }))
-      .toEqual({ kind: 'unknown', reason: 'rolling updates stopped: cannot read the StatefulSet (403 Forbidden)' });
+      .toEqual({ kind: 'idle', reason: 'rolling updates stopped: cannot read the StatefulSet (403 Forbidden)' });
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import type { WatchEvent } from '../e2e/harness/kube';
 import { ROLE_LABEL } from './cluster-view';
-import { now } from './write-log';
+import { now } from '../e2e/load/write-log';
 
 export interface ClusterEvent {
   readonly at: number;

@@ -10,7 +10,7 @@ import type { LocalCluster } from '../e2e/harness/cluster';
 import { isReady } from '../e2e/harness/endpoints';
 import type { KubeObject, Pod, StatefulSet } from '../e2e/harness/kube';
 import { caFrom, credentialsFrom, type Credentials, type HostPort } from '../e2e/harness/postgres-client';
-import { SqlSessions } from './load/sessions';
+import { SqlSessions } from '../e2e/load/sessions';
 
 export const ROLE_LABEL = 'cdk8s-postgres-ha/role';
 export const SWITCHOVER_ANNOTATION = 'cdk8s-postgres-ha/switchover-to';

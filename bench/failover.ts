@@ -15,7 +15,7 @@ import { missingPrerequisites } from '../e2e/harness/prerequisites';
 import { runCommand } from './cli';
 import { benchChart, clusterName, NAMESPACE, type Standby } from './charts';
 import { ClusterView, type LeaseSettings } from './cluster-view';
-import { ServiceWriter } from './load/writer';
+import { ServiceWriter } from '../e2e/load/writer';
 import { describeMachine } from './machine';
 import { renderMarkdown, renderSummary, replaceBetween } from './report/markdown';
 import { renderTimeline } from './report/svg';

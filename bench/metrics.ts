@@ -13,7 +13,7 @@
  *   after Y started; the largest such value. With one serving pod only, there is no window (null).
  * - rejoin: the fault's pod back → it streams from the final primary.
  */
-import type { AckedWrite, TrialLog } from './write-log';
+import type { AckedWrite, TrialLog } from '../e2e/load/write-log';
 
 export interface TrialMetrics {
   readonly timeToWritableMs: number | null;

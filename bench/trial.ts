@@ -7,11 +7,11 @@ import { delay } from '../e2e/harness/sleep';
 import { ClusterEvents } from './cluster-events';
 import type { ClusterView, Healthy } from './cluster-view';
 import type { Fault, FaultEffect } from './faults';
-import { DirectProbe, PROBE_TABLE } from './load/probe';
-import { ServiceWriter, WRITES_TABLE } from './load/writer';
+import { DirectProbe, PROBE_TABLE } from '../e2e/load/probe';
+import { ServiceWriter, WRITES_TABLE } from '../e2e/load/writer';
 import { computeMetrics, type TrialMetrics } from './metrics';
 import type { TimelineMark } from './report/svg';
-import { now, type TrialLog } from './write-log';
+import { now, type TrialLog } from '../e2e/load/write-log';
 
 export interface TrialOptions {
   readonly fault: Fault;

@@ -5,7 +5,7 @@
  * the kernel, as packets see them). Stop it to read the first time each thing was seen.
  */
 import { spawn, type ChildProcess, execFile } from 'node:child_process';
-import { now } from '../write-log';
+import { now } from '../../e2e/load/write-log';
 import type { Kubectl } from '../../e2e/cluster/kubectl';
 
 export interface Observed {

@@ -7,9 +7,9 @@
 import type { Database } from '../../e2e/k8s/database';
 import { ROLE_LABEL } from '../../e2e/k8s/database';
 import type { KubeCluster, PodView } from '../../e2e/k8s/kube-cluster';
-import { DirectProbe, PROBE_TABLE } from '../load/probe';
-import { ServiceWriter, WRITES_TABLE } from '../load/writer';
-import { now, type AckedWrite } from '../write-log';
+import { DirectProbe, PROBE_TABLE } from '../../e2e/load/probe';
+import { ServiceWriter, WRITES_TABLE } from '../../e2e/load/writer';
+import { now, type AckedWrite } from '../../e2e/load/write-log';
 import type { K8sFault } from './faults';
 import { FailoverTimeline } from './timeline';
 

@@ -3,7 +3,7 @@
  * (x: seconds from the fault, y: write number), coloured by the pod that served each; below, one lane per
  * pod with the dual-primary probe's acknowledgements; the fault, the promotion and the rejoin marked.
  */
-import type { AckedWrite, ProbeAck } from '../write-log';
+import type { AckedWrite, ProbeAck } from '../../e2e/load/write-log';
 
 export interface TimelineMark {
   readonly at: number;

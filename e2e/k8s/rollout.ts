@@ -1,12 +1,12 @@
 /**
  * What the day-2 scenarios watch while a changed render rolls through the members: a writer through the
- * primary Service (bench/load/writer.ts: an insert every 20 ms, each acknowledged commit recorded with
+ * primary Service (e2e/load/writer.ts: an insert every 20 ms, each acknowledged commit recorded with
  * the pod that served it), the StatefulSet's revisions as `kubectl get statefulset` shows them, and the
  * agents' Events. The writer's record tells how often the primary moved, the longest stretch without an
  * acknowledged write, and (counted on the final primary) whether an acknowledged write was lost.
  */
 import { check } from '../harness/scenario';
-import { ServiceWriter, WRITES_TABLE, type WriterLog } from '../../bench/load/writer';
+import { ServiceWriter, WRITES_TABLE, type WriterLog } from '../load/writer';
 import type { Database } from './database';
 import type { KubeContext } from './scenario';
 

@@ -1,5 +1,5 @@
 import { computeMetrics, dualPrimaryWindow, longestGap, lostAcknowledged, timeToWritable } from '../../bench/metrics';
-import type { AckedWrite, TrialLog } from '../../bench/write-log';
+import type { AckedWrite, TrialLog } from '../../e2e/load/write-log';
 
 const A = 'ha-postgres-0';
 const B = 'ha-postgres-1';

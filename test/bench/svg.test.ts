@@ -1,5 +1,5 @@
 import { escapeXml, renderTimeline, runs, ticks } from '../../bench/report/svg';
-import type { AckedWrite } from '../../bench/write-log';
+import type { AckedWrite } from '../../e2e/load/write-log';
 
 const pods = ['ha-postgres-0', 'ha-postgres-1', 'ha-postgres-2'];
 

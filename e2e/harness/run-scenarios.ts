@@ -1,16 +1,17 @@
 /**
- * Runs the e2e scenarios, each on a fresh local cluster of the rendered manifests:
+ * Runs harness scenarios, each on a fresh local cluster of the rendered manifests (the stand-in API
+ * server and kubelet). The caller names the scenarios, so this folder never imports bench/ (the chaos
+ * short run, the one harness scenario left, lives there: bench/chaos-short.ts):
  *
- *   npx ts-node --transpile-only e2e/run.ts [--only name[,name]] [--verbose] [--keep]
+ *   <entry point> [--only name[,name]] [--verbose] [--keep]
  *
  * Ends with `N passed, N failed` (exit 1 on any failure). Without root or PostgreSQL 15 it explains
  * why and skips (exit 0), unless E2E_REQUIRED=1, which makes that a failure.
  */
-import { ensureAgentBundle } from './harness/agent-build';
-import { LocalCluster } from './harness/cluster';
-import { missingPrerequisites } from './harness/prerequisites';
-import { ScenarioContext, seconds, type Scenario } from './harness/scenario';
-import { SCENARIOS } from './scenarios';
+import { ensureAgentBundle } from './agent-build';
+import { LocalCluster } from './cluster';
+import { missingPrerequisites } from './prerequisites';
+import { ScenarioContext, seconds, type Scenario } from './scenario';
 
 interface Options {
   readonly only?: readonly string[];
@@ -28,7 +29,7 @@ function parseArgs(argv: readonly string[]): Options {
     else if (arg === '--keep') keep = true;
     else if (arg === '--only') only = (argv[++i] ?? '').split(',').filter(Boolean);
     else if (arg.startsWith('--only=')) only = arg.slice('--only='.length).split(',').filter(Boolean);
-    else throw new Error(`unknown argument ${arg}; usage: e2e/run.ts [--only name[,name]] [--verbose] [--keep]`);
+    else throw new Error(`unknown argument ${arg}; usage: [--only name[,name]] [--verbose] [--keep]`);
   }
   return { only, verbose, keep };
 }
@@ -71,8 +72,8 @@ async function runScenario(scenario: Scenario, options: Options): Promise<boolea
   return false;
 }
 
-async function main(): Promise<number> {
-  const options = parseArgs(process.argv.slice(2));
+async function main(SCENARIOS: readonly Scenario[], argv: readonly string[]): Promise<number> {
+  const options = parseArgs(argv);
   const missing = missingPrerequisites(true);
   if (missing.length > 0) {
     const required = process.env.E2E_REQUIRED === '1';
@@ -90,17 +91,19 @@ async function main(): Promise<number> {
   return passed === selected.length ? 0 : 1;
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.log(`\n${signal}: stopping the cluster`);
-    void (current?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
-  });
+/** Runs `scenarios` as the command line `argv` selects, then exits the process with the outcome. */
+export function runScenarios(scenarios: readonly Scenario[], argv: readonly string[]): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.log(`\n${signal}: stopping the cluster`);
+      void (current?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+    });
+  }
+  main(scenarios, argv).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exit(1);
+    },
+  );
 }
-
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  },
-);

@@ -4,7 +4,7 @@
  * agents being measured.
  */
 import type { Client, QueryResultRow } from 'pg';
-import type { Credentials, HostPort } from '../../e2e/harness/postgres-client';
+import type { Credentials, HostPort } from '../harness/postgres-client';
 import { close, connect } from './connection';
 
 export class SqlSessions {

@@ -6,9 +6,9 @@
  * millisecond) does not turn the writer into a busy loop on a 2-core machine.
  */
 import type { Client } from 'pg';
-import type { Credentials, HostPort } from '../../e2e/harness/postgres-client';
-import { delay } from '../../e2e/harness/sleep';
-import { now, type AckedWrite, type FailedWrite } from '../write-log';
+import type { Credentials, HostPort } from '../harness/postgres-client';
+import { delay } from '../harness/sleep';
+import { now, type AckedWrite, type FailedWrite } from './write-log';
 import { close, connect, describeError } from './connection';
 
 export const WRITE_INTERVAL_MS = 20;

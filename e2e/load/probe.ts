@@ -5,9 +5,9 @@
  * of time is split brain.
  */
 import type { Client } from 'pg';
-import type { Credentials, HostPort } from '../../e2e/harness/postgres-client';
-import { delay } from '../../e2e/harness/sleep';
-import { now, type ProbeAck } from '../write-log';
+import type { Credentials, HostPort } from '../harness/postgres-client';
+import { delay } from '../harness/sleep';
+import { now, type ProbeAck } from './write-log';
 import { close, connect } from './connection';
 import { WRITE_INTERVAL_MS } from './writer';
 

@@ -30,6 +30,11 @@ export function planRollout(o: Observation): RolloutStep {
   const set = o.statefulSet;
   if (set === null) return { kind: 'idle', reason: 'the StatefulSet is read by the primary only' };
   if (set.kind === 'unreadable') return { kind: 'idle', reason: `rolling updates stopped: cannot read the StatefulSet (${set.error})` };
+  // Under any other strategy (an escape-hatch patch) the StatefulSet controller replaces the pods itself;
+  // evicting beside it would replace two members at once.
+  if (set.updateStrategy !== 'OnDelete') {
+    return { kind: 'idle', reason: `rolling updates are the StatefulSet controller's: its updateStrategy is ${set.updateStrategy}, not the rendered OnDelete` };
+  }
   if (o.pods === null) return { kind: 'idle', reason: 'rolling updates wait: the pods could not be listed' };
   const revision = set.updateRevision;
   const self = selfName(o);

@@ -120,7 +120,8 @@ export interface PeerView {
 /** The StatefulSet as the rolling update needs it (agent/core/rollout.ts). */
 export type StatefulSetView =
   /** `replicas`: the StatefulSet's spec.replicas, which differs from this agent's members while a scaling rolls. */
-  | { readonly kind: 'read'; readonly updateRevision: string; readonly replicas: number }
+  /** `updateStrategy`: spec.updateStrategy.type; the agents roll only under the rendered `OnDelete`. */
+  | { readonly kind: 'read'; readonly updateRevision: string; readonly replicas: number; readonly updateStrategy: string }
   | { readonly kind: 'unreadable'; readonly error: string };
 
 export interface PodView {

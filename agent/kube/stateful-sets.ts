@@ -10,6 +10,8 @@ export interface StatefulSetRevisions {
   readonly updateRevision: string | null;
   /** `spec.replicas`: how many members the StatefulSet keeps now (a `kubectl scale` shows here first). */
   readonly replicas: number;
+  /** `spec.updateStrategy.type` (`RollingUpdate` when unset, as the API server defaults it). */
+  readonly updateStrategy: string;
 }
 
 export class StatefulSets {
@@ -20,7 +22,7 @@ export class StatefulSets {
   }
 
   async revisions(): Promise<StatefulSetRevisions> {
-    const set = await this.client.request<{ spec?: { replicas?: number }; status?: { updateRevision?: string } }>('GET', this.path);
-    return { updateRevision: set.status?.updateRevision || null, replicas: set.spec?.replicas ?? 1 };
+    const set = await this.client.request<{ spec?: { replicas?: number; updateStrategy?: { type?: string } }; status?: { updateRevision?: string } }>('GET', this.path);
+    return { updateRevision: set.status?.updateRevision || null, replicas: set.spec?.replicas ?? 1, updateStrategy: set.spec?.updateStrategy?.type ?? 'RollingUpdate' };
   }
 }

@@ -125,8 +125,8 @@ async function observeLease(deps: ObserverDeps): Promise<LeaseView> {
 
 async function observeStatefulSet(deps: ObserverDeps): Promise<StatefulSetView> {
   try {
-    const { updateRevision, replicas } = await deps.statefulSets.revisions();
-    return updateRevision === null ? { kind: 'unreadable', error: 'it has no status.updateRevision yet' } : { kind: 'read', updateRevision, replicas };
+    const { updateRevision, replicas, updateStrategy } = await deps.statefulSets.revisions();
+    return updateRevision === null ? { kind: 'unreadable', error: 'it has no status.updateRevision yet' } : { kind: 'read', updateRevision, replicas, updateStrategy };
   } catch (error) {
     return { kind: 'unreadable', error: (error as Error).message };
   }

@@ -13,11 +13,11 @@ function pod(name: string, revision: string, overrides: Partial<PodView> = {}): 
 }
 
 /** pg-1 the primary; the revisions of pg-0, pg-1, pg-2; `streaming` the standbys its pg_stat_replication lists. */
-function rolling(revisions: [string, string, string], options: { pods?: PodView[]; streaming?: string[]; lsn?: Record<string, bigint>; replicas?: number } = {}): Observation {
+function rolling(revisions: [string, string, string], options: { pods?: PodView[]; streaming?: string[]; lsn?: Record<string, bigint>; replicas?: number; updateStrategy?: string } = {}): Observation {
   const streaming = options.streaming ?? ['pg-0', 'pg-2'];
   const lsn = options.lsn ?? {};
   return asPrimary({
-    statefulSet: { kind: 'read', updateRevision: NEW, replicas: options.replicas ?? 3 },
+    statefulSet: { kind: 'read', updateRevision: NEW, replicas: options.replicas ?? 3, updateStrategy: options.updateStrategy ?? 'OnDelete' },
     pods: options.pods ?? [pod('pg-0', revisions[0]), pod('pg-1', revisions[1]), pod('pg-2', revisions[2])],
     peers: [peerOk('pg-0', { role: 'replica', lsn: lsn['pg-0'] }), peerOk('pg-2', { lsn: lsn['pg-2'] })],
     local: { sql: { inRecovery: false, timeline: 1, lsn: 0x3000060n, replication: streaming.map((m) => ({ applicationName: m, state: 'streaming', flushLsn: 0x3000060n, syncState: 'async' })), slots: [] } },
@@ -27,6 +27,13 @@ function rolling(revisions: [string, string, string], options: { pods?: PodView[
 describe('the rolling update plan', () => {
   it('has nothing to do when every member runs the update revision', () => {
     expect(planRollout(rolling([NEW, NEW, NEW]))).toEqual({ kind: 'current', reason: `every member runs revision ${NEW}` });
+  });
+
+  it('leaves the pods to the StatefulSet controller when its updateStrategy was patched to RollingUpdate', () => {
+    expect(planRollout(rolling([OLD, OLD, OLD], { updateStrategy: 'RollingUpdate' }))).toEqual({
+      kind: 'idle',
+      reason: "rolling updates are the StatefulSet controller's: its updateStrategy is RollingUpdate, not the rendered OnDelete",
+    });
   });
 
   it('replaces the outdated standby with the highest ordinal first', () => {

@@ -34,15 +34,15 @@ function client(): KubeClient {
 }
 
 describe('StatefulSets.revisions', () => {
-  it('reads the update revision and the replicas of the cluster\'s StatefulSet', async () => {
-    answer = { status: 200, body: { kind: 'StatefulSet', spec: { replicas: 5 }, status: { currentRevision: 'pg-1', updateRevision: 'pg-2' } } };
-    expect(await new StatefulSets(client(), 'demo', 'pg').revisions()).toEqual({ updateRevision: 'pg-2', replicas: 5 });
+  it('reads the update revision, the replicas and the update strategy of the cluster\'s StatefulSet', async () => {
+    answer = { status: 200, body: { kind: 'StatefulSet', spec: { replicas: 5, updateStrategy: { type: 'OnDelete' } }, status: { currentRevision: 'pg-1', updateRevision: 'pg-2' } } };
+    expect(await new StatefulSets(client(), 'demo', 'pg').revisions()).toEqual({ updateRevision: 'pg-2', replicas: 5, updateStrategy: 'OnDelete' });
     expect(seen).toEqual([{ method: 'GET', url: '/apis/apps/v1/namespaces/demo/statefulsets/pg', body: '' }]);
   });
 
   it('answers no revision before the controller set one', async () => {
     answer = { status: 200, body: { kind: 'StatefulSet', spec: { replicas: 3 }, status: {} } };
-    expect(await new StatefulSets(client(), 'demo', 'pg').revisions()).toEqual({ updateRevision: null, replicas: 3 });
+    expect(await new StatefulSets(client(), 'demo', 'pg').revisions()).toEqual({ updateRevision: null, replicas: 3, updateStrategy: 'RollingUpdate' });
   });
 });
 

@@ -128,22 +128,24 @@ export class AgentLoop {
 /**
  * A retry period after the tick started, or sooner: right after another holder's lease would expire, so
  * a takeover costs the lease duration and not up to a retry period more; and soon while the holder's agent
- * has just started refusing connections, because its PostgreSQL may die an instant after it (a killed pod)
- * and the kubelet may restart both within a second, before a tick a retry period later would see them down.
+ * has just stopped answering (refusing, or failing mid-request: a process killed while it accepts a
+ * connection resets it rather than refusing it), because its PostgreSQL may die an instant after it (a
+ * killed pod) and the kubelet may restart both within a second, before a tick a retry period later would
+ * see them down. A holder that is only partitioned away costs a few more bounded probes, nothing else.
  */
 export function nextTickDelay(o: Observation | null, retryPeriodMs: number, tickStartedAt: number, now: number): number {
   const regular = retryPeriodMs - (now - tickStartedAt);
   if (!o || o.lease.kind !== 'present' || o.lease.holder === null || o.lease.holder === o.config.podName) return Math.max(0, regular);
   const holder = o.lease.holder;
-  const justRefusing = o.peers.some((p) => p.name === holder && p.agent === 'refused') && o.lease.silentForMs < SUSPECT_WINDOW_RETRY_PERIODS * retryPeriodMs;
-  const soon = justRefusing ? Math.min(regular, SUSPECT_RECHECK_MS) : regular;
+  const justFailing = o.peers.some((p) => p.name === holder && p.agent !== 'ok') && o.lease.silentForMs < SUSPECT_WINDOW_RETRY_PERIODS * retryPeriodMs;
+  const soon = justFailing ? Math.min(regular, SUSPECT_RECHECK_MS) : regular;
   const untilExpiry = o.lease.durationMs - o.lease.silentForMs - (now - o.now);
   return Math.max(0, untilExpiry >= 0 ? Math.min(soon, untilExpiry + EXPIRY_MARGIN_MS) : soon);
 }
 
 /** Ticks scheduled for a lease expiry land this much after it, so the expiry is seen on that tick. */
 const EXPIRY_MARGIN_MS = 5;
-/** How soon to look again at a holder whose agent refuses connections… */
+/** How soon to look again at a holder whose agent stopped answering… */
 const SUSPECT_RECHECK_MS = 100;
 /** …while its last renewal is this recent (in retry periods); after that it is crash-looping, not dying. */
 const SUSPECT_WINDOW_RETRY_PERIODS = 2;

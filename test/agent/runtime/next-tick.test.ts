@@ -28,10 +28,15 @@ describe('when the next tick runs', () => {
     expect(nextTickDelay(o, 1000, NOW, NOW + 20)).toBe(100);
   });
 
-  it('keeps the retry period for a holder whose agent refuses but renewed long ago (crash-looping), or only times out', () => {
+  it('looks again within 100 ms when the holder’s agent just failed mid-request (killed while it accepted the connection)', () => {
+    const o = observation({ peers: [peerDown('pg-0', 'unreachable'), peerOk('pg-2')], lease: lease({ silentForMs: 220 }) });
+    expect(nextTickDelay(o, 1000, NOW, NOW + 20)).toBe(100);
+  });
+
+  it('keeps the retry period for a holder whose agent stopped answering but renewed long ago (crash-looping, partitioned)', () => {
     const crashLooping = observation({ peers: [peerDown('pg-0', 'refused', 'open'), peerOk('pg-2')], lease: lease({ silentForMs: 2_500 }) });
     expect(nextTickDelay(crashLooping, 1000, NOW, NOW + 20)).toBe(980);
-    const silent = observation({ peers: [peerDown('pg-0', 'unreachable'), peerOk('pg-2')], lease: lease({ silentForMs: 800 }) });
+    const silent = observation({ peers: [peerDown('pg-0', 'unreachable'), peerOk('pg-2')], lease: lease({ silentForMs: 2_500 }) });
     expect(nextTickDelay(silent, 1000, NOW, NOW + 20)).toBe(980);
   });
 });

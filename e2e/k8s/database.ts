@@ -19,7 +19,8 @@ export interface Topology {
 export class Database {
   private cachedCredentials: Credentials | undefined;
 
-  constructor(readonly cluster: KubeCluster, readonly name: string, readonly namespace = 'demo') {}
+  /** `authSecret`: the Secret with the superuser's password, `<name>-auth` unless the cluster names one. */
+  constructor(readonly cluster: KubeCluster, readonly name: string, readonly namespace = 'demo', readonly authSecret = `${name}-auth`) {}
 
   get selector(): string {
     return `app.kubernetes.io/instance=${this.name}`;
@@ -44,12 +45,13 @@ export class Database {
   /**
    * The superuser's password the seed's way:
    * kubectl get secrets -n demo <name>-auth -o jsonpath='{.data.\POSTGRES_PASSWORD}' | base64 -d
+   * (the Secret `authSecret` names, for a cluster that takes another's credentials).
    */
   async credentials(): Promise<Credentials> {
     if (this.cachedCredentials) return this.cachedCredentials;
-    const password = await this.cluster.sh(`kubectl get secrets -n ${this.namespace} ${this.name}-auth -o jsonpath='{.data.\\POSTGRES_PASSWORD}' | base64 -d`);
+    const password = await this.cluster.sh(`kubectl get secrets -n ${this.namespace} ${this.authSecret} -o jsonpath='{.data.\\POSTGRES_PASSWORD}' | base64 -d`);
     const ca = await this.cluster.sh(`kubectl get configmap -n ${this.namespace} ${this.name}-ca-cert -o jsonpath='{.data.ca\\.crt}'`);
-    if (password === '') throw new Error(`Secret ${this.name}-auth has no POSTGRES_PASSWORD yet`);
+    if (password === '') throw new Error(`Secret ${this.authSecret} has no POSTGRES_PASSWORD yet`);
     if (!ca.includes('BEGIN CERTIFICATE')) throw new Error(`ConfigMap ${this.name}-ca-cert has no CA yet`);
     this.cachedCredentials = { user: 'postgres', password, ca };
     return this.cachedCredentials;

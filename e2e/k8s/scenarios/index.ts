@@ -4,6 +4,7 @@ import { bootstrapRace } from './bootstrap-race';
 import { killPrimary } from './kill-primary';
 import { metrics } from './metrics';
 import { majorGuard } from './major-guard';
+import { majorUpgrade } from './major-upgrade';
 import { minorUpgrade } from './minor-upgrade';
 import { restartAll } from './restart-all';
 import { rollingUpdate } from './rolling-update';
@@ -17,4 +18,4 @@ import { tls } from './tls';
 import { tlsFromSecret } from './tls-from-secret';
 import { volumeGrowth } from './volume-growth';
 
-export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, rollingUpdate, minorUpgrade, majorGuard, scaling, volumeGrowth, statusCli, metrics];
+export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, rollingUpdate, minorUpgrade, majorGuard, majorUpgrade, scaling, volumeGrowth, statusCli, metrics];

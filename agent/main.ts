@@ -2,6 +2,8 @@
 // HTTP API, and turns SIGTERM into a clean step-down. Nothing else lives here.
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { startArchiving } from './backup/archiving';
+import { readBackupConfig } from './backup/config';
 import { memberHost, readConfig } from './config';
 import { PodAddresses } from './peers/pod-addresses';
 import { answerFailsafe } from './core/failsafe';
@@ -55,14 +57,19 @@ async function main(): Promise<void> {
   const leases = new LeaseStore(kube, config.namespace, config.leaseName);
   const pods = new Pods(kube, config.namespace);
   const tls = serverTlsFromEnv(process.env, config, kube);
+  const events = new EventRecorder(kube, config.namespace, 'cdk8s-postgres-ha-agent');
+  const secrets = new Secrets(kube, config.namespace);
+  const backup = readBackupConfig(process.env);
+  // Before the loop starts PostgreSQL: its first archive_command finds someone to answer it.
+  const archive = backup ? await startArchiving(config, backup, { secrets, events, log }) : null;
   const actor = new Actor({
     config,
     now,
     wallNow: () => Date.now(),
     leases,
     pods,
-    events: new EventRecorder(kube, config.namespace, 'cdk8s-postgres-ha-agent'),
-    secrets: new Secrets(kube, config.namespace),
+    events,
+    secrets,
     supervisor,
     sql,
     dynamicConf,
@@ -93,7 +100,7 @@ async function main(): Promise<void> {
     holderWatch,
     onExit: exit,
   });
-  const status = new StatusDocument(config.podName, config.pgdata, walEnd);
+  const status = new StatusDocument(config.podName, config.pgdata, walEnd, archive);
   const startedAt = now();
 
   await startHttpServer(

@@ -64,6 +64,8 @@ export interface PostgresConfOptions {
   readonly parameters: Map<string, string>;
   /** `ssl` and the files of the TLS source (lib/tls.ts). */
   readonly tlsParameters: ReadonlyArray<[string, string]>;
+  /** archive_mode, archive_command and archive_timeout when the WAL is archived. */
+  readonly archiveParameters?: ReadonlyArray<[string, string]>;
 }
 
 /**
@@ -119,7 +121,7 @@ export function renderPostgresqlConf(options: PostgresConfOptions): string {
     ['hot_standby', hot ? 'on' : 'off'],
     ['max_wal_senders', connections],
     ['max_replication_slots', connections],
-    ['archive_mode', 'off'],
+    ...(options.archiveParameters ?? [['archive_mode', 'off'] as [string, string]]),
     ['recovery_target_timeline', '\'latest\''],
     ...options.tlsParameters,
   ];

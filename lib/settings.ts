@@ -1,4 +1,5 @@
 import { AgentImage } from './agent-image';
+import { BackupBinding } from './backup';
 import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { ReplicationMode, StandbyMode } from './modes';
@@ -39,6 +40,8 @@ export interface ClusterSettings {
   /** The TLS source as given (or the default), and what it renders for this cluster. */
   readonly tlsSource: PostgresTls;
   readonly tls: TlsBinding;
+  /** Undefined when the WAL is not archived. */
+  readonly backup?: BackupBinding;
 }
 
 /** 63 (the limit of a label value) minus the `-<10-character hash>` of `controller-revision-hash`. */
@@ -124,6 +127,7 @@ export function resolveSettings(id: string, namespace: string, props: PostgresCl
     clusterDomain,
     tlsSource,
     tls: tlsSource._bind({ name, namespace, clusterDomain }),
+    backup: BackupBinding.resolve(props.backup),
   };
 }
 

@@ -103,6 +103,7 @@ function podSpec(settings: ClusterSettings, refs: StatefulSetReferences): k8s.Po
       // Root filesystems are read-only; temporary files (pg_rewind, sorts) go here.
       { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
       ...settings.tls.volumes(),
+      ...(settings.backup?.volumes() ?? []),
     ],
   };
 }
@@ -164,6 +165,7 @@ function agentContainer(settings: ClusterSettings, refs: StatefulSetReferences):
       value('PGHA_AUTH_SECRET', settings.authSecretName),
       value('PGHA_AUTH_SECRET_MANAGED', settings.authSecret === undefined),
       ...settings.tls.agentEnv(),
+      ...(settings.backup?.agentEnv() ?? []),
     ],
     // Enough for the scheduler to account for the agent; no limit, because an agent killed for memory
     // fences its primary.
@@ -191,6 +193,7 @@ function agentContainer(settings: ClusterSettings, refs: StatefulSetReferences):
       // The agent reads pg_control and the WAL of a warm standby, which accepts no connection.
       { name: 'data', mountPath: DATA_DIR, readOnly: true },
       ...settings.tls.agentVolumeMounts(),
+      ...(settings.backup?.agentVolumeMounts() ?? []),
       { name: 'tmp', mountPath: '/tmp' },
     ],
   };

@@ -60,7 +60,8 @@ export class S3Store {
 
   constructor(
     private readonly location: S3Location,
-    private readonly credentials: () => S3Credentials,
+    /** Asked before every request, so rotated credentials apply at once. */
+    private readonly credentials: () => S3Credentials | Promise<S3Credentials>,
   ) {
     this.base = new URL(location.endpoint);
     if (this.base.protocol !== 'http:' && this.base.protocol !== 'https:') {
@@ -153,7 +154,7 @@ export class S3Store {
     const path = search ? `${objectPath}?${search}` : objectPath;
     // The payload's digest is part of the signature, so a body changed in transit is refused.
     headers['x-amz-content-sha256'] = createHash('sha256').update(body ?? '').digest('hex');
-    const signed = aws4.sign({ method, host, path, service: 's3', region, headers, body }, this.credentials());
+    const signed = aws4.sign({ method, host, path, service: 's3', region, headers, body }, await this.credentials());
     const transport = this.base.protocol === 'https:' ? https : http;
     const what = `S3 ${method} ${bucket}/${key}${search ? `?${search}` : ''}`;
     return new Promise((resolve, reject) => {

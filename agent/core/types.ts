@@ -1,5 +1,6 @@
 // The vocabulary of the decision core: one immutable Observation of the world per tick, and the one
 // Action decide() picks from it. Nothing here does I/O; the adapters fill observations and carry out actions.
+import type { ArchiveStatus } from '../backup/backlog';
 import type { AgentConfig } from '../config';
 import type { Lease } from '../kube/lease-store';
 import type { DbState } from '../postgres/pg-control';
@@ -98,6 +99,8 @@ export interface MemberStatus {
   readonly leaseHolder: string | null;
   readonly apiReachable: boolean;
   readonly streaming: readonly string[];
+  /** WAL archiving (null when the cluster archives nothing): backlog, counts, last success and failure. */
+  readonly archive?: ArchiveStatus | null;
 }
 
 export interface PeerView {

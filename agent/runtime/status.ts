@@ -3,6 +3,7 @@
 // must not act on a position a retry period old.
 import { join } from 'node:path';
 import { readiness, roleOf } from '../core/probes';
+import type { ArchiveStatus } from '../backup/backlog';
 import type { MemberStatus, Observation } from '../core/types';
 import { formatLsn } from '../postgres/lsn';
 import { readTimelineHistory, type TimelineSwitch } from '../postgres/timeline';
@@ -15,6 +16,8 @@ export class StatusDocument {
     private readonly member: string,
     private readonly pgdata: string,
     private readonly walEnd: WalEndReader,
+    /** The archiving's state, when the cluster archives its WAL. */
+    private readonly archive: (() => Promise<ArchiveStatus>) | null = null,
   ) {}
 
   async build(o: Observation | null): Promise<MemberStatus> {
@@ -35,6 +38,7 @@ export class StatusDocument {
       leaseHolder: o && o.lease.kind === 'present' ? o.lease.holder : null,
       apiReachable: o !== null && o.lease.kind !== 'unreachable',
       streaming: (o?.local.sql?.replication ?? []).filter((r) => r.state === 'streaming').map((r) => r.applicationName),
+      archive: this.archive ? await this.archive() : null,
     };
   }
 

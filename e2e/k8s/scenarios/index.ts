@@ -1,5 +1,6 @@
 /** The real-cluster scenarios, in the order the suite runs them. */
 import type { KubeScenario } from '../scenario';
+import { backup } from './backup';
 import { bootstrapRace } from './bootstrap-race';
 import { killPrimary } from './kill-primary';
 import { restartAll } from './restart-all';
@@ -10,4 +11,4 @@ import { syncFailover } from './sync-failover';
 import { tls } from './tls';
 import { tlsFromSecret } from './tls-from-secret';
 
-export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret];
+export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, backup];

@@ -4,10 +4,9 @@
  * timeline's history file and its segments: no gap between the two timelines.
  */
 import { gunzipSync } from 'node:zlib';
-import { S3Store } from '../../../agent/backup/s3';
-import { S3Server } from '../../../test/support/s3-server';
+import type { S3Server } from '../../../test/support/s3-server';
 import { check } from '../../harness/scenario';
-import { BACKUP_BUCKET, BACKUP_SECRET, BACKUP_STORE_HOST, BACKUP_STORE_PORT } from '../backup-postgres';
+import { missingSegments, segmentName, segmentNumber, startStore, storeClient, walRoot, writeAndSwitch } from '../backup-store';
 import { ROLE_LABEL, type Database } from '../database';
 import { DEFAULT_MAJOR, type KubeContext, type KubeScenario } from '../scenario';
 import { BOOTSTRAP_MS, RECOVERY_MS } from './timeouts';
@@ -21,12 +20,7 @@ export const backup: KubeScenario = {
   chart: 'backup-postgres',
   majors: [DEFAULT_MAJOR],
   run: async (t, db) => {
-    const s3 = await t.step(`versitygw on the host at ${BACKUP_STORE_HOST}:${BACKUP_STORE_PORT}, bucket ${BACKUP_BUCKET}; kubectl create secret generic ${BACKUP_SECRET} --from-literal=AWS_ACCESS_KEY_ID=… --from-literal=AWS_SECRET_ACCESS_KEY=…`, async () => {
-      const server = await S3Server.start({ host: BACKUP_STORE_HOST, port: BACKUP_STORE_PORT });
-      await server.createBucket(BACKUP_BUCKET);
-      await t.cluster.sh(`kubectl create secret generic -n ${db.namespace} ${BACKUP_SECRET} --from-literal=AWS_ACCESS_KEY_ID=${S3Server.ACCESS_KEY_ID} --from-literal=AWS_SECRET_ACCESS_KEY=${S3Server.SECRET_ACCESS_KEY}`);
-      return server;
-    });
+    const s3 = await startStore(t, db);
     try {
       await continuity(t, db, s3);
     } finally {
@@ -36,23 +30,14 @@ export const backup: KubeScenario = {
 };
 
 async function continuity(t: KubeContext, db: Database, s3: S3Server): Promise<void> {
-  const store = new S3Store(
-    { endpoint: s3.endpoint, region: S3Server.REGION, bucket: BACKUP_BUCKET, pathStyle: true },
-    () => ({ accessKeyId: S3Server.ACCESS_KEY_ID, secretAccessKey: S3Server.SECRET_ACCESS_KEY }),
-  );
+  const store = storeClient(s3);
   const before = await t.step('one pod labelled primary, two labelled replica, all ready', () => t.waitFor('the topology', () => db.topology(), BOOTSTRAP_MS));
   await t.step('both standbys streaming', () => t.waitFor('both standbys streaming', () => db.streaming(before.replicas), BOOTSTRAP_MS));
-  const [{ sysid }] = await db.sql<{ sysid: string }>(db.service(), 'select system_identifier::text as sysid from pg_control_system()');
-  const root = `pgha/${db.name}/${sysid}/wal/`;
+  const root = await walRoot(db);
 
   const first = await t.step('rows written and three segments switched on the primary (select pg_switch_wal())', async () => {
-    await db.sql(db.service(), 'create table archived_rows (id int primary key, payload text)');
-    let name = '';
-    for (let i = 0; i < 3; i++) {
-      await db.sql(db.service(), `insert into archived_rows select g, repeat('x', 100) from generate_series($1::int * 1000 + 1, $1::int * 1000 + 1000) g`, [i]);
-      const [row] = await db.sql<{ name: string }>(db.service(), 'select pg_walfile_name(pg_switch_wal()) as name');
-      name ||= row.name;
-    }
+    const name = await writeAndSwitch(db, 'archived_rows');
+    for (let i = 0; i < 2; i++) await writeAndSwitch(db, 'archived_rows');
     return name;
   });
   await t.step(`the primary's /status: archive.backlog 0, ${first} in the store under ${root}`, () => t.waitFor('the segments archived', async () => {
@@ -64,8 +49,7 @@ async function continuity(t: KubeContext, db: Database, s3: S3Server): Promise<v
   // One more segment completed just before the fault: whether the old primary or a standby uploads it,
   // it must be in the store.
   await t.step(`one more segment switched, then at once: kubectl delete pod ${before.primary}`, async () => {
-    await db.sql(db.service(), `insert into archived_rows select g, repeat('y', 100) from generate_series(10001, 11000) g`);
-    await db.sql(db.service(), 'select pg_switch_wal()');
+    await writeAndSwitch(db, 'archived_rows');
     await t.cluster.sh(`kubectl delete pod -n ${db.namespace} ${before.primary} --wait=false`);
   });
   const newPrimary = await t.step('another pod is labelled primary', () => t.waitFor('a new primary', async () => {
@@ -73,9 +57,7 @@ async function continuity(t: KubeContext, db: Database, s3: S3Server): Promise<v
     return primaries.length === 1 && primaries[0] !== before.primary ? primaries[0] : undefined;
   }, RECOVERY_MS));
   const last = await t.step(`rows written on ${newPrimary} and a segment switched`, () => t.waitFor('a write on the new primary', async () => {
-    await db.sql(db.service(), 'insert into archived_rows values (-1, $1)', [newPrimary]);
-    const [row] = await db.sql<{ name: string }>(db.service(), 'select pg_walfile_name(pg_switch_wal()) as name');
-    return row.name;
+    return writeAndSwitch(db, 'archived_rows');
   }, RECOVERY_MS));
   const timeline = last.slice(0, 8);
   check(timeline !== first.slice(0, 8), `the new primary is still on timeline ${timeline}`);
@@ -89,20 +71,11 @@ async function continuity(t: KubeContext, db: Database, s3: S3Server): Promise<v
     const [hi, lo] = switchpoint.split('/').map((h) => BigInt(`0x${h}`));
     const switchSegment = ((hi << 32n) | lo) >> SEGMENT_BITS;
     const parentTimeline = Number(parent).toString(16).toUpperCase().padStart(8, '0');
-    const segmentName = (tl: string, n: bigint) => `${tl}${(n >> 8n).toString(16).toUpperCase().padStart(8, '0')}${(n & 0xffn).toString(16).toUpperCase().padStart(8, '0')}`;
-    const segmentNumber = (name: string) => (BigInt(`0x${name.slice(8, 16)}`) << 8n) | BigInt(`0x${name.slice(16, 24)}`);
-    const missing: string[] = [];
-    for (let n = segmentNumber(first); n < switchSegment; n++) {
-      const name = segmentName(parentTimeline, n);
-      if (!keys.has(`${parentTimeline}/${name}.gz`)) missing.push(name);
-    }
+    const missing = missingSegments(keys, parentTimeline, segmentNumber(first), switchSegment - 1n);
     // The segment the switch happened in: timeline 1's part (complete, or .partial from the promotion).
     const cut = segmentName(parentTimeline, switchSegment);
     if (!keys.has(`${parentTimeline}/${cut}.gz`) && !keys.has(`${parentTimeline}/${cut}.partial.gz`)) missing.push(`${cut}(.partial)`);
-    for (let n = switchSegment; n <= segmentNumber(last); n++) {
-      const name = segmentName(timeline, n);
-      if (!keys.has(`${timeline}/${name}.gz`)) missing.push(name);
-    }
+    missing.push(...missingSegments(keys, timeline, switchSegment, segmentNumber(last)));
     if (missing.length > 0) throw new Error(`missing from the store: ${missing.join(', ')}`);
     return keys.size;
   }, 60_000));

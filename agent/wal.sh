@@ -20,6 +20,11 @@ rm -f "$answer"
 printf '%s\n' "$path" >"$request.tmp" && mv -f "$request.tmp" "$request"
 deadline=$((EPOCHSECONDS + limit_seconds))
 until [ -e "$answer" ]; do
+  # PostgreSQL stopped (its archiver or startup process is gone): nobody waits for the answer any more.
+  if ! kill -0 "$PPID" 2>/dev/null; then
+    rm -f "$request"
+    exit 1
+  fi
   if [ "$EPOCHSECONDS" -ge "$deadline" ]; then
     rm -f "$request"
     echo "wal.sh $verb $name: the agent did not answer within ${limit_seconds}s" >&2

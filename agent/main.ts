@@ -2,6 +2,8 @@
 // HTTP API, and turns SIGTERM into a clean step-down. Nothing else lives here.
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { startArchiving } from './backup/archiving';
+import { readBackupConfig } from './backup/config';
 import { memberHost, notAMember, readConfig } from './config';
 import { PodAddresses } from './peers/pod-addresses';
 import { answerFailsafe } from './core/failsafe';
@@ -69,6 +71,10 @@ async function main(): Promise<void> {
   const leases = new LeaseStore(kube, config.namespace, config.leaseName);
   const pods = new Pods(kube, config.namespace);
   const tls = serverTlsFromEnv(process.env, config, kube);
+  const secrets = new Secrets(kube, config.namespace);
+  const backup = readBackupConfig(process.env);
+  // Before the loop starts PostgreSQL: its first archive_command finds someone to answer it.
+  const archive = backup ? await startArchiving(config, backup, { secrets, events, log }) : null;
   const actor = new Actor({
     config,
     now,
@@ -76,7 +82,7 @@ async function main(): Promise<void> {
     leases,
     pods,
     events,
-    secrets: new Secrets(kube, config.namespace),
+    secrets,
     supervisor,
     sql,
     dynamicConf,
@@ -107,7 +113,7 @@ async function main(): Promise<void> {
     holderWatch,
     onExit: exit,
   });
-  const status = new StatusDocument(config.podName, config.pgdata, walEnd);
+  const status = new StatusDocument(config.podName, config.pgdata, walEnd, archive);
   const startedAt = now();
   const scraper = new PostgresScraper({
     now,

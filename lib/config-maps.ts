@@ -2,14 +2,14 @@ import { createHash } from 'crypto';
 import { SizeRoundingBehavior } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { agentBundle, supervisorScript } from './agent-bundle';
+import { agentBundle, supervisorScript, walScript } from './agent-bundle';
 import { objectMetadata } from './labels';
 import { renderPgHba, renderPostgresqlConf } from './postgres-config';
 import { ClusterSettings } from './settings';
 
 /** The two ConfigMaps a pod mounts, and a hash of their contents for the pod template. */
 export interface ClusterConfigMaps {
-  /** `<name>-config`: postgresql.conf, pg_hba.conf and supervisor.sh, mounted at /etc/pgha. */
+  /** `<name>-config`: postgresql.conf, pg_hba.conf, supervisor.sh (and wal.sh with backups), mounted at /etc/pgha. */
   readonly config: k8s.KubeConfigMap;
   /** `<name>-agent`: agent.js, mounted at /opt/pgha; absent when the agent image carries the bundle. */
   readonly agent?: k8s.KubeConfigMap;
@@ -29,9 +29,11 @@ export function createConfigMaps(scope: Construct, settings: ClusterSettings): C
       storageMebibytes: settings.storageSize.toMebibytes({ rounding: SizeRoundingBehavior.NONE }),
       parameters: settings.parameters,
       tlsParameters: settings.tls.parameters(),
+      archiveParameters: settings.backup?.parameters(),
     }),
     'pg_hba.conf': renderPgHba(settings.name, settings.tls.hbaConnectionType),
     'supervisor.sh': supervisorScript(),
+    ...(settings.backup ? { 'wal.sh': walScript() } : {}),
   };
   const agentData: Record<string, string> = settings.agentImage.bundleInImage ? {} : { 'agent.js': agentBundle() };
   const config = new k8s.KubeConfigMap(scope, 'Config', {

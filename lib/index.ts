@@ -1,4 +1,6 @@
 export * from './agent-image';
+export { ServerSideEncryption } from './backup';
+export type { BackupProps } from './backup';
 export * from './checks';
 export * from './cluster';
 export * from './modes';

@@ -65,6 +65,8 @@ export interface PostgresConfOptions {
   readonly parameters: Map<string, string>;
   /** `ssl` and the files of the TLS source (lib/tls.ts). */
   readonly tlsParameters: ReadonlyArray<[string, string]>;
+  /** archive_mode, archive_command and archive_timeout when the WAL is archived. */
+  readonly archiveParameters?: ReadonlyArray<[string, string]>;
 }
 
 /**
@@ -124,7 +126,7 @@ export function renderPostgresqlConf(options: PostgresConfOptions): string {
     ['hot_standby', hot ? 'on' : 'off'],
     ['max_wal_senders', senders],
     ['max_replication_slots', slots],
-    ['archive_mode', 'off'],
+    ...(options.archiveParameters ?? [['archive_mode', 'off'] as [string, string]]),
     ['recovery_target_timeline', '\'latest\''],
     ...options.tlsParameters,
   ];

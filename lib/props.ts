@@ -1,4 +1,5 @@
 import { AgentImage } from './agent-image';
+import { BackupProps } from './backup';
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { ReplicationMode, StandbyMode } from './modes';
@@ -238,4 +239,13 @@ export interface PostgresClusterProps {
    * @see https://prometheus-operator.dev/
    */
   readonly monitoring?: MonitoringOptions;
+
+  /**
+   * Continuous archiving of the WAL to an S3-compatible object store, done by the agents (no extra
+   * image): every completed segment and timeline history file, compressed. README.md ("Backups").
+   *
+   * @default - no archiving (`archive_mode = off`)
+   * @see https://www.postgresql.org/docs/current/continuous-archiving.html
+   */
+  readonly backup?: BackupProps;
 }

@@ -1,4 +1,5 @@
 import { AgentImage } from './agent-image';
+import { BackupBinding } from './backup';
 import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { ReplicationMode, StandbyMode } from './modes';
@@ -43,6 +44,8 @@ export interface ClusterSettings {
   readonly tls: TlsBinding;
   /** Undefined when `monitoring` is not given. */
   readonly monitoring?: MonitoringSettings;
+  /** Undefined when the WAL is not archived. */
+  readonly backup?: BackupBinding;
 }
 
 /** 63 (the limit of a label value) minus the `-<10-character hash>` of `controller-revision-hash`. */
@@ -139,6 +142,7 @@ export function resolveSettings(id: string, namespace: string, props: PostgresCl
     tlsSource,
     tls: tlsSource._bind({ name, namespace, clusterDomain }),
     monitoring,
+    backup: BackupBinding.resolve(props.backup),
   };
 }
 

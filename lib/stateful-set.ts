@@ -108,6 +108,7 @@ function podSpec(settings: ClusterSettings, refs: StatefulSetReferences): k8s.Po
       // Root filesystems are read-only; temporary files (pg_rewind, sorts) go here.
       { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
       ...settings.tls.volumes(),
+      ...(settings.backup?.volumes() ?? []),
     ],
   };
 }
@@ -170,6 +171,7 @@ function agentContainer(settings: ClusterSettings, refs: StatefulSetReferences):
       value('PGHA_STORAGE_SIZE', settings.storageSize.asString()),
       value('PGHA_AUTH_SECRET_MANAGED', settings.authSecret === undefined),
       ...settings.tls.agentEnv(),
+      ...(settings.backup?.agentEnv() ?? []),
     ],
     // Enough for the scheduler to account for the agent; no limit, because an agent killed for memory
     // fences its primary.
@@ -197,6 +199,7 @@ function agentContainer(settings: ClusterSettings, refs: StatefulSetReferences):
       // The agent reads pg_control and the WAL of a warm standby, which accepts no connection.
       { name: 'data', mountPath: DATA_DIR, readOnly: true },
       ...settings.tls.agentVolumeMounts(),
+      ...(settings.backup?.agentVolumeMounts() ?? []),
       { name: 'tmp', mountPath: '/tmp' },
     ],
   };

@@ -1,5 +1,6 @@
 // The vocabulary of the decision core: one immutable Observation of the world per tick, and the one
 // Action decide() picks from it. Nothing here does I/O; the adapters fill observations and carry out actions.
+import type { ArchiveStatus } from '../backup/backlog';
 import type { AgentConfig } from '../config';
 import type { RolloutStep } from './rollout';
 import type { Lease } from '../kube/lease-store';
@@ -106,6 +107,8 @@ export interface MemberStatus {
   readonly streaming: readonly string[];
   /** The primary's rolling update: what it waits for or does next (null on other members). */
   readonly rollout: string | null;
+  /** WAL archiving (null when the cluster archives nothing): backlog, counts, last success and failure. */
+  readonly archive?: ArchiveStatus | null;
 }
 
 export interface PeerView {

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { readiness, roleOf } from '../core/probes';
 import { planRollout } from '../core/rollout';
+import type { ArchiveStatus } from '../backup/backlog';
 import type { MemberStatus, Observation } from '../core/types';
 import { formatLsn } from '../postgres/lsn';
 import { readTimelineHistory, type TimelineSwitch } from '../postgres/timeline';
@@ -16,6 +17,8 @@ export class StatusDocument {
     private readonly member: string,
     private readonly pgdata: string,
     private readonly walEnd: WalEndReader,
+    /** The archiving's state, when the cluster archives its WAL. */
+    private readonly archive: (() => Promise<ArchiveStatus>) | null = null,
   ) {}
 
   async build(o: Observation | null): Promise<MemberStatus> {
@@ -37,6 +40,7 @@ export class StatusDocument {
       apiReachable: o !== null && o.lease.kind !== 'unreachable',
       streaming: (o?.local.sql?.replication ?? []).filter((r) => r.state === 'streaming').map((r) => r.applicationName),
       rollout: o && o.statefulSet !== null ? planRollout(o).reason : null,
+      archive: this.archive ? await this.archive() : null,
     };
   }
 

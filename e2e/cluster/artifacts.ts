@@ -120,6 +120,22 @@ const COREDNS: Artifact = {
   },
 };
 
+/**
+ * versitygw: a real S3 gateway over a POSIX folder, the object store the backup tests and the backup
+ * scenario archive to and restore from (a process on the host, not an image).
+ */
+const VERSITYGW: Artifact = {
+  name: 'versitygw',
+  version: VERSIONS.versitygw,
+  inputs: moduleInputs('versitygw'),
+  build: (dir, log) => goBuild('versitygw', join(dir, 'versitygw'), ['github.com/versity/versitygw/cmd/versitygw'], '-s -w', log),
+};
+
+/** The versitygw binary, built first when the cache has none (a minute or two, once per machine). */
+export async function ensureVersitygw(): Promise<string> {
+  return join(await ensure(VERSITYGW), 'versitygw');
+}
+
 /** The pause container from the pause.c that the k8s.io/kubernetes module carries (build/pause). */
 const PAUSE: Artifact = {
   name: 'pause',

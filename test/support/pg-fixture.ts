@@ -168,6 +168,17 @@ export class PgFixture {
     return server;
   }
 
+  /**
+   * A server whose data directory `fill` makes (a restore: a base backup without WAL, then recovery
+   * settings), configured but not started.
+   */
+  async createUnstarted(name: string, fill: (dataDir: string) => Promise<void>, options: ServerOptions = {}): Promise<PgServer> {
+    const server = await this.addServer(name);
+    await fill(server.dataDir);
+    await server.configure(options);
+    return server;
+  }
+
   /** Stops every server that still runs (immediately: the data is thrown away) and deletes the folder. */
   async cleanup(): Promise<void> {
     await Promise.all(this.servers.map((server) => server.stopIfRunning('immediate')));

@@ -1,5 +1,7 @@
 /** The real-cluster scenarios, in the order the suite runs them. */
 import type { KubeScenario } from '../scenario';
+import { backup } from './backup';
+import { backupStoreDown } from './backup-store-down';
 import { bootstrapRace } from './bootstrap-race';
 import { killPrimary } from './kill-primary';
 import { metrics } from './metrics';
@@ -18,4 +20,4 @@ import { tls } from './tls';
 import { tlsFromSecret } from './tls-from-secret';
 import { volumeGrowth } from './volume-growth';
 
-export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, rollingUpdate, minorUpgrade, majorGuard, majorUpgrade, scaling, volumeGrowth, statusCli, metrics];
+export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, rollingUpdate, minorUpgrade, majorGuard, majorUpgrade, scaling, volumeGrowth, statusCli, metrics, backup, backupStoreDown];

@@ -1,0 +1,50 @@
+// Wires WAL archiving for the composition root: the store client with the Secret's credentials, the
+// WalServer that answers wal.sh, and the once-a-minute backlog check that raises a Warning Event.
+import type { AgentConfig } from '../config';
+import type { EventRecorder } from '../kube/events';
+import { readControlData } from '../postgres/pg-control';
+import type { Logger } from '../runtime/log';
+import { archiveStatus, backlogWarning, type ArchiveStatus } from './backlog';
+import type { BackupConfig } from './config';
+import { StoreCredentials, type SecretReader } from './credentials';
+import { archiveRoot } from './layout';
+import { S3Store } from './s3';
+import { WalServer } from './wal-server';
+
+/** In the shared /tmp emptyDir: restored segments (16 MiB each) would not fit the run folder's memory. */
+const SPOOL_DIR = '/tmp/pgha-wal';
+const CHECK_MS = 60_000;
+
+export async function startArchiving(
+  config: AgentConfig,
+  backup: BackupConfig,
+  deps: { secrets: SecretReader; events: EventRecorder; log: Logger },
+): Promise<() => Promise<ArchiveStatus>> {
+  const credentials = new StoreCredentials(deps.secrets, backup.secretName);
+  const store = new S3Store(backup.location, () => credentials.get());
+  const server = new WalServer({
+    runDir: config.runDir,
+    pgdata: config.pgdata,
+    spoolDir: SPOOL_DIR,
+    store,
+    archiveRoot: async () => {
+      const control = await readControlData(config.pgdata);
+      if (!control) throw new Error(`no pg_control in ${config.pgdata} yet`);
+      return archiveRoot(backup.prefix, config.clusterName, control.systemIdentifier);
+    },
+    onResult: (r) => (r.ok ? deps.log.info : deps.log.error)(`wal-${r.verb}`, { file: r.name, result: r.detail }),
+  });
+  await server.start();
+  const status = async () => archiveStatus(await server.backlog(), server.stats);
+  let lastWarnedAt: number | null = null;
+  setInterval(() => {
+    void status().then(async (s) => {
+      const message = backlogWarning(s, Date.now(), lastWarnedAt);
+      if (message === null) return;
+      lastWarnedAt = Date.now();
+      deps.log.error('wal-archive-backlog', { backlog: s.backlog, error: s.lastFailure?.error });
+      await deps.events.record({ name: config.podName }, 'Warning', 'WalArchiveBacklog', message);
+    });
+  }, CHECK_MS).unref();
+  return status;
+}

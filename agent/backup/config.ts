@@ -1,0 +1,46 @@
+// Where the WAL archive is, from the PGHA_BACKUP_* variables the construct renders (lib/backup.ts); null
+// when the cluster has no backup configured. The credentials are not here: they live in a Secret the
+// agent reads through the API (credentials.ts), never in the pod spec.
+import { readFileSync } from 'node:fs';
+import type { S3Location } from './s3';
+
+export interface BackupConfig {
+  readonly location: S3Location;
+  readonly prefix: string;
+  /** The Secret with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and optionally AWS_SESSION_TOKEN). */
+  readonly secretName: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+export function readBackupConfig(env: Env): BackupConfig | null {
+  const bucket = env.PGHA_BACKUP_BUCKET;
+  if (!bucket) return null;
+  const text = (name: string): string => {
+    const value = env[name];
+    if (!value) throw new Error(`environment variable ${name} is required when PGHA_BACKUP_BUCKET is set`);
+    return value;
+  };
+  const pathStyle = text('PGHA_BACKUP_PATH_STYLE');
+  if (pathStyle !== 'true' && pathStyle !== 'false') {
+    throw new Error(`environment variable PGHA_BACKUP_PATH_STYLE must be one of true, false, got '${pathStyle}'`);
+  }
+  const sse = env.PGHA_BACKUP_SSE;
+  if (sse !== undefined && sse !== 'AES256' && sse !== 'aws:kms') {
+    throw new Error(`environment variable PGHA_BACKUP_SSE must be one of AES256, aws:kms, got '${sse}'`);
+  }
+  const caFile = env.PGHA_BACKUP_CA_FILE;
+  return {
+    location: {
+      endpoint: text('PGHA_BACKUP_ENDPOINT'),
+      region: text('PGHA_BACKUP_REGION'),
+      bucket,
+      pathStyle: pathStyle === 'true',
+      ...(caFile ? { ca: readFileSync(caFile, 'utf8') } : {}),
+      ...(sse ? { serverSideEncryption: sse } : {}),
+      ...(env.PGHA_BACKUP_SSE_KMS_KEY_ID ? { kmsKeyId: env.PGHA_BACKUP_SSE_KMS_KEY_ID } : {}),
+    },
+    prefix: text('PGHA_BACKUP_PREFIX'),
+    secretName: text('PGHA_BACKUP_SECRET'),
+  };
+}

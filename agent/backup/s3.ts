@@ -1,0 +1,210 @@
+// The few S3 API calls backups need (PutObject, GetObject, HeadObject, ListObjectsV2, DeleteObject), signed
+// with AWS Signature Version 4 by `aws4` (8 KB bundled) over node's http/https. @aws-sdk/client-s3 would add
+// about 580 KB to a bundle that ships in a 1 MiB ConfigMap, for features (multipart, presigning, every other
+// operation) these five calls do not use. Any S3-compatible store works: AWS, MinIO, Ceph RGW, R2, GCS's
+// interoperability endpoint, with virtual-hosted or path-style addressing.
+import aws4 from 'aws4';
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+
+export interface S3Credentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  /** For temporary credentials (STS); sent as x-amz-security-token. */
+  readonly sessionToken?: string;
+}
+
+export interface S3Location {
+  /** `https://s3.eu-west-1.amazonaws.com`, `http://minio.storage:9000`: scheme, host and port only. */
+  readonly endpoint: string;
+  readonly region: string;
+  readonly bucket: string;
+  /** `https://host/bucket/key` instead of `https://bucket.host/key` (MinIO, Ceph and most private stores). */
+  readonly pathStyle: boolean;
+  /** PEM of the CA that signed a private endpoint's certificate; node's bundled roots when absent. */
+  readonly ca?: string;
+  /** Server-side encryption: `AES256` (store-managed keys) or `aws:kms` (with kmsKeyId, or the bucket's key). */
+  readonly serverSideEncryption?: 'AES256' | 'aws:kms';
+  readonly kmsKeyId?: string;
+}
+
+export interface ObjectInfo {
+  readonly key: string;
+  readonly size: number;
+  readonly lastModified: Date;
+}
+
+export interface HeadResult {
+  readonly size: number;
+  /** The x-amz-meta-* headers, names without the prefix, lower case. */
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+/** An answer from the store that is not a success; `code` is the S3 error code (`NoSuchBucket`, …). */
+export class S3Error extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+const REQUEST_TIMEOUT_MS = 60_000;
+
+export class S3Store {
+  private readonly base: URL;
+  private readonly agent: http.Agent;
+
+  constructor(
+    private readonly location: S3Location,
+    /** Asked before every request, so rotated credentials apply at once. */
+    private readonly credentials: () => S3Credentials | Promise<S3Credentials>,
+  ) {
+    this.base = new URL(location.endpoint);
+    if (this.base.protocol !== 'http:' && this.base.protocol !== 'https:') {
+      throw new Error(`S3 endpoint must be an http:// or https:// URL, got '${location.endpoint}'`);
+    }
+    this.agent =
+      this.base.protocol === 'https:'
+        ? new https.Agent({ keepAlive: true, ...(location.ca ? { ca: location.ca } : {}) })
+        : new http.Agent({ keepAlive: true });
+  }
+
+  /** Stores `body` under `key`; resolves only once the store has answered 200 (the object is durable). */
+  async put(key: string, body: Buffer, metadata: Readonly<Record<string, string>> = {}, contentType = 'application/octet-stream'): Promise<void> {
+    const headers: Record<string, string> = {
+      'content-type': contentType,
+      'content-length': String(body.length),
+      'content-md5': createHash('md5').update(body).digest('base64'),
+    };
+    for (const [name, value] of Object.entries(metadata)) headers[`x-amz-meta-${name}`] = value;
+    if (this.location.serverSideEncryption) {
+      headers['x-amz-server-side-encryption'] = this.location.serverSideEncryption;
+      if (this.location.kmsKeyId) headers['x-amz-server-side-encryption-aws-kms-key-id'] = this.location.kmsKeyId;
+    }
+    await this.request('PUT', key, {}, headers, body);
+  }
+
+  /** The object's bytes; null when there is no such key. */
+  async get(key: string): Promise<Buffer | null> {
+    try {
+      return (await this.request('GET', key, {}, {})).body;
+    } catch (error) {
+      if (error instanceof S3Error && error.status === 404) return null;
+      throw error;
+    }
+  }
+
+  async head(key: string): Promise<HeadResult | null> {
+    try {
+      const { headers } = await this.request('HEAD', key, {}, {});
+      const metadata: Record<string, string> = {};
+      for (const [name, value] of Object.entries(headers)) {
+        if (name.startsWith('x-amz-meta-') && typeof value === 'string') metadata[name.slice('x-amz-meta-'.length)] = value;
+      }
+      return { size: Number(headers['content-length'] ?? 0), metadata };
+    } catch (error) {
+      if (error instanceof S3Error && error.status === 404) return null;
+      throw error;
+    }
+  }
+
+  /** Every object whose key starts with `prefix`, in key order (follows continuation tokens). */
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    const objects: ObjectInfo[] = [];
+    let token: string | undefined;
+    do {
+      const query: Record<string, string> = { 'list-type': '2', prefix };
+      if (token) query['continuation-token'] = token;
+      const xml = (await this.request('GET', '', query, {})).body.toString('utf8');
+      for (const [, contents] of xml.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) {
+        objects.push({
+          key: xmlText(contents, 'Key'),
+          size: Number(xmlText(contents, 'Size')),
+          lastModified: new Date(xmlText(contents, 'LastModified')),
+        });
+      }
+      token = xmlText(xml, 'IsTruncated') === 'true' ? xmlText(xml, 'NextContinuationToken') : undefined;
+    } while (token);
+    return objects;
+  }
+
+  /** Removes the key; removing a key that is not there succeeds (S3 answers 204 either way). */
+  async delete(key: string): Promise<void> {
+    await this.request('DELETE', key, {}, {});
+  }
+
+  private async request(
+    method: string,
+    key: string,
+    query: Readonly<Record<string, string>>,
+    headers: Record<string, string>,
+    body?: Buffer,
+  ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+    const { bucket, pathStyle, region } = this.location;
+    const encodedKey = key.split('/').map(encodeRfc3986).join('/');
+    const host = pathStyle ? this.base.host : `${bucket}.${this.base.host}`;
+    const objectPath = pathStyle ? `/${encodeRfc3986(bucket)}/${encodedKey}` : `/${encodedKey}`;
+    const search = Object.entries(query)
+      .map(([name, value]) => `${encodeRfc3986(name)}=${encodeRfc3986(value)}`)
+      .join('&');
+    const path = search ? `${objectPath}?${search}` : objectPath;
+    // The payload's digest is part of the signature, so a body changed in transit is refused.
+    headers['x-amz-content-sha256'] = createHash('sha256').update(body ?? '').digest('hex');
+    const signed = aws4.sign({ method, host, path, service: 's3', region, headers, body }, await this.credentials());
+    const transport = this.base.protocol === 'https:' ? https : http;
+    const what = `S3 ${method} ${bucket}/${key}${search ? `?${search}` : ''}`;
+    return new Promise((resolve, reject) => {
+      const request = transport.request(
+        {
+          protocol: this.base.protocol,
+          hostname: pathStyle ? this.base.hostname : `${bucket}.${this.base.hostname}`,
+          port: this.base.port || undefined,
+          method,
+          path,
+          headers: signed.headers,
+          agent: this.agent,
+          timeout: REQUEST_TIMEOUT_MS,
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('error', reject);
+          response.on('end', () => {
+            const data = Buffer.concat(chunks);
+            const status = response.statusCode ?? 0;
+            if (status >= 200 && status < 300) return resolve({ status, headers: response.headers, body: data });
+            const text = data.toString('utf8');
+            // HEAD answers have no body: the status is all there is.
+            const code = xmlText(text, 'Code') || (status === 404 ? 'NotFound' : `HTTP${status}`);
+            const message = xmlText(text, 'Message');
+            reject(new S3Error(`${what}: ${status} ${code}${message ? `: ${message}` : ''}`, status, code));
+          });
+        },
+      );
+      request.on('timeout', () => request.destroy(new Error(`${what}: no answer within ${REQUEST_TIMEOUT_MS / 1000} s`)));
+      request.on('error', (error) => reject(error.message.startsWith(what) ? error : new Error(`${what}: ${error.message}`)));
+      request.end(body);
+    });
+  }
+}
+
+/** RFC 3986 unreserved characters stay, everything else is percent-encoded (what SigV4 signs). */
+function encodeRfc3986(text: string): string {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+function xmlText(xml: string, tag: string): string {
+  const match = new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`).exec(xml);
+  if (!match) return '';
+  return match[1]
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)))
+    .replace(/&amp;/g, '&');
+}

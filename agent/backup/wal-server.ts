@@ -1,0 +1,154 @@
+// The agent's side of wal.sh (agent/README.md, "WAL protocol"): PostgreSQL's archive_command and
+// restore_command leave a request file in <run>/wal; this answers each one after the store did.
+//
+// Archive: read the segment from the data volume, gzip it, and store it under its stable key with the
+// SHA-256 of the uncompressed bytes as metadata; answer `ok` only after the store answered 200. A key that
+// already holds the same bytes is success (every member archives, `archive_mode = always`, so the primary
+// and its standbys offer the same segments); a key that holds different bytes is refused and never
+// overwritten: the archive a restore trusts is not rewritten by a member that diverged.
+// Restore: fetch and gunzip the file into the spool folder and answer `ok <path>`, or `missing`.
+import { createHash } from 'node:crypto';
+import { watch, type FSWatcher } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { gunzip as gunzipCallback, gzip as gzipCallback } from 'node:zlib';
+import { isWalFileName, walKey } from './layout';
+import type { HeadResult } from './s3';
+
+const gzip = promisify(gzipCallback);
+const gunzip = promisify(gunzipCallback);
+
+/** What the server needs of the store (S3Store; tests may wrap it). */
+export interface WalStore {
+  put(key: string, body: Buffer, metadata: Readonly<Record<string, string>>): Promise<void>;
+  get(key: string): Promise<Buffer | null>;
+  head(key: string): Promise<HeadResult | null>;
+}
+
+export interface WalServerOptions {
+  readonly runDir: string;
+  readonly pgdata: string;
+  /** Where restored files wait for wal.sh to copy them into pg_wal (the shared /tmp in a pod). */
+  readonly spoolDir: string;
+  readonly store: WalStore;
+  /** `<prefix>/<cluster>/<system identifier>/`: known once pg_control can be read. */
+  readonly archiveRoot: () => Promise<string>;
+  /** Called after each request, for logs and Events. */
+  readonly onResult?: (result: WalResult) => void;
+}
+
+export interface WalResult {
+  readonly verb: 'archive' | 'restore';
+  readonly name: string;
+  readonly ok: boolean;
+  /** `stored`, `already stored`, `restored`, `missing`, or the error. */
+  readonly detail: string;
+  readonly at: Date;
+}
+
+/** How often the folder is scanned besides the watch (a watch can miss an event on some file systems). */
+const SCAN_MS = 500;
+const SHA256_METADATA = 'pgha-sha256';
+
+export class WalServer {
+  readonly dir: string;
+  private readonly inFlight = new Set<string>();
+  private watcher: FSWatcher | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  /** Counters for /status and /metrics. */
+  readonly stats = { archived: 0, archiveFailures: 0, lastArchived: null as WalResult | null, lastFailure: null as WalResult | null };
+
+  constructor(private readonly options: WalServerOptions) {
+    this.dir = join(options.runDir, 'wal');
+  }
+
+  async start(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    await mkdir(this.options.spoolDir, { recursive: true });
+    this.watcher = watch(this.dir, () => void this.scan());
+    this.timer = setInterval(() => void this.scan(), SCAN_MS);
+    this.timer.unref();
+    await this.scan();
+  }
+
+  stop(): void {
+    this.watcher?.close();
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Segments PostgreSQL has finished and not yet archived: the `.ready` files of pg_wal/archive_status. */
+  async backlog(): Promise<number> {
+    const names = await readdir(join(this.options.pgdata, 'pg_wal', 'archive_status')).catch(() => []);
+    return names.filter((n) => n.endsWith('.ready')).length;
+  }
+
+  private async scan(): Promise<void> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    for (const request of names) {
+      const match = /^(.+)\.(archive|restore)$/.exec(request);
+      if (!match || this.inFlight.has(request)) continue;
+      this.inFlight.add(request);
+      void this.serve(request, match[1], match[2] as 'archive' | 'restore').finally(() => this.inFlight.delete(request));
+    }
+  }
+
+  private async serve(request: string, name: string, verb: 'archive' | 'restore'): Promise<void> {
+    const requestFile = join(this.dir, request);
+    let reply: string;
+    let result: WalResult;
+    try {
+      if (!isWalFileName(name)) throw new Error(`'${name}' is not a WAL file name`);
+      const path = (await readFile(requestFile, 'utf8')).trim();
+      const key = walKey(await this.options.archiveRoot(), name);
+      if (verb === 'archive') {
+        const detail = await this.archive(key, join(this.options.pgdata, path));
+        reply = 'ok';
+        result = { verb, name, ok: true, detail, at: new Date() };
+      } else {
+        const spooled = await this.restore(key, name);
+        reply = spooled ? `ok ${spooled}` : 'missing';
+        result = { verb, name, ok: spooled !== null, detail: spooled ? 'restored' : 'missing', at: new Date() };
+      }
+    } catch (error) {
+      const message = (error as Error).message.replace(/\s+/g, ' ');
+      reply = `error ${message}`;
+      result = { verb, name, ok: false, detail: message, at: new Date() };
+    }
+    if (verb === 'archive') {
+      if (result.ok) {
+        this.stats.archived++;
+        this.stats.lastArchived = result;
+      } else {
+        this.stats.archiveFailures++;
+        this.stats.lastFailure = result;
+      }
+    }
+    // The request goes first: wal.sh, seeing the answer, may write the next request of the same name.
+    await rm(requestFile, { force: true });
+    await writeFile(`${requestFile}.answer.tmp`, `${reply}\n`);
+    await rename(`${requestFile}.answer.tmp`, `${requestFile}.answer`);
+    this.options.onResult?.(result);
+  }
+
+  private async archive(key: string, file: string): Promise<string> {
+    const bytes = await readFile(file);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const existing = await this.options.store.head(key);
+    if (existing) {
+      if (existing.metadata[SHA256_METADATA] === sha256) return 'already stored';
+      throw new Error(`${key} already holds different content (sha256 ${existing.metadata[SHA256_METADATA] ?? 'unknown'}, this file ${sha256}); not overwritten`);
+    }
+    await this.options.store.put(key, await gzip(bytes), { [SHA256_METADATA]: sha256 });
+    return 'stored';
+  }
+
+  private async restore(key: string, name: string): Promise<string | null> {
+    const compressed = await this.options.store.get(key);
+    if (!compressed) return null;
+    const spooled = join(this.options.spoolDir, name);
+    await writeFile(`${spooled}.tmp`, await gunzip(compressed));
+    await rename(`${spooled}.tmp`, spooled);
+    return spooled;
+  }
+}

@@ -1,0 +1,182 @@
+import { Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { k8s } from 'cdk8s-plus-27';
+import { CONFIG_DIR } from './pod-layout';
+
+/**
+ * Server-side encryption of the objects backups write.
+ *
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/serv-side-encryption.html
+ */
+export class ServerSideEncryption {
+  /** No `x-amz-server-side-encryption` header: the bucket's default encryption applies. */
+  public static readonly NONE = new ServerSideEncryption('', '');
+  /** `AES256`: keys managed by the store (SSE-S3). */
+  public static readonly S3_MANAGED = new ServerSideEncryption('AES256', '');
+
+  /** `aws:kms` with a KMS key (SSE-KMS); without `keyId`, the bucket's or the account's default KMS key. */
+  public static kms(keyId?: string): ServerSideEncryption {
+    return new ServerSideEncryption('aws:kms', keyId ?? '');
+  }
+
+  private constructor(
+    /** The `x-amz-server-side-encryption` value; empty for none. */
+    public readonly algorithm: string,
+    /** The KMS key id or ARN; empty for the default key. */
+    public readonly kmsKeyId: string,
+  ) {}
+}
+
+/**
+ * Continuous archiving of the cluster's WAL to an S3-compatible object store (AWS S3, MinIO, Ceph RGW,
+ * Cloudflare R2, GCS's interoperability endpoint). README.md ("Backups") has the object layout.
+ */
+export interface BackupProps {
+  /** The bucket. It must exist; the agents never create or configure buckets (lifecycle rules are yours). */
+  readonly bucket: string;
+
+  /**
+   * A Secret in the cluster's namespace with the keys `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`
+   * (and `AWS_SESSION_TOKEN` for temporary credentials). The agents read it through the API; its values
+   * never appear in the rendered YAML.
+   */
+  readonly credentialsSecret: kplus.ISecret;
+
+  /**
+   * The store's URL: scheme, host and port.
+   *
+   * @default - `https://s3.<region>.amazonaws.com`
+   */
+  readonly endpoint?: string;
+
+  /**
+   * The region requests are signed for.
+   *
+   * @default 'us-east-1'
+   */
+  readonly region?: string;
+
+  /**
+   * Where the cluster's objects start in the bucket: `<prefix>/<cluster name>/<system identifier>/...`.
+   * Letters, digits and `-_./`, no leading or trailing `/`.
+   *
+   * @default 'pgha'
+   */
+  readonly prefix?: string;
+
+  /**
+   * Address the bucket in the path (`https://host/bucket/key`) instead of the host name
+   * (`https://bucket.host/key`). MinIO, Ceph RGW and most private stores need it.
+   *
+   * @default false
+   */
+  readonly pathStyle?: boolean;
+
+  /**
+   * A ConfigMap with the PEM CA certificate (key `ca.crt`) that signed a private endpoint's certificate,
+   * mounted into the agent container.
+   *
+   * @default - the public CAs Node.js carries
+   */
+  readonly caConfigMap?: kplus.IConfigMap;
+
+  /**
+   * Server-side encryption requested for every object.
+   *
+   * @default ServerSideEncryption.NONE
+   */
+  readonly serverSideEncryption?: ServerSideEncryption;
+
+  /**
+   * The longest a finished transaction waits before its WAL segment is switched and archived: the
+   * recovery point objective when writes are rare. A whole number of seconds from 1 to 86400.
+   *
+   * @default Duration.seconds(60)
+   * @see https://www.postgresql.org/docs/current/runtime-config-wal.html#GUC-ARCHIVE-TIMEOUT
+   */
+  readonly archiveTimeout?: Duration;
+}
+
+/** The key of the CA certificate in `caConfigMap`. */
+const CA_KEY = 'ca.crt';
+const CA_DIR = '/etc/pgha-backup-ca';
+const PREFIX = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
+/** S3's bucket naming rules (lowercase, 3–63, no leading or trailing dot or dash). */
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/** What `backup` renders: checked once, read by the ConfigMap, StatefulSet and RBAC modules. */
+export class BackupBinding {
+  public static resolve(props: BackupProps | undefined): BackupBinding | undefined {
+    return props ? new BackupBinding(props) : undefined;
+  }
+
+  private readonly archiveTimeoutSeconds: number;
+  private readonly endpoint: string;
+  private readonly region: string;
+  private readonly prefix: string;
+
+  private constructor(private readonly props: BackupProps) {
+    if (!BUCKET.test(props.bucket)) {
+      throw new Error(`backup.bucket must be an S3 bucket name (3 to 63 lowercase letters, digits, '.' and '-', `
+        + `starting and ending with a letter or digit), got "${props.bucket}"`);
+    }
+    this.region = props.region ?? 'us-east-1';
+    if (!/^[a-z0-9-]+$/.test(this.region)) {
+      throw new Error(`backup.region must be a region name such as eu-west-1, got "${this.region}"`);
+    }
+    this.endpoint = props.endpoint ?? `https://s3.${this.region}.amazonaws.com`;
+    if (!/^https?:\/\/[^/\s?#]+$/.test(this.endpoint)) {
+      throw new Error(`backup.endpoint must be an http:// or https:// URL with a host and an optional port, no path, got "${this.endpoint}"`);
+    }
+    this.prefix = props.prefix ?? 'pgha';
+    if (!PREFIX.test(this.prefix)) {
+      throw new Error(`backup.prefix must be letters, digits and '-_./' without a leading, trailing or double '/', got "${this.prefix}"`);
+    }
+    const timeout = (props.archiveTimeout ?? Duration.seconds(60)).toSeconds({ integral: false });
+    if (!Number.isInteger(timeout) || timeout < 1 || timeout > 86_400) {
+      throw new Error(`backup.archiveTimeout must be a whole number of seconds from 1 to 86400, got ${timeout}s`);
+    }
+    this.archiveTimeoutSeconds = timeout;
+  }
+
+  public get secretName(): string {
+    return this.props.credentialsSecret.name;
+  }
+
+  /**
+   * postgresql.conf: every member archives (`always`), so a segment the old primary had not yet archived
+   * when it failed is archived by the standbys that received it; the store keeps one copy per name.
+   */
+  public parameters(): Array<[string, string]> {
+    return [
+      ['archive_mode', 'always'],
+      ['archive_command', `'/bin/bash ${CONFIG_DIR}/wal.sh archive %p %f'`],
+      ['archive_timeout', `${this.archiveTimeoutSeconds}`],
+    ];
+  }
+
+  public agentEnv(): k8s.EnvVar[] {
+    const sse = this.props.serverSideEncryption ?? ServerSideEncryption.NONE;
+    const env: Array<[string, string]> = [
+      ['PGHA_BACKUP_BUCKET', this.props.bucket],
+      ['PGHA_BACKUP_ENDPOINT', this.endpoint],
+      ['PGHA_BACKUP_REGION', this.region],
+      ['PGHA_BACKUP_PREFIX', this.prefix],
+      ['PGHA_BACKUP_PATH_STYLE', String(this.props.pathStyle ?? false)],
+      ['PGHA_BACKUP_SECRET', this.secretName],
+      ...(sse.algorithm ? [['PGHA_BACKUP_SSE', sse.algorithm] as [string, string]] : []),
+      ...(sse.kmsKeyId ? [['PGHA_BACKUP_SSE_KMS_KEY_ID', sse.kmsKeyId] as [string, string]] : []),
+      ...(this.props.caConfigMap ? [['PGHA_BACKUP_CA_FILE', `${CA_DIR}/${CA_KEY}`] as [string, string]] : []),
+    ];
+    return env.map(([name, value]) => ({ name, value }));
+  }
+
+  public volumes(): k8s.Volume[] {
+    const ca = this.props.caConfigMap;
+    return ca ? [{ name: 'backup-ca', configMap: { name: ca.name, items: [{ key: CA_KEY, path: CA_KEY }] } }] : [];
+  }
+
+  public agentVolumeMounts(): k8s.VolumeMount[] {
+    return this.props.caConfigMap ? [{ name: 'backup-ca', mountPath: CA_DIR, readOnly: true }] : [];
+  }
+}

@@ -1,0 +1,110 @@
+// The agent's side of wal.sh, driven through its request files (as wal.sh writes them) against a real
+// S3 server: what it answers, and that it never overwrites an archived file with different bytes.
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { S3Store } from '../../../agent/backup/s3';
+import { WalServer, type WalResult } from '../../../agent/backup/wal-server';
+import { S3Server } from '../../support/s3-server';
+
+jest.setTimeout(300_000); // the first run on a machine builds versitygw
+
+const ROOT = 'pgha/unit/7000000000000000001/';
+const SEGMENT = '000000010000000000000003';
+const KEY = `${ROOT}wal/00000001/${SEGMENT}.gz`;
+
+describe('WalServer', () => {
+  let s3: S3Server;
+  let store: S3Store;
+  let dir: string;
+  let server: WalServer;
+  let results: WalResult[];
+
+  beforeAll(async () => {
+    s3 = await S3Server.start();
+    await s3.createBucket('wal');
+    store = new S3Store({ endpoint: s3.endpoint, region: S3Server.REGION, bucket: 'wal', pathStyle: true },
+      () => ({ accessKeyId: S3Server.ACCESS_KEY_ID, secretAccessKey: S3Server.SECRET_ACCESS_KEY }));
+  });
+  afterAll(() => s3?.stop());
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pgha-walserver-'));
+    await mkdir(join(dir, 'pgdata', 'pg_wal'), { recursive: true });
+    results = [];
+    server = new WalServer({
+      runDir: join(dir, 'run'),
+      pgdata: join(dir, 'pgdata'),
+      spoolDir: join(dir, 'spool'),
+      store,
+      archiveRoot: async () => ROOT,
+      onResult: (r) => results.push(r),
+    });
+    await server.start();
+  });
+  afterEach(async () => {
+    server.stop();
+    await store.delete(KEY);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** What wal.sh does: the request under a temporary name renamed into place, then wait for the answer and remove it. */
+  async function ask(verb: 'archive' | 'restore', name: string, path: string): Promise<string> {
+    const request = join(dir, 'run', 'wal', `${name}.${verb}`);
+    await rm(`${request}.answer`, { force: true });
+    await writeFile(`${request}.tmp`, `${path}\n`);
+    await rename(`${request}.tmp`, request);
+    const deadline = Date.now() + 10_000;
+    while (!existsSync(`${request}.answer`)) {
+      if (Date.now() > deadline) throw new Error(`no answer to ${name}.${verb}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const answer = (await readFile(`${request}.answer`, 'utf8')).trim();
+    await rm(`${request}.answer`);
+    return answer;
+  }
+
+  async function segment(bytes: Buffer): Promise<void> {
+    await writeFile(join(dir, 'pgdata', 'pg_wal', SEGMENT), bytes);
+  }
+
+  test('archives a file, and the same bytes again count as stored without a second upload', async () => {
+    await segment(Buffer.alloc(1024, 7));
+    expect(await ask('archive', SEGMENT, `pg_wal/${SEGMENT}`)).toBe('ok');
+    expect(await ask('archive', SEGMENT, `pg_wal/${SEGMENT}`)).toBe('ok');
+    expect(results.map((r) => r.detail)).toEqual(['stored', 'already stored']);
+    expect(server.stats).toMatchObject({ archived: 2, archiveFailures: 0 });
+    expect(existsSync(join(dir, 'run', 'wal', `${SEGMENT}.archive`))).toBe(false);
+  });
+
+  test('restores an archived file into the spool folder', async () => {
+    await segment(Buffer.alloc(1024, 9));
+    await ask('archive', SEGMENT, `pg_wal/${SEGMENT}`);
+    const answer = await ask('restore', SEGMENT, 'pg_wal/RECOVERYXLOG');
+    expect(answer).toBe(`ok ${join(dir, 'spool', SEGMENT)}`);
+    expect(await readFile(join(dir, 'spool', SEGMENT))).toEqual(Buffer.alloc(1024, 9));
+  });
+
+  test('answers missing for a file the store does not have', async () => {
+    expect(await ask('restore', '00000002.history', 'pg_wal/RECOVERYHISTORY')).toBe('missing');
+  });
+
+  test('fails, and never overwrites, when the key holds different bytes', async () => {
+    const other = Buffer.alloc(1024, 1);
+    const otherSha = createHash('sha256').update(other).digest('hex');
+    await store.put(KEY, gzipSync(other), { 'pgha-sha256': otherSha });
+    await segment(Buffer.alloc(1024, 2));
+    const mine = createHash('sha256').update(Buffer.alloc(1024, 2)).digest('hex');
+    expect(await ask('archive', SEGMENT, `pg_wal/${SEGMENT}`)).toBe(
+      `error ${KEY} already holds different content (sha256 ${otherSha}, this file ${mine}); not overwritten`,
+    );
+    expect((await store.head(KEY))!.metadata['pgha-sha256']).toBe(otherSha);
+    expect(server.stats).toMatchObject({ archived: 0, archiveFailures: 1 });
+  });
+
+  test('fails on a request whose name is not a WAL file', async () => {
+    expect(await ask('archive', 'RECOVERYXLOG', 'pg_wal/RECOVERYXLOG')).toBe("error 'RECOVERYXLOG' is not a WAL file name");
+  });
+});

@@ -126,6 +126,9 @@ function postgresContainer(settings: ClusterSettings): k8s.Container {
     env: [
       { name: 'PGDATA', value: PGDATA },
       { name: 'PGHA_RUN_DIR', value: RUN_DIR },
+      // So `kubectl exec … -c postgres -- psql` (or pg_dumpall) finds the server: it listens on a socket in
+      // the run folder, not in the image's default /var/run/postgresql.
+      { name: 'PGHOST', value: `${RUN_DIR}/socket` },
       { name: 'PGHA_CONFIG_FILE', value: `${CONFIG_DIR}/postgresql.conf` },
       ...settings.tls.postgresEnv(),
     ],

@@ -123,7 +123,15 @@ describe('StatefulSet', () => {
         PGHA_RUN_DIR: '/run/pgha',
         PGHA_CONFIG_FILE: '/etc/pgha/postgresql.conf',
         PGHA_TLS_CA_FILE: '/run/pgha/tls/ca.crt',
+        PGHOST: '/run/pgha/socket',
       });
+    });
+
+    test('points psql in the container at the server\'s socket (PGHOST is the unix_socket_directories it renders)', () => {
+      const { manifests } = render();
+      const postgres = container(manifests, 'pg', 'postgres');
+      const conf = find(manifests, 'ConfigMap', 'pg-config').data['postgresql.conf'];
+      expect(conf).toContain(`unix_socket_directories = '${envOf(postgres).PGHOST}'`);
     });
 
     test('mounts the data volume read-write', () => {

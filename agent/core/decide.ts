@@ -1,7 +1,8 @@
 // decide(observation) → the one action of this tick. Pure: no I/O, no clock, no randomness, so the whole
 // decision table is specified by tests (test/agent/core/decide.test.ts). The safety rules, in the order
 // they win:
-//  1. A member that runs PostgreSQL as a primary without holding a renewed lease stops it at once (fence).
+//  1. A member that runs PostgreSQL as a primary without holding a renewed lease stops it at once (fence),
+//     and so does a holder whose PostgreSQL has stopped answering (postgres-silence.ts): it renews no more.
 //  2. Only the lease holder starts, promotes or keeps a primary; every lease write is conditional.
 //  3. The lease is taken from a holder only when it is gone (released, silent for the lease duration, or
 //     provably dead) and only by the most advanced eligible member (candidacy.ts).
@@ -9,6 +10,7 @@ import { hasForkedOff, sharesHistory } from '../postgres/timeline';
 import { parseLsn } from '../postgres/lsn';
 import { memberHost } from '../config';
 import { candidacy, holderGone, peerIsCaughtUpStandby } from './candidacy';
+import { unresponsivePrimary } from './postgres-silence';
 import { planRollout } from './rollout';
 import {
   dataWasPrimary,
@@ -122,6 +124,8 @@ function asHolder(o: Observation, lease: PresentLease): Action {
   if (runningAsPrimary(o) && renewAge !== null && renewAge >= o.config.renewDeadlineMs) {
     return { type: 'fence', reason: `lease not renewed for ${formatMs(renewAge)} (renew deadline ${formatMs(o.config.renewDeadlineMs)})` };
   }
+  const hung = unresponsivePrimary(o);
+  if (hung) return { type: 'fence', reason: hung };
   const data = o.local.data;
 
   if (lease.systemIdentifier === null) {

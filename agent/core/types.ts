@@ -1,6 +1,7 @@
 // The vocabulary of the decision core: one immutable Observation of the world per tick, and the one
 // Action decide() picks from it. Nothing here does I/O; the adapters fill observations and carry out actions.
 import type { AgentConfig } from '../config';
+import type { PostgresSilence } from './postgres-silence';
 import type { RolloutStep } from './rollout';
 import type { Lease } from '../kube/lease-store';
 import type { DbState } from '../postgres/pg-control';
@@ -162,6 +163,11 @@ export interface Observation {
    * whose slot was invalidated, never streams again by itself.
    */
   readonly standbyStalledForMs: number | null;
+  /**
+   * How long the local PostgreSQL has left the agent's SQL unanswered, after answering earlier in this
+   * postmaster's life (null while it answers, or when no probe is made). See postgres-silence.ts.
+   */
+  readonly postgresSilence: PostgresSilence | null;
 }
 
 /** Steps a lease holder takes after renewing. */

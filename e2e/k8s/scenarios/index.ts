@@ -1,6 +1,7 @@
 /** The real-cluster scenarios, in the order the suite runs them. */
 import type { KubeScenario } from '../scenario';
 import { bootstrapRace } from './bootstrap-race';
+import { hungPostgres } from './hung-postgres';
 import { killPrimary } from './kill-primary';
 import { metrics } from './metrics';
 import { majorGuard } from './major-guard';
@@ -17,4 +18,4 @@ import { tls } from './tls';
 import { tlsFromSecret } from './tls-from-secret';
 import { volumeGrowth } from './volume-growth';
 
-export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, rollingUpdate, minorUpgrade, majorGuard, scaling, volumeGrowth, statusCli, metrics];
+export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, rollingUpdate, minorUpgrade, majorGuard, scaling, volumeGrowth, statusCli, metrics, hungPostgres];

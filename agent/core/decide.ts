@@ -98,7 +98,9 @@ function latestProof(o: Observation): number | null {
 }
 
 function withoutLease(o: Observation): Action {
-  if (runningAsPrimary(o)) return { type: 'create-lease', reason: 'no lease: this running primary claims it' };
+  // Someone deleted the Lease (kubectl delete lease): the member that runs the primary puts it back at
+  // once, and says so; the standbys see it run a primary and wait.
+  if (runningAsPrimary(o)) return { type: 'create-lease', reason: `no lease: this running primary creates ${o.config.leaseName} again`, event: 'LeaseRecreated' };
   const primaryPeer = o.peers.find((p) => p.status?.role === 'primary');
   if (primaryPeer) return wait(`no lease; ${primaryPeer.name} runs a primary and will claim it`);
   const mine = localSystemIdentifier(o);

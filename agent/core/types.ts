@@ -197,7 +197,8 @@ export type Action =
     }
   /** `event`: the Event's reason, RefusedToJoin unless given. */
   | { readonly type: 'refuse'; readonly reason: string; readonly event?: string }
-  | { readonly type: 'create-lease'; readonly reason: string }
+  /** `event`: a Warning Event's reason, posted once the Lease is created (a repair, not a bootstrap). */
+  | { readonly type: 'create-lease'; readonly reason: string; readonly event?: string }
   | {
       readonly type: 'lead';
       readonly step: LeadStep;

@@ -1,6 +1,7 @@
 /** The real-cluster scenarios, in the order the suite runs them. */
 import type { KubeScenario } from '../scenario';
 import { bootstrapRace } from './bootstrap-race';
+import { handEdits } from './hand-edits';
 import { hungAgent } from './hung-agent';
 import { hungPostgres } from './hung-postgres';
 import { killPrimary } from './kill-primary';
@@ -19,4 +20,4 @@ import { tls } from './tls';
 import { tlsFromSecret } from './tls-from-secret';
 import { volumeGrowth } from './volume-growth';
 
-export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, rollingUpdate, minorUpgrade, majorGuard, scaling, volumeGrowth, statusCli, metrics, hungPostgres, hungAgent];
+export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, rollingUpdate, minorUpgrade, majorGuard, scaling, volumeGrowth, statusCli, metrics, hungPostgres, hungAgent, handEdits];

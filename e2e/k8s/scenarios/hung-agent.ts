@@ -13,6 +13,7 @@ import { ROLE_LABEL } from '../database';
 import { FaultWatch, firstAck, lastAck, secondsAfter, type FaultRecord } from '../fault-watch';
 import { describeWrites } from '../rollout';
 import { DEFAULT_MAJOR, type KubeScenario } from '../scenario';
+import { waitForQuorum } from './sync-failover';
 import { BOOTSTRAP_MS, RECOVERY_MS } from './timeouts';
 
 /** The chart's lease duration and renew deadline (the defaults). */
@@ -29,6 +30,8 @@ export const hungAgent: KubeScenario = {
   async run(t, db) {
     const before = await t.step('one pod labelled primary, two labelled replica, all ready', () => t.waitFor('the topology', () => db.topology(), BOOTSTRAP_MS));
     await t.step('both standbys streaming', () => t.waitFor('both standbys streaming', () => db.streaming(before.replicas), BOOTSTRAP_MS));
+    // Until then commits are acknowledged by the primary alone, and no standby may take over.
+    await t.step('the Lease records both standbys as the synchronous quorum (ANY 1)', () => waitForQuorum(t, db, before.replicas, BOOTSTRAP_MS));
     const watch = await t.step('a writer through Service sync-postgres (every 20 ms) and a probe writing to each pod\'s address', () => FaultWatch.start(db, 1));
 
     let record: FaultRecord | undefined;

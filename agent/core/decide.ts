@@ -1,7 +1,8 @@
 // decide(observation) → the one action of this tick. Pure: no I/O, no clock, no randomness, so the whole
 // decision table is specified by tests (test/agent/core/decide.test.ts). The safety rules, in the order
 // they win:
-//  1. A member that runs PostgreSQL as a primary without holding a renewed lease stops it at once (fence).
+//  1. A member that runs PostgreSQL as a primary without holding a renewed lease stops it at once (fence),
+//     and so does a holder whose PostgreSQL has stopped answering (postgres-silence.ts): it renews no more.
 //  2. Only the lease holder starts, promotes or keeps a primary; every lease write is conditional.
 //  3. The lease is taken from a holder only when it is gone (released, silent for the lease duration, or
 //     provably dead) and only by the most advanced eligible member (candidacy.ts).
@@ -9,6 +10,7 @@ import { hasForkedOff, sharesHistory } from '../postgres/timeline';
 import { parseLsn } from '../postgres/lsn';
 import { memberHost } from '../config';
 import { candidacy, holderGone, peerIsCaughtUpStandby } from './candidacy';
+import { unresponsivePrimary } from './postgres-silence';
 import { planRollout } from './rollout';
 import {
   dataWasPrimary,
@@ -96,7 +98,9 @@ function latestProof(o: Observation): number | null {
 }
 
 function withoutLease(o: Observation): Action {
-  if (runningAsPrimary(o)) return { type: 'create-lease', reason: 'no lease: this running primary claims it' };
+  // Someone deleted the Lease (kubectl delete lease): the member that runs the primary puts it back at
+  // once, and says so; the standbys see it run a primary and wait.
+  if (runningAsPrimary(o)) return { type: 'create-lease', reason: `no lease: this running primary creates ${o.config.leaseName} again`, event: 'LeaseRecreated' };
   const primaryPeer = o.peers.find((p) => p.status?.role === 'primary');
   if (primaryPeer) return wait(`no lease; ${primaryPeer.name} runs a primary and will claim it`);
   const mine = localSystemIdentifier(o);
@@ -122,6 +126,8 @@ function asHolder(o: Observation, lease: PresentLease): Action {
   if (runningAsPrimary(o) && renewAge !== null && renewAge >= o.config.renewDeadlineMs) {
     return { type: 'fence', reason: `lease not renewed for ${formatMs(renewAge)} (renew deadline ${formatMs(o.config.renewDeadlineMs)})` };
   }
+  const hung = unresponsivePrimary(o);
+  if (hung) return { type: 'fence', reason: hung };
   const data = o.local.data;
 
   if (lease.systemIdentifier === null) {

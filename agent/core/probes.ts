@@ -13,8 +13,13 @@ export interface ProbeAnswer {
 
 export type Role = 'primary' | 'replica' | 'none';
 
+/**
+ * A member running the primary stays the primary while the Lease cannot be read or is missing (deleted
+ * by hand): nobody else may promote without creating the Lease first, and it creates it again at once.
+ * Its /status then keeps telling the standbys it runs the primary, so none adopts its own data instead.
+ */
 export function roleOf(o: Observation): Role {
-  if (runningAsPrimary(o) && o.lease.kind !== 'absent' && (o.lease.kind === 'unreachable' || isHolder(o, o.lease))) return 'primary';
+  if (runningAsPrimary(o) && (o.lease.kind !== 'present' || isHolder(o, o.lease))) return 'primary';
   if (runningAsStandby(o)) return 'replica';
   return 'none';
 }

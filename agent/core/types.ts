@@ -2,6 +2,7 @@
 // Action decide() picks from it. Nothing here does I/O; the adapters fill observations and carry out actions.
 import type { ArchiveStatus } from '../backup/backlog';
 import type { AgentConfig } from '../config';
+import type { PostgresSilence } from './postgres-silence';
 import type { RolloutStep } from './rollout';
 import type { Lease } from '../kube/lease-store';
 import type { DbState } from '../postgres/pg-control';
@@ -165,6 +166,11 @@ export interface Observation {
    * whose slot was invalidated, never streams again by itself.
    */
   readonly standbyStalledForMs: number | null;
+  /**
+   * How long the local PostgreSQL has left the agent's SQL unanswered, after answering earlier in this
+   * postmaster's life (null while it answers, or when no probe is made). See postgres-silence.ts.
+   */
+  readonly postgresSilence: PostgresSilence | null;
 }
 
 /** Steps a lease holder takes after renewing. */
@@ -194,7 +200,8 @@ export type Action =
     }
   /** `event`: the Event's reason, RefusedToJoin unless given. */
   | { readonly type: 'refuse'; readonly reason: string; readonly event?: string }
-  | { readonly type: 'create-lease'; readonly reason: string }
+  /** `event`: a Warning Event's reason, posted once the Lease is created (a repair, not a bootstrap). */
+  | { readonly type: 'create-lease'; readonly reason: string; readonly event?: string }
   | {
       readonly type: 'lead';
       readonly step: LeadStep;

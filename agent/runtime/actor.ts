@@ -44,6 +44,7 @@ export class Actor {
       case 'create-lease': {
         const outcome = await this.writes.create(o);
         if (!outcome.ok) return `another member created the lease first (${outcome.reason})`;
+        if (action.event) void this.effects.event('Warning', action.event, `the Lease ${this.d.config.leaseName} was missing (deleted by hand?): created it again, ${selfName(o)} holding it`);
         return o.local.data.kind === 'present' ? `lease created, adopting system identifier ${o.local.data.systemIdentifier}` : 'lease created: this member bootstraps the cluster';
       }
       case 'lead': {

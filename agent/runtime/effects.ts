@@ -49,9 +49,11 @@ export class Effects {
   }
 
   /** Before anything else becomes primary, no other pod may keep the label the primary Service selects. */
-  async relabelOthers(o: Observation): Promise<void> {
+  /** Takes the primary label off every other pod; returns the pods relabelled. */
+  async relabelOthers(o: Observation): Promise<string[]> {
     const others = (o.pods ?? []).filter((p) => p.name !== selfName(o) && p.role === 'primary');
-    await Promise.all(others.map((p) => this.d.pods.patchLabels(p.name, { [ROLE_LABEL]: 'replica' }).catch(() => undefined)));
+    const done = await Promise.all(others.map((p) => this.d.pods.patchLabels(p.name, { [ROLE_LABEL]: 'replica' }).then(() => p.name, () => null)));
+    return done.filter((name): name is string => name !== null);
   }
 
   /** Labels this member's pod; with an observation, only when the label differs. */

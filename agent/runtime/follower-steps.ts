@@ -16,8 +16,13 @@ export class FollowerSteps {
   async run(step: FollowStep, upstream: string, o: Observation): Promise<string> {
     const host = memberHost(this.d.config, upstream);
     if (step === 'stream') {
+      // A streaming standby labelled primary was labelled by hand (its new primary took the label off
+      // when it promoted): Service <name> would send writes here. Put it back, and say so.
+      const labelled = o.pods?.find((p) => p.name === this.d.config.podName)?.role;
       await this.effects.labelSelf('replica', o);
-      return `streaming from ${upstream}`;
+      if (labelled !== 'primary') return `streaming from ${upstream}`;
+      void this.effects.event('Warning', 'RoleLabelRepaired', `${this.d.config.podName} was labelled primary while ${upstream} holds the Lease: labelled replica again`);
+      return `streaming from ${upstream}; relabelled replica`;
     }
     if (step === 'repoint') {
       await this.effects.writeDynamic(host, EMPTY_SYNC);

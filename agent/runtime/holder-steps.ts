@@ -69,7 +69,12 @@ export class HolderSteps {
   /** After a renewal that recorded `plan.record`: labels, slots, then the quorum PostgreSQL waits for. */
   async serve(o: Observation, plan: SyncPlan | null): Promise<string> {
     const notes: string[] = [];
-    await this.effects.relabelOthers(o);
+    // A serving primary has taken the label off its predecessor when it promoted: another pod labelled
+    // primary now is a hand edit (or a stale write), which would put two pods behind Service <name>.
+    for (const pod of await this.effects.relabelOthers(o)) {
+      void this.effects.event('Warning', 'RoleLabelRepaired', `${pod} was labelled primary while ${selfName(o)} holds the Lease: labelled replica again`);
+      notes.push(`${pod} relabelled replica`);
+    }
     await this.effects.labelSelf('primary', o);
     const slots = await this.ensureSlots(o);
     if (slots) notes.push(slots);

@@ -2,6 +2,7 @@
 // (API unreachable, no SQL, peer refused), never exceptions: decide() must see the world as it is.
 import { readLeaseAnnotations, ROLE_LABEL } from '../core/annotations';
 import type { LeaseClock } from '../core/lease-clock';
+import type { PostgresSilenceClock } from '../core/postgres-silence';
 import { runningAsStandby } from '../core/facts';
 import type { LeaseView, Memory, Observation, PodView, SqlView, StatefulSetView } from '../core/types';
 import type { AgentConfig } from '../config';
@@ -33,6 +34,7 @@ export interface ObserverDeps {
   readonly addresses: PodAddresses;
   readonly leaseClock: LeaseClock;
   readonly stall: StallClock;
+  readonly silence: PostgresSilenceClock;
 }
 
 /** Times how long a running standby has gone without its primary listing it as streaming. */
@@ -93,8 +95,15 @@ export async function observe(deps: ObserverDeps, memory: Memory): Promise<Obser
     statefulSet,
     memory,
     standbyStalledForMs: null,
+    postgresSilence: null,
   };
-  return { ...observation, standbyStalledForMs: deps.stall.update(stalledStandby(observation), now) };
+  // The postmaster is identified by the supervisor's boot and its pid: a restarted one starts a new clock.
+  const postmaster = supervisorState && supervisor?.postgres === 'running' ? `${supervisorState.boot}/${supervisorState.postgres.pid}` : null;
+  return {
+    ...observation,
+    standbyStalledForMs: deps.stall.update(stalledStandby(observation), now),
+    postgresSilence: deps.silence.update(postmaster, sqlPossible ? sql !== null : null, now),
+  };
 }
 
 /** true: a running standby its serving primary does not list as streaming; null: cannot tell. */

@@ -7,6 +7,7 @@
 import type { Database } from '../../e2e/k8s/database';
 import { ROLE_LABEL } from '../../e2e/k8s/database';
 import type { KubeCluster, PodView } from '../../e2e/k8s/kube-cluster';
+import { dualPrimary } from '../../e2e/load/dual-primary';
 import { DirectProbe, PROBE_TABLE } from '../../e2e/load/probe';
 import { ServiceWriter, WRITES_TABLE } from '../../e2e/load/writer';
 import { now, type AckedWrite } from '../../e2e/load/write-log';
@@ -134,21 +135,6 @@ export function maxGap(writes: readonly AckedWrite[], faultAt: number): number {
   let gap = 0;
   for (let i = 1; i < writes.length; i++) if (writes[i].at >= faultAt) gap = Math.max(gap, writes[i].at - writes[i - 1].at);
   return gap;
-}
-
-/** How long two pods both acknowledged direct writes: the overlap of their [first, last] ack stretches. */
-export function dualPrimary(acks: ReadonlyArray<{ pod: string; at: number }>): number {
-  const spans = new Map<string, { first: number; last: number }>();
-  for (const ack of acks) {
-    const span = spans.get(ack.pod);
-    spans.set(ack.pod, span ? { first: Math.min(span.first, ack.at), last: Math.max(span.last, ack.at) } : { first: ack.at, last: ack.at });
-  }
-  const list = [...spans.values()];
-  let worst = 0;
-  for (let i = 0; i < list.length; i++) {
-    for (let j = i + 1; j < list.length; j++) worst = Math.max(worst, Math.min(list[i].last, list[j].last) - Math.max(list[i].first, list[j].first));
-  }
-  return worst;
 }
 
 export type { PodView };

@@ -117,6 +117,33 @@ export class KubeCluster {
   }
 
   /**
+   * SIGSTOP (or SIGCONT) to every process of one container of the pod, through its cgroup: the program
+   * hangs as a process stuck on I/O would, while the pod's other containers go on. Stopping repeats
+   * until no new process appears (a postmaster may fork one while its siblings are being stopped).
+   * Returns how many processes were signalled.
+   */
+  async signalContainer(namespace: string, name: string, container: string, signal: 'SIGSTOP' | 'SIGCONT'): Promise<number> {
+    const pod = await this.pod(namespace, name);
+    const id = pod?.containerIds[container];
+    if (!id) throw new Error(`container ${container} of pod ${namespace}/${name} is not running`);
+    const signalled = new Set<number>();
+    for (let round = 0; round < 10; round++) {
+      const fresh = containerPids(id).filter((pid) => !signalled.has(pid));
+      if (fresh.length === 0) break;
+      for (const pid of fresh) {
+        try {
+          process.kill(pid, signal);
+        } catch {
+          // Gone since the cgroup was read.
+        }
+        signalled.add(pid);
+      }
+    }
+    if (signalled.size === 0) throw new Error(`no process found in container ${container} of ${name}`);
+    return signalled.size;
+  }
+
+  /**
    * SIGKILL to every process of one container of the pod (a crash of that program alone; the pod's
    * other containers go on). Returns the containerd id of the container killed, or undefined when it
    * is not running (between restarts).

@@ -1,4 +1,5 @@
-import { dualPrimary, maxGap } from '../../bench/k8s/trial';
+import { maxGap } from '../../bench/k8s/trial';
+import { dualPrimary } from '../../e2e/load/dual-primary';
 
 describe('the real-cluster failover trial', () => {
   it('measures the longest gap between acknowledged writes from the fault on', () => {

@@ -3,6 +3,9 @@ import type { KubeScenario } from '../scenario';
 import { backup } from './backup';
 import { backupStoreDown } from './backup-store-down';
 import { bootstrapRace } from './bootstrap-race';
+import { handEdits } from './hand-edits';
+import { hungAgent } from './hung-agent';
+import { hungPostgres } from './hung-postgres';
 import { killPrimary } from './kill-primary';
 import { metrics } from './metrics';
 import { majorGuard } from './major-guard';
@@ -20,4 +23,4 @@ import { tls } from './tls';
 import { tlsFromSecret } from './tls-from-secret';
 import { volumeGrowth } from './volume-growth';
 
-export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, rollingUpdate, minorUpgrade, majorGuard, majorUpgrade, scaling, volumeGrowth, statusCli, metrics, backup, backupStoreDown];
+export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, rollingUpdate, minorUpgrade, majorGuard, majorUpgrade, scaling, volumeGrowth, statusCli, metrics, backup, backupStoreDown, hungPostgres, hungAgent, handEdits];

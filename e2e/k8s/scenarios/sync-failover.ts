@@ -33,7 +33,7 @@ async function recordedQuorum(t: KubeContext, db: Database): Promise<Quorum | nu
   return text ? (JSON.parse(text) as Quorum) : null;
 }
 
-function waitForQuorum(t: KubeContext, db: Database, standbys: readonly string[], timeoutMs: number): Promise<true> {
+export function waitForQuorum(t: KubeContext, db: Database, standbys: readonly string[], timeoutMs: number): Promise<true> {
   const wanted = JSON.stringify({ k: 1, members: [...standbys].sort() });
   return t.waitFor(`the Lease to record the quorum ${wanted}`, async () => {
     const quorum = await recordedQuorum(t, db);

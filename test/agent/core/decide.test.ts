@@ -46,8 +46,8 @@ describe('bootstrap (no lease yet)', () => {
     expect(a).toEqual({ type: 'wait', reason: 'no lease; pg-0 runs a primary and will claim it' });
   });
 
-  it('claims a missing lease at once when it runs the primary', () => {
-    expect(kind(decide(asPrimary({ lease: { kind: 'absent' } })))).toBe('create-lease');
+  it('claims a missing lease at once when it runs the primary, with an Event (the Lease was deleted)', () => {
+    expect(decide(asPrimary({ lease: { kind: 'absent' } }))).toEqual({ type: 'create-lease', reason: 'no lease: this running primary creates pg-leader again', event: 'LeaseRecreated' });
   });
 });
 

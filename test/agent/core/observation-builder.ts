@@ -133,6 +133,7 @@ export function observation(patch: Patch = {}): Observation {
     statefulSet: null,
     memory: { lastRenewSentAt: null, failsafeConfirmedAt: null, shuttingDown: false, pendingSync: null },
     standbyStalledForMs: null,
+    postgresSilence: null,
   };
   return {
     ...base,

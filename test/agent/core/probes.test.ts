@@ -28,6 +28,11 @@ describe('readiness', () => {
     expect(readiness(asPrimary({ lease: lease({ holder: 'pg-0' }) }))).toEqual({ ok: false, reason: 'runs a primary without holding the lease' });
   });
 
+  it('stays ready as the primary while the Lease is missing (deleted by hand), so the standbys wait for it to create it again', () => {
+    expect(readiness(asPrimary({ lease: { kind: 'absent' } }))).toEqual({ ok: true, reason: 'primary' });
+    expect(servesAs(asPrimary({ lease: { kind: 'absent' } }), 'primary').ok).toBe(true);
+  });
+
   it('is not ready while shutting down', () => {
     expect(readiness(asPrimary({ memory: { shuttingDown: true } })).ok).toBe(false);
   });

@@ -9,7 +9,9 @@
  * Prints one line per rollout and a table; writes bench/results/k8s-rollout.json and .md. Timings are
  * printed, never asserted; a lost acknowledged write (synchronous mode) fails the run.
  *
- *   npm run bench:rollout [-- --trials 2] [--strategies agents,controller]
+ *   npm run bench:rollout [-- --trials 3] [--strategies agents,controller]
+ *
+ * Trial k starts with the primary at ordinal (k - 1) mod 3, moved there by a switchover.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -53,7 +55,7 @@ function args(): { trials: number; strategies: Strategy[] } {
     const i = argv.indexOf(flag);
     return i >= 0 ? argv[i + 1] : undefined;
   };
-  const trials = Number(value('--trials') ?? '2');
+  const trials = Number(value('--trials') ?? '3');
   const strategies = (value('--strategies') ?? 'agents,controller').split(',') as Strategy[];
   if (!Number.isInteger(trials) || trials < 1) throw new Error(`--trials must be a whole number from 1, got ${value('--trials')}`);
   for (const s of strategies) if (!(s in STRATEGIES)) throw new Error(`--strategies may name agents, controller; got ${s}`);
@@ -74,7 +76,24 @@ function render(strategy: Strategy, workMem: string): string {
   return file;
 }
 
+/**
+ * Moves the primary to `pod` with the switchover annotation (README "Switchover"), so trials start with it
+ * at each ordinal: the controller replaces the highest ordinal first, so where the primary sits decides
+ * how often it moves (once at ordinal 0, up to twice elsewhere); the agents' order does not depend on it.
+ */
+async function placePrimary(t: KubeContext, cluster: KubeCluster, db: Database, pod: string): Promise<void> {
+  if ((await db.topology()).primary === pod) return;
+  await cluster.sh(`kubectl annotate lease -n ${db.namespace} ${db.name}-leader cdk8s-postgres-ha/switchover-to=${pod} --overwrite`);
+  await t.waitFor(`${pod} primary, both standbys streaming`, async () => {
+    const topology = await db.topology();
+    if (topology.primary !== pod) return undefined;
+    await db.streaming(topology.replicas);
+    return topology;
+  }, 60_000);
+}
+
 async function rollout(t: KubeContext, cluster: KubeCluster, db: Database, strategy: Strategy, trial: number, id: number): Promise<RolloutResult> {
+  await placePrimary(t, cluster, db, `${db.name}-${(trial - 1) % 3}`);
   const old = (await revisions(t, db)).updateRevision;
   const writer = await startWriter(db, id);
   const start = Date.now();
@@ -110,8 +129,8 @@ function line(r: RolloutResult): string {
 }
 
 function table(results: readonly RolloutResult[]): string {
-  const rows = ['| strategy | trial | rollout time | primary moves | longest write gap | failed write attempts | lost acknowledged writes |', '|---|---|---|---|---|---|---|'];
-  for (const r of results) rows.push(`| ${r.strategy} (${STRATEGIES[r.strategy]}) | ${r.trial} | ${sec(r.rolloutMs)} | ${r.primaryMoves} | ${sec(r.longestGapMs)} | ${r.failedAttempts} | ${r.lostAcknowledged} |`);
+  const rows = ['| strategy | trial | primary before | rollout time | primary moves | longest write gap | failed write attempts | lost acknowledged writes |', '|---|---|---|---|---|---|---|---|'];
+  for (const r of results) rows.push(`| ${r.strategy} (${STRATEGIES[r.strategy]}) | ${r.trial} | ${r.primaries[0] ?? '–'} | ${sec(r.rolloutMs)} | ${r.primaryMoves} | ${sec(r.longestGapMs)} | ${r.failedAttempts} | ${r.lostAcknowledged} |`);
   return rows.join('\n');
 }
 

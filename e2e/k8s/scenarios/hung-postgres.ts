@@ -11,11 +11,11 @@ import { check } from '../../harness/scenario';
 import { delay } from '../../harness/sleep';
 import { now } from '../../load/write-log';
 import { ROLE_LABEL } from '../database';
-import { FaultWatch, firstAck, lastAck, secondsAfter, type FaultRecord } from '../fault-watch';
+import { firstAck, lastAck, secondsAfter, type FaultRecord } from '../fault-watch';
 import { agentEvents, describeWrites } from '../rollout';
 import { DEFAULT_MAJOR, type KubeScenario } from '../scenario';
-import { waitForQuorum } from './sync-failover';
-import { BOOTSTRAP_MS, RECOVERY_MS } from './timeouts';
+import { syncClusterUnderWatch } from './sync-under-watch';
+import { RECOVERY_MS } from './timeouts';
 
 /** The chart's lease duration (the default), which is also how long a primary may leave its probes unanswered. */
 const LEASE_S = 10;
@@ -31,11 +31,7 @@ export const hungPostgres: KubeScenario = {
   chart: 'sync-postgres',
   majors: [DEFAULT_MAJOR],
   async run(t, db) {
-    const before = await t.step('one pod labelled primary, two labelled replica, all ready', () => t.waitFor('the topology', () => db.topology(), BOOTSTRAP_MS));
-    await t.step('both standbys streaming', () => t.waitFor('both standbys streaming', () => db.streaming(before.replicas), BOOTSTRAP_MS));
-    // Until then commits are acknowledged by the primary alone, and no standby may take over.
-    await t.step('the Lease records both standbys as the synchronous quorum (ANY 1)', () => waitForQuorum(t, db, before.replicas, BOOTSTRAP_MS));
-    const watch = await t.step('a writer through Service sync-postgres (every 20 ms) and a probe writing to each pod\'s address', () => FaultWatch.start(db, 1));
+    const { before, watch } = await syncClusterUnderWatch(t, db);
 
     let record: FaultRecord | undefined;
     let frozenAt = 0;

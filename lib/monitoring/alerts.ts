@@ -37,6 +37,11 @@ const RENEW_WINDOW = '5m';
 const ARCHIVE_STALE_SECONDS = 3600;
 const ARCHIVE_WAL_BYTES = 16 * 1024 * 1024;
 /**
+ * `.ready` segments waiting for the archiver: one or two while it works, more only when it cannot keep up
+ * or fails; 64 segments are 1 GiB of pg_wal that cannot be recycled (at the default 16 MiB).
+ */
+const ARCHIVE_BACKLOG_FILES = 64;
+/**
  * Transactions left before PostgreSQL stops assigning ids (about 2^31 from the oldest unfrozen one).
  * Autovacuum freezes at 200 million of age by default, so under a billion left means it has fallen
  * far behind; under 100 million leaves days at a busy site (PostgreSQL itself warns at 40 million).
@@ -101,6 +106,10 @@ export function alertGroups(c: AlertInputs): RuleGroup[] {
       `max by (${by}) (increase(pg_archiver_failed_total{${scope}}[${EVENT_WINDOW}])) > 0`, pending,
       `WAL archiving fails on {{ $labels.member }} of ${who}`,
       `archive_command failed on {{ $labels.member }} in the last ${EVENT_WINDOW}: WAL piles up in pg_wal until it succeeds.`),
+    rule('PostgresHAArchiveBacklog', 'warning',
+      `max by (${by}) (pg_archiver_pending_wal_files{${scope}}) > ${ARCHIVE_BACKLOG_FILES}`, pending,
+      `{{ $labels.member }} of ${who} has {{ $value }} WAL files waiting to be archived`,
+      `More than ${ARCHIVE_BACKLOG_FILES} WAL segments wait for archive_command on {{ $labels.member }}: they stay in pg_wal and fill the volume until the archive catches up.`),
     rule('PostgresHAArchiveStale', 'warning',
       `max by (${by}) (pg_archiver_last_archive_age_seconds{${scope}}) > ${ARCHIVE_STALE_SECONDS}`
       + ` and on (${by}) max by (${by}) (increase(pg_wal_bytes_total{${scope}}[1h])) > ${ARCHIVE_WAL_BYTES}`, pending,

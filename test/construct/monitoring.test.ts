@@ -97,6 +97,7 @@ describe('monitoring', () => {
         'PostgresHAFenced/warning',
         'PostgresHALeaseRenewalsFailing/warning',
         'PostgresHAArchivingFailing/warning',
+        'PostgresHAArchiveBacklog/warning',
         'PostgresHAArchiveStale/warning',
         'PostgresHAWraparoundNear/warning',
         'PostgresHAWraparoundNear/critical',
@@ -130,7 +131,7 @@ describe('monitoring', () => {
     });
 
     test('promtool check rules accepts the rules', () => {
-      expect(promtoolCheck(find(manifests, 'PrometheusRule', 'pg'))).toMatch(/SUCCESS: 12 rules found/);
+      expect(promtoolCheck(find(manifests, 'PrometheusRule', 'pg'))).toMatch(/SUCCESS: 13 rules found/);
     });
 
     test('a ConfigMap with the dashboard carries the Grafana sidecar\'s label, preset to this cluster', () => {
@@ -215,7 +216,7 @@ describe('monitoring', () => {
   test('a one-member cluster has no standbys-missing alert', () => {
     const manifests = monitored({}, { replicas: 1 });
     expect(rules(manifests).map((r: any) => r.alert)).not.toContain('PostgresHAStandbysMissing');
-    expect(promtoolCheck(find(manifests, 'PrometheusRule', 'pg'))).toMatch(/SUCCESS: 11 rules found/);
+    expect(promtoolCheck(find(manifests, 'PrometheusRule', 'pg'))).toMatch(/SUCCESS: 12 rules found/);
   });
 
   test('fails on a scrape interval of zero', () => {

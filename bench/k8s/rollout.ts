@@ -34,6 +34,11 @@ const RESULTS = join(__dirname, '..', 'results');
 const STRATEGIES = { agents: 'OnDelete', controller: 'RollingUpdate' } as const;
 type Strategy = keyof typeof STRATEGIES;
 const ROLLOUT_MS = 300_000;
+/**
+ * A switchover takes about a second, but the member the controller's rollout just re-created may take a
+ * minute to stream again (seen: 60 s was not enough after a RollingUpdate trial).
+ */
+const PLACE_PRIMARY_MS = 180_000;
 const MAJOR = '17';
 
 interface RolloutResult {
@@ -89,7 +94,7 @@ async function placePrimary(t: KubeContext, cluster: KubeCluster, db: Database, 
     if (topology.primary !== pod) return undefined;
     await db.streaming(topology.replicas);
     return topology;
-  }, 60_000);
+  }, PLACE_PRIMARY_MS);
 }
 
 async function rollout(t: KubeContext, cluster: KubeCluster, db: Database, strategy: Strategy, trial: number, id: number): Promise<RolloutResult> {

@@ -21,7 +21,6 @@
 // A package run is skipped when the staged inputs, the tool and dependency versions are those of the last
 // successful run (build/packages/.inputs): jsii-pacmak's own fingerprint looks at the assembly only and
 // would miss a changed agent bundle.
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync,
@@ -29,6 +28,7 @@ import {
 import { homedir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { run as runStep, timed } from './steps.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const stage = join(root, 'build', 'jsii');
@@ -137,13 +137,7 @@ function listFiles(dir) {
 }
 
 function run(command, args, cwd) {
-  execFileSync(command, args, { cwd, env, stdio: 'inherit' });
-}
-
-function timed(step, fn) {
-  const start = performance.now();
-  fn();
-  console.log(`${step}: ${((performance.now() - start) / 1000).toFixed(1)} s`);
+  runStep(command, args, cwd, env);
 }
 
 function kib(bytes) {

@@ -9,11 +9,11 @@
 //   node languages/test.mjs        (npm run test:languages)
 //
 // Work files go to build/languages/; the venv stays there between runs (pip only checks it then).
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { run as runStep, timed } from './steps.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const work = join(root, 'build', 'languages');
@@ -92,11 +92,5 @@ function compare(language, outdir) {
 }
 
 function run(command, args, cwd) {
-  execFileSync(command, args, { cwd, env, stdio: 'inherit' });
-}
-
-function timed(step, fn) {
-  const start = performance.now();
-  fn();
-  console.log(`${step}: ${((performance.now() - start) / 1000).toFixed(1)} s`);
+  runStep(command, args, cwd, env);
 }

@@ -41,7 +41,9 @@ async function throughPortForward(kubectl: Kubectl, namespace: string, pod: stri
         }
       });
       child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.once('exit', () => {
+      // 'close', not 'exit': a process may exit before its stderr has been read, and kubectl's own
+      // message (forbidden, no such pod) is what the user needs.
+      child.once('close', () => {
         clearTimeout(timer);
         reject(new Error(stderr.trim() || `kubectl port-forward to ${pod} ended`));
       });

@@ -7,6 +7,18 @@
 // cluster bootstrapped anew, or restored, never writes over the archive of the one before. The timeline
 // folder is the file name's first 8 hex digits (segments, .partial segments, .history and .backup files
 // all start with it), so a timeline's files list together and in WAL order.
+//
+// Base backups, one folder each, named by the backup's id (its start time, UTC, so folders list in the
+// order they were taken):
+//
+//   <prefix>/<cluster>/<system identifier>/base/<id>/base.tar.gz       the data folder, tar (as
+//                                                                       pg_basebackup -Ft -X none writes it), gzip
+//   <prefix>/<cluster>/<system identifier>/base/<id>/backup_manifest   PostgreSQL's manifest, as written
+//   <prefix>/<cluster>/<system identifier>/base/<id>/backup.json       written last, after the backup was
+//                                                                       verified against the manifest
+//
+// A folder without backup.json is a backup that failed or is still running: never listed as restorable,
+// and pruned by retention once it is older than the newest complete backup.
 
 /** The WAL file names PostgreSQL archives: segments, partial segments, timeline histories, backup labels. */
 const WAL_FILE = /^[0-9A-F]{8}(?:[0-9A-F]{16}(?:\.partial|\.[0-9A-F]{8}\.backup)?|\.history)$/;
@@ -23,4 +35,27 @@ export function archiveRoot(prefix: string, cluster: string, systemIdentifier: s
 export function walKey(root: string, fileName: string): string {
   if (!isWalFileName(fileName)) throw new Error(`'${fileName}' is not a WAL file name`);
   return `${root}wal/${fileName.slice(0, 8)}/${fileName}.gz`;
+}
+
+/** A base backup's id: its start time in UTC, `YYYYMMDDTHHMMSSZ`, so ids sort as the backups were taken. */
+const BACKUP_ID = /^\d{8}T\d{6}Z$/;
+
+export function backupId(startedAt: Date): string {
+  return startedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function isBackupId(id: string): boolean {
+  return BACKUP_ID.test(id);
+}
+
+/** The objects of one base backup. */
+export type BackupObject = 'base.tar.gz' | 'backup_manifest' | 'backup.json';
+
+export function backupFolder(root: string, id: string): string {
+  if (!isBackupId(id)) throw new Error(`'${id}' is not a backup id (YYYYMMDDTHHMMSSZ)`);
+  return `${root}base/${id}/`;
+}
+
+export function backupKey(root: string, id: string, object: BackupObject): string {
+  return `${backupFolder(root, id)}${object}`;
 }

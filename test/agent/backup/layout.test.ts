@@ -1,4 +1,4 @@
-import { archiveRoot, isWalFileName, walKey } from '../../../agent/backup/layout';
+import { archiveRoot, backupId, backupKey, isBackupId, isWalFileName, walKey } from '../../../agent/backup/layout';
 
 describe('archive layout', () => {
   const root = archiveRoot('pgha', 'demo', '7412345678901234567');
@@ -22,5 +22,22 @@ describe('archive layout', () => {
 
   test('fails on a name that is not a WAL file', () => {
     expect(() => walKey(root, 'RECOVERYHISTORY')).toThrow("'RECOVERYHISTORY' is not a WAL file name");
+  });
+
+  test('a base backup is a folder named by its start time in UTC', () => {
+    const id = backupId(new Date('2026-12-04T19:05:07.123Z'));
+    expect(id).toBe('20261204T190507Z');
+    expect(isBackupId(id)).toBe(true);
+    expect(backupKey(root, id, 'base.tar.gz')).toBe('pgha/demo/7412345678901234567/base/20261204T190507Z/base.tar.gz');
+    expect(backupKey(root, id, 'backup.json')).toBe('pgha/demo/7412345678901234567/base/20261204T190507Z/backup.json');
+  });
+
+  test('backup ids sort as the backups were taken', () => {
+    const ids = ['2026-12-04T19:05:07Z', '2026-01-31T23:59:59Z', '2027-01-01T00:00:00Z'].map((t) => backupId(new Date(t)));
+    expect([...ids].sort()).toEqual([ids[1], ids[0], ids[2]]);
+  });
+
+  test('fails on a backup id that is not a start time', () => {
+    expect(() => backupKey(root, '../wal', 'backup.json')).toThrow("'../wal' is not a backup id (YYYYMMDDTHHMMSSZ)");
   });
 });

@@ -16,6 +16,7 @@ results_dir=$run_dir/results
 heartbeat_file=$run_dir/heartbeat
 socket_dir=$run_dir/socket
 tls_reload_flag=$run_dir/tls/reload
+backup_dir=$run_dir/backup
 # With TLS on, the construct sets PGHA_TLS_CA_FILE: pg_basebackup and pg_rewind then verify the primary's
 # certificate and host name against the cluster's CA, as the walreceiver does (agent/tls/server-tls.ts).
 tls_env=()
@@ -224,6 +225,45 @@ do_rewind() {
   fi
 }
 
+# A base backup runs in the background: it can take hours, and the loop must keep answering commands and
+# enforcing the heartbeat meanwhile. pg_basebackup writes the tar to stdout (PostgreSQL then appends the
+# backup manifest to it as a last entry) into a FIFO the agent reads and uploads; nothing lands on disk.
+# Its exit status and messages are left in backup/<id>.exit and backup/<id>.log for the agent.
+backup_pid=0
+do_base_backup() {
+  local id=$1 fifo=$backup_dir/$1.tar
+  if [ "$backup_pid" -gt 0 ] && kill -0 "$backup_pid" 2>/dev/null; then
+    fail "a base backup is already running (pid $backup_pid)"
+    return
+  fi
+  mkdir -p "$backup_dir"
+  rm -f "$fifo" "$backup_dir/$id.exit" "$backup_dir/$id.log" "$backup_dir/$id.pid"
+  if ! mkfifo -m 0600 "$fifo"; then
+    fail "cannot create $fifo"
+    return
+  fi
+  (
+    # The open of the FIFO blocks until the agent opens its end; the agent closing it early (an upload
+    # that failed) ends pg_basebackup with a broken pipe at its next write.
+    pg_basebackup --host="$socket_dir" --username=postgres --no-password --pgdata=- --format=tar \
+      --wal-method=none --manifest-checksums=SHA256 --checkpoint=fast --label="pgha $id" \
+      >"$fifo" 2>"$backup_dir/$id.log" &
+    echo $! >"$backup_dir/$id.pid"
+    wait $!
+    echo $? >"$backup_dir/$id.exit.tmp" && mv -f "$backup_dir/$id.exit.tmp" "$backup_dir/$id.exit"
+    rm -f "$fifo" "$backup_dir/$id.pid"
+  ) &
+  backup_pid=$!
+  ok "base backup $id started"
+}
+
+# Stops a running base backup (the agent gave up on it: the store failed, or it is stepping down).
+do_base_backup_cancel() {
+  local id=$1 pid=''
+  [ -r "$backup_dir/$id.pid" ] && read -r pid <"$backup_dir/$id.pid"
+  if [[ $pid =~ ^[0-9]+$ ]] && kill -TERM "$pid" 2>/dev/null; then ok "base backup $id cancelled"; else ok "base backup $id is not running"; fi
+}
+
 handle() {
   local id=$1 verb=${2:-} arg1=${3:-} arg2=${4:-}
   # The id names the result file: nothing but letters, digits and dashes.
@@ -263,6 +303,15 @@ handle() {
       ;;
     clone) do_clone "$arg1" "$arg2" ;;
     rewind) do_rewind "$arg1" "$arg2" ;;
+    base-backup | base-backup-cancel)
+      if [[ ! $arg1 =~ ^[A-Za-z0-9-]+$ ]]; then
+        fail "$verb takes a backup id of letters, digits and dashes, got '$arg1'"
+      elif [ "$verb" = base-backup ]; then
+        do_base_backup "$arg1"
+      else
+        do_base_backup_cancel "$arg1"
+      fi
+      ;;
     *) fail "unknown command '$verb'" ;;
   esac
   write_state

@@ -1,7 +1,8 @@
-// The few S3 API calls backups need (PutObject, GetObject, HeadObject, ListObjectsV2, DeleteObject), signed
-// with AWS Signature Version 4 by `aws4` (8 KB bundled) over node's http/https. @aws-sdk/client-s3 would add
-// about 580 KB to a bundle that ships in a 1 MiB ConfigMap, for features (multipart, presigning, every other
-// operation) these five calls do not use. Any S3-compatible store works: AWS, MinIO, Ceph RGW, R2, GCS's
+// The few S3 API calls backups need (PutObject, GetObject, HeadObject, ListObjectsV2, DeleteObject, and the
+// multipart upload of base backups: CreateMultipartUpload, UploadPart, CompleteMultipartUpload,
+// AbortMultipartUpload), signed with AWS Signature Version 4 by `aws4` (8 KB bundled) over node's
+// http/https. @aws-sdk/client-s3 would add about 580 KB to a bundle that ships in a 1 MiB ConfigMap, for
+// features (presigning, every other operation) these calls do not use. Any S3-compatible store works: AWS, MinIO, Ceph RGW, R2, GCS's
 // interoperability endpoint, with virtual-hosted or path-style addressing.
 import aws4 from 'aws4';
 import { createHash } from 'node:crypto';
@@ -75,17 +76,53 @@ export class S3Store {
 
   /** Stores `body` under `key`; resolves only once the store has answered 200 (the object is durable). */
   async put(key: string, body: Buffer, metadata: Readonly<Record<string, string>> = {}, contentType = 'application/octet-stream'): Promise<void> {
-    const headers: Record<string, string> = {
-      'content-type': contentType,
-      'content-length': String(body.length),
-      'content-md5': createHash('md5').update(body).digest('base64'),
-    };
+    const headers = { ...this.objectHeaders(metadata, contentType), ...bodyHeaders(body) };
+    await this.request('PUT', key, {}, headers, body);
+  }
+
+  /** Starts a multipart upload (for objects too large to hold in memory); returns its upload id. */
+  async createMultipartUpload(key: string, metadata: Readonly<Record<string, string>> = {}, contentType = 'application/octet-stream'): Promise<string> {
+    const { body } = await this.request('POST', key, { uploads: '' }, this.objectHeaders(metadata, contentType));
+    const uploadId = xmlText(body.toString('utf8'), 'UploadId');
+    if (!uploadId) throw new Error(`S3 CreateMultipartUpload ${this.location.bucket}/${key}: no UploadId in the answer`);
+    return uploadId;
+  }
+
+  /** Uploads part `partNumber` (1 to 10000; every part but the last at least 5 MiB); returns its ETag. */
+  async uploadPart(key: string, uploadId: string, partNumber: number, body: Buffer): Promise<string> {
+    const { headers } = await this.request('PUT', key, { partNumber: String(partNumber), uploadId }, bodyHeaders(body), body);
+    const etag = headers.etag;
+    if (typeof etag !== 'string') throw new Error(`S3 UploadPart ${this.location.bucket}/${key} #${partNumber}: no ETag in the answer`);
+    return etag;
+  }
+
+  /** Joins the parts into the object; until this succeeds the key holds nothing. */
+  async completeMultipartUpload(key: string, uploadId: string, etags: readonly string[]): Promise<void> {
+    const xml = `<CompleteMultipartUpload>${etags
+      .map((etag, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${escapeXml(etag)}</ETag></Part>`)
+      .join('')}</CompleteMultipartUpload>`;
+    const body = Buffer.from(xml, 'utf8');
+    const answer = (await this.request('POST', key, { uploadId }, { 'content-type': 'application/xml', ...bodyHeaders(body) }, body)).body.toString('utf8');
+    // S3 may answer 200 and still fail the completion, with an <Error> document as the body.
+    if (answer.includes('<Error>')) {
+      const code = xmlText(answer, 'Code');
+      throw new S3Error(`S3 CompleteMultipartUpload ${this.location.bucket}/${key}: ${code}: ${xmlText(answer, 'Message')}`, 200, code);
+    }
+  }
+
+  /** Discards an unfinished upload and the parts the store kept for it. */
+  async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
+    await this.request('DELETE', key, { uploadId }, {});
+  }
+
+  private objectHeaders(metadata: Readonly<Record<string, string>>, contentType: string): Record<string, string> {
+    const headers: Record<string, string> = { 'content-type': contentType };
     for (const [name, value] of Object.entries(metadata)) headers[`x-amz-meta-${name}`] = value;
     if (this.location.serverSideEncryption) {
       headers['x-amz-server-side-encryption'] = this.location.serverSideEncryption;
       if (this.location.kmsKeyId) headers['x-amz-server-side-encryption-aws-kms-key-id'] = this.location.kmsKeyId;
     }
-    await this.request('PUT', key, {}, headers, body);
+    return headers;
   }
 
   /** The object's bytes; null when there is no such key. */
@@ -190,6 +227,14 @@ export class S3Store {
       request.end(body);
     });
   }
+}
+
+function bodyHeaders(body: Buffer): Record<string, string> {
+  return { 'content-length': String(body.length), 'content-md5': createHash('md5').update(body).digest('base64') };
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 /** RFC 3986 unreserved characters stay, everything else is percent-encoded (what SigV4 signs). */

@@ -16,7 +16,7 @@ export interface SupervisorState {
   readonly command: { readonly id: string; readonly verb: string; readonly status: '' | 'running' | 'ok' | 'failed'; readonly message: string };
 }
 
-export type Verb = 'init' | 'start-primary' | 'start-standby' | 'promote' | 'stop' | 'reload' | 'clone' | 'rewind';
+export type Verb = 'init' | 'start-primary' | 'start-standby' | 'promote' | 'stop' | 'reload' | 'clone' | 'rewind' | 'base-backup' | 'base-backup-cancel';
 
 export interface CommandResult {
   readonly ok: boolean;
@@ -33,6 +33,9 @@ const COMMAND_LIMIT_MS: Record<Verb, number> = {
   reload: 5_000,
   clone: 6 * 3_600_000,
   rewind: 6 * 3_600_000,
+  // Both answer at once: the backup itself runs in the background (agent/backup/base-backup-source.ts).
+  'base-backup': 10_000,
+  'base-backup-cancel': 10_000,
 };
 
 const POLL_MS = 10;

@@ -1,0 +1,158 @@
+// Base backups on real PostgreSQL and a real S3 server (versitygw): agent/supervisor.sh runs
+// pg_basebackup into its FIFO, the agent streams it through the tar filter, gzip and a multipart upload,
+// exactly as in a pod; the WAL the backup needs is archived through wal.sh meanwhile.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { chown, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { SupervisorBackupSource } from '../../../agent/backup/backup-source';
+import { parseBackupRecord } from '../../../agent/backup/backup-record';
+import { takeBaseBackup, type BaseBackupStore } from '../../../agent/backup/base-backup';
+import { archiveRoot, walKey } from '../../../agent/backup/layout';
+import { S3Store } from '../../../agent/backup/s3';
+import { WalServer } from '../../../agent/backup/wal-server';
+import { readControlData } from '../../../agent/postgres/pg-control';
+import { SupervisorClient, sleep } from '../../../agent/postgres/supervisor-client';
+import { describeWithPostgres, PG_BIN, PgFixture, PgServer, runAsPostgres } from '../../support/pg-fixture';
+import { S3Server } from '../../support/s3-server';
+
+jest.setTimeout(300_000);
+
+const SUPERVISOR = join(__dirname, '../../../agent/supervisor.sh');
+const WAL_SH = join(__dirname, '../../../agent/wal.sh');
+const BUCKET = 'base-backups';
+const PART = 5 * 1024 * 1024; // S3's smallest part: a few MiB of data make several parts
+
+describeWithPostgres('base backups through the supervisor and the agent', () => {
+  let s3: S3Server;
+  let store: S3Store;
+  let fixture: PgFixture;
+  let primary: PgServer;
+  let runDir: string;
+  let supervisor: ChildProcess;
+  let wal: WalServer;
+  let root: string;
+
+  beforeAll(async () => {
+    s3 = await S3Server.start();
+    await s3.createBucket(BUCKET);
+    store = new S3Store(
+      { endpoint: s3.endpoint, region: S3Server.REGION, bucket: BUCKET, pathStyle: true },
+      () => ({ accessKeyId: S3Server.ACCESS_KEY_ID, secretAccessKey: S3Server.SECRET_ACCESS_KEY }),
+    );
+    fixture = await PgFixture.create();
+    const { uid, gid } = statSync(fixture.root);
+    runDir = join(fixture.root, 'run');
+    for (const dir of [runDir, join(runDir, 'socket'), join(runDir, 'wal'), join(fixture.root, 'spool')]) {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await chown(dir, uid, gid);
+    }
+    primary = await fixture.createPrimary('a', {
+      settings: {
+        // The pod's socket is in the run folder; pg_basebackup reaches PostgreSQL there.
+        unix_socket_directories: `'${join(fixture.root, 'a', 'socket')},${join(runDir, 'socket')}'`,
+        archive_mode: 'always',
+        archive_command: `'PGHA_RUN_DIR=${runDir} /bin/bash ${WAL_SH} archive %p %f'`,
+      },
+    });
+    const sysid = (await readControlData(primary.dataDir))!.systemIdentifier;
+    root = archiveRoot('pgha', 'one', sysid);
+    wal = new WalServer({ runDir, pgdata: primary.dataDir, spoolDir: join(fixture.root, 'spool'), store, archiveRoot: async () => root });
+    await wal.start();
+    supervisor = spawn('bash', [SUPERVISOR], {
+      uid,
+      gid,
+      env: { PATH: `${PG_BIN}:/usr/bin:/bin`, PGDATA: primary.dataDir, PGHA_RUN_DIR: runDir, PGHA_CONFIG_FILE: '/dev/null', PGPORT: String(primary.port) },
+      stdio: 'ignore',
+    });
+    const client = new SupervisorClient(runDir);
+    for (let i = 0; i < 200 && !(await client.readState()); i++) await sleep(10);
+    // 24 MiB of random bytes: they do not compress, so base.tar.gz takes several parts.
+    await primary.query('CREATE TABLE noise (b bytea)');
+    await primary.query(`INSERT INTO noise SELECT decode(string_agg(md5(random()::text), ''), 'hex') FROM generate_series(1, 65536 * 24) g GROUP BY g % 24`);
+  });
+
+  afterAll(async () => {
+    wal?.stop();
+    supervisor?.kill('SIGTERM');
+    await fixture?.cleanup();
+    await s3?.stop();
+  });
+
+  function backupDeps(target: BaseBackupStore = store) {
+    return {
+      store: target,
+      source: new SupervisorBackupSource(new SupervisorClient(runDir), runDir),
+      archiveRoot: async () => root,
+      cluster: 'one',
+      member: 'a',
+      pgdata: primary.dataDir,
+      firstPartBytes: PART,
+    };
+  }
+
+  test('stores base.tar.gz, backup_manifest and backup.json, and the tar verifies with pg_verifybackup', async () => {
+    const record = await takeBaseBackup(backupDeps());
+
+    const folder = `${root}base/${record.id}/`;
+    expect((await store.list(folder)).map((o) => o.key)).toEqual([`${folder}backup.json`, `${folder}backup_manifest`, `${folder}base.tar.gz`]);
+    const stored = parseBackupRecord((await store.get(`${folder}backup.json`))!.toString('utf8'));
+    expect(stored).toEqual(record);
+    expect(record).toMatchObject({ format: 1, cluster: 'one', member: 'a', postgresMajor: 15, timeline: 1, systemIdentifier: (await readControlData(primary.dataDir))!.systemIdentifier });
+    const gz = (await store.get(`${folder}base.tar.gz`))!;
+    expect(gz.length).toBe(record.compressedBytes);
+    expect(gz.length).toBeGreaterThan(2 * PART);
+    expect(createHash('sha256').update(gz).digest('hex')).toBe(record.compressedSha256);
+    const tar = gunzipSync(gz);
+    expect(tar.length).toBe(record.bytes);
+
+    // The WAL from the start to the end of the backup is in the archive (pg_basebackup waited for it).
+    expect(await store.head(walKey(root, record.startWalFile))).not.toBeNull();
+    expect(await store.head(walKey(root, record.endWalFile))).not.toBeNull();
+
+    // What a restore does by hand: extract, add the manifest, and let PostgreSQL's own tool check it.
+    const restored = join(fixture.root, 'restored');
+    await mkdir(restored, { mode: 0o700 });
+    await writeFile(join(fixture.root, 'base.tar'), tar);
+    await writeFile(join(restored, 'backup_manifest'), (await store.get(`${folder}backup_manifest`))!);
+    const { uid, gid } = statSync(fixture.root);
+    await chown(restored, uid, gid);
+    await new Promise<void>((resolve, reject) => {
+      const untar = spawn('tar', ['-xf', join(fixture.root, 'base.tar'), '-C', restored], { uid, gid, stdio: 'ignore' });
+      untar.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`tar exited with ${code}`))));
+    });
+    const verified = await runAsPostgres('pg_verifybackup', ['--no-parse-wal', restored]);
+    expect(verified).toMatch(/backup successfully verified/);
+  });
+
+  test('fails halfway when the store dies mid-upload: no backup.json, no base.tar.gz, nothing listed as restorable', async () => {
+    let parts = 0;
+    const dying: BaseBackupStore = {
+      put: (...args) => store.put(...args),
+      createMultipartUpload: (...args) => store.createMultipartUpload(...args),
+      completeMultipartUpload: (...args) => store.completeMultipartUpload(...args),
+      abortMultipartUpload: (...args) => store.abortMultipartUpload(...args),
+      uploadPart: async (...args) => {
+        if (++parts === 2) await s3.kill();
+        return store.uploadPart(...args);
+      },
+    };
+    let failed: Error | null = null;
+    try {
+      await takeBaseBackup(backupDeps(dying));
+    } catch (error) {
+      failed = error as Error;
+    } finally {
+      await s3.restart();
+    }
+    expect(failed?.message).toMatch(/^uploading base.tar.gz failed: S3 PUT base-backups\/pgha\/one\/\d+\/base\/\d{8}T\d{6}Z\/base.tar.gz\?partNumber=2&uploadId=.*: connect ECONNREFUSED/);
+    const objects = (await store.list(`${root}base/`)).map((o) => o.key);
+    expect(objects.filter((k) => k.endsWith('backup.json'))).toHaveLength(1); // the first test's only
+    expect(objects.filter((k) => k.endsWith('base.tar.gz'))).toHaveLength(1);
+    // pg_basebackup ended (broken pipe or cancelled): a new backup can start at once.
+    const record = await takeBaseBackup(backupDeps());
+    expect((await store.list(`${root}base/${record.id}/`)).map((o) => o.key.split('/').pop())).toEqual(['backup.json', 'backup_manifest', 'base.tar.gz']);
+  });
+});

@@ -3,6 +3,8 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startArchiving } from './backup/archiving';
+import { SupervisorBackupSource } from './backup/backup-source';
+import { BaseBackups } from './backup/backups';
 import { readBackupConfig } from './backup/config';
 import { memberHost, notAMember, readConfig } from './config';
 import { PodAddresses } from './peers/pod-addresses';
@@ -42,6 +44,8 @@ import { serverTlsFromEnv } from './tls/setup';
 
 /** The longest a pod's termination may take on our side; the kubelet's grace period is 30 s by default. */
 const SHUTDOWN_LIMIT_MS = 25_000;
+/** How often a member looks for a base backup assigned to it on the Lease it last read. */
+const BACKUP_FOLLOW_MS = 1000;
 /** Peers answer from memory; anything slower than this is treated as unreachable. */
 const PEER_TIMEOUT_MS = 500;
 
@@ -76,6 +80,22 @@ async function main(): Promise<void> {
   const backup = readBackupConfig(process.env);
   // Before the loop starts PostgreSQL: its first archive_command finds someone to answer it.
   const archive = backup ? await startArchiving(config, backup, { secrets, events, log }) : null;
+  const backups =
+    backup && archive
+      ? new BaseBackups({
+          member: config.podName,
+          cluster: config.clusterName,
+          pgdata: config.pgdata,
+          schedule: backup.schedule,
+          preferStandby: backup.preferStandby,
+          retention: backup.retention,
+          store: archive.store,
+          source: new SupervisorBackupSource(supervisor, config.runDir),
+          archiveRoot: archive.archiveRoot,
+          events,
+          log,
+        })
+      : null;
   const actor = new Actor({
     config,
     now,
@@ -91,6 +111,7 @@ async function main(): Promise<void> {
     peers,
     state,
     tls,
+    backups,
   });
   let exiting = false;
   const exit = () => {
@@ -114,7 +135,8 @@ async function main(): Promise<void> {
     holderWatch,
     onExit: exit,
   });
-  const status = new StatusDocument(config.podName, config.pgdata, walEnd, archive);
+  const status = new StatusDocument(config.podName, config.pgdata, walEnd, archive?.status ?? null, backups ? () => backups.status() : null);
+  if (backups) setInterval(() => backups.follow(loop.observation), BACKUP_FOLLOW_MS).unref();
   const startedAt = now();
   const scraper = new PostgresScraper({
     now,

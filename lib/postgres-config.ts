@@ -160,6 +160,8 @@ export function renderPgHba(name: string, networkType: 'host' | 'hostssl'): stri
     `# The Unix socket lives in ${RUN_DIR}/socket, in a pod-private emptyDir with mode 0700: only`,
     '# processes of this pod running as uid 999 (the supervisor and the agent) can reach it.',
     'local   all           all          trust',
+    '# Base backups: the supervisor runs pg_basebackup over the socket.',
+    'local   replication   postgres     trust',
     '',
     `# Everything over the network authenticates with SCRAM${networkType === 'hostssl' ? ', over TLS only' : ''}. The address "all" matches IPv4 and IPv6.`,
     '# Streaming replication and pg_basebackup from the other members:',

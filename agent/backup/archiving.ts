@@ -1,5 +1,6 @@
 // Wires WAL archiving for the composition root: the store client with the Secret's credentials, the
-// WalServer that answers wal.sh, and the once-a-minute backlog check that raises a Warning Event.
+// WalServer that answers wal.sh, and the once-a-minute backlog check that raises a Warning Event. The
+// store and the archive's root are handed on to base backups (backups.ts).
 import type { AgentConfig } from '../config';
 import type { EventRecorder } from '../kube/events';
 import { readControlData } from '../postgres/pg-control';
@@ -19,19 +20,20 @@ export async function startArchiving(
   config: AgentConfig,
   backup: BackupConfig,
   deps: { secrets: SecretReader; events: EventRecorder; log: Logger },
-): Promise<() => Promise<ArchiveStatus>> {
+): Promise<Archiving> {
   const credentials = new StoreCredentials(deps.secrets, backup.secretName);
   const store = new S3Store(backup.location, () => credentials.get());
+  const root = async () => {
+    const control = await readControlData(config.pgdata);
+    if (!control) throw new Error(`no pg_control in ${config.pgdata} yet`);
+    return archiveRoot(backup.prefix, config.clusterName, control.systemIdentifier);
+  };
   const server = new WalServer({
     runDir: config.runDir,
     pgdata: config.pgdata,
     spoolDir: SPOOL_DIR,
     store,
-    archiveRoot: async () => {
-      const control = await readControlData(config.pgdata);
-      if (!control) throw new Error(`no pg_control in ${config.pgdata} yet`);
-      return archiveRoot(backup.prefix, config.clusterName, control.systemIdentifier);
-    },
+    archiveRoot: root,
     onResult: (r) => (r.ok ? deps.log.info : deps.log.error)(`wal-${r.verb}`, { file: r.name, result: r.detail }),
   });
   await server.start();
@@ -46,5 +48,12 @@ export async function startArchiving(
       await deps.events.record({ name: config.podName }, 'Warning', 'WalArchiveBacklog', message);
     });
   }, CHECK_MS).unref();
-  return status;
+  return { status, store, archiveRoot: root };
+}
+
+export interface Archiving {
+  readonly status: () => Promise<ArchiveStatus>;
+  readonly store: S3Store;
+  /** `<prefix>/<cluster>/<system identifier>/`, once pg_control can be read. */
+  readonly archiveRoot: () => Promise<string>;
 }

@@ -2,6 +2,8 @@
 // when the cluster has no backup configured. The credentials are not here: they live in a Secret the
 // agent reads through the API (credentials.ts), never in the pod spec.
 import { readFileSync } from 'node:fs';
+import { CronSchedule } from '../../lib/cron';
+import type { RetentionPolicy } from './retention';
 import type { S3Location } from './s3';
 
 export interface BackupConfig {
@@ -9,6 +11,12 @@ export interface BackupConfig {
   readonly prefix: string;
   /** The Secret with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and optionally AWS_SESSION_TOKEN). */
   readonly secretName: string;
+  /** PGHA_BACKUP_SCHEDULE: base backups on this cron schedule (UTC); null: on request only. */
+  readonly schedule: CronSchedule | null;
+  /** PGHA_BACKUP_FROM `standby` (default) or `primary`. */
+  readonly preferStandby: boolean;
+  /** PGHA_BACKUP_RETAIN_COUNT, PGHA_BACKUP_RETAIN_SECONDS; both absent: nothing is ever deleted. */
+  readonly retention: RetentionPolicy;
 }
 
 type Env = Record<string, string | undefined>;
@@ -30,7 +38,21 @@ export function readBackupConfig(env: Env): BackupConfig | null {
     throw new Error(`environment variable PGHA_BACKUP_SSE must be one of AES256, aws:kms, got '${sse}'`);
   }
   const caFile = env.PGHA_BACKUP_CA_FILE;
+  const from = env.PGHA_BACKUP_FROM ?? 'standby';
+  if (from !== 'standby' && from !== 'primary') {
+    throw new Error(`environment variable PGHA_BACKUP_FROM must be one of standby, primary, got '${from}'`);
+  }
+  const whole = (name: string): number | null => {
+    const value = env[name];
+    if (value === undefined) return null;
+    if (!/^[1-9]\d*$/.test(value)) throw new Error(`environment variable ${name} must be a whole number of at least 1, got '${value}'`);
+    return Number(value);
+  };
+  const retainSeconds = whole('PGHA_BACKUP_RETAIN_SECONDS');
   return {
+    schedule: env.PGHA_BACKUP_SCHEDULE ? CronSchedule.parse(env.PGHA_BACKUP_SCHEDULE, 'environment variable PGHA_BACKUP_SCHEDULE') : null,
+    preferStandby: from === 'standby',
+    retention: { retainCount: whole('PGHA_BACKUP_RETAIN_COUNT'), retainForMs: retainSeconds === null ? null : retainSeconds * 1000 },
     location: {
       endpoint: text('PGHA_BACKUP_ENDPOINT'),
       region: text('PGHA_BACKUP_REGION'),

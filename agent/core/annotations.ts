@@ -15,6 +15,12 @@ export const ANNOTATIONS = {
   syncStandbys: `${PREFIX}sync-standbys`,
   switchoverTo: `${PREFIX}switchover-to`,
   previousHolder: `${PREFIX}previous-holder`,
+  /** Written by a user (`kubectl annotate lease <name>-leader cdk8s-postgres-ha/backup=now`): take a base backup. */
+  backup: `${PREFIX}backup`,
+  /** The holder's: which member takes which backup (agent/backup/schedule.ts). */
+  backupAssigned: `${PREFIX}backup-assigned`,
+  /** The holder's: the last scheduled slot given out, so a new holder does not give it out again. */
+  backupSlot: `${PREFIX}backup-slot`,
 } as const;
 
 export interface LeaseAnnotations {

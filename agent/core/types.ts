@@ -1,6 +1,7 @@
 // The vocabulary of the decision core: one immutable Observation of the world per tick, and the one
 // Action decide() picks from it. Nothing here does I/O; the adapters fill observations and carry out actions.
 import type { ArchiveStatus } from '../backup/backlog';
+import type { MemberBackupStatus } from '../backup/schedule';
 import type { AgentConfig } from '../config';
 import type { PostgresSilence } from './postgres-silence';
 import type { RolloutStep } from './rollout';
@@ -110,6 +111,8 @@ export interface MemberStatus {
   readonly rollout: string | null;
   /** WAL archiving (null when the cluster archives nothing): backlog, counts, last success and failure. */
   readonly archive?: ArchiveStatus | null;
+  /** Base backups (null when the cluster archives nothing): the one running here, and the last one taken here. */
+  readonly backup?: MemberBackupStatus | null;
 }
 
 export interface PeerView {

@@ -1,5 +1,6 @@
 // What carrying out actions needs: the configuration, clocks, and every adapter.
 import type { AgentConfig } from '../config';
+import type { Observation } from '../core/types';
 import type { EventRecorder } from '../kube/events';
 import type { LeaseStore } from '../kube/lease-store';
 import type { Pods } from '../kube/pods';
@@ -29,4 +30,6 @@ export interface ActorDeps {
   readonly peers: PeerClient;
   readonly state: RuntimeState;
   readonly tls: ServerTls;
+  /** With backups: the holder's base backup plan rides on its renewals (agent/backup/backups.ts). */
+  readonly backups?: { leaseAnnotations(o: Observation): Record<string, string | null>; renewed(): void } | null;
 }

@@ -95,8 +95,11 @@ export class Actor {
     }
     if (plan) annotations[ANNOTATIONS.syncStandbys] = formatSyncSet(plan.record);
     if (clearSwitchover) annotations[ANNOTATIONS.switchoverTo] = null;
+    const backups = step === 'serve' ? this.d.backups : null;
+    if (backups) Object.assign(annotations, backups.leaseAnnotations(o));
     const renewed = await this.writes.renew(lease.record, annotations);
     if (!renewed) return LEASE_NOT_RENEWED;
+    backups?.renewed();
     if (clearSwitchover) void this.effects.event('Warning', 'SwitchoverRejected', `switchover request ignored: ${clearSwitchover}`);
 
     switch (step) {

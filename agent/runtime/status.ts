@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { readiness, roleOf } from '../core/probes';
 import { planRollout } from '../core/rollout';
 import type { ArchiveStatus } from '../backup/backlog';
+import type { MemberBackupStatus } from '../backup/schedule';
 import type { MemberStatus, Observation } from '../core/types';
 import { formatLsn } from '../postgres/lsn';
 import { readTimelineHistory, type TimelineSwitch } from '../postgres/timeline';
@@ -19,6 +20,8 @@ export class StatusDocument {
     private readonly walEnd: WalEndReader,
     /** The archiving's state, when the cluster archives its WAL. */
     private readonly archive: (() => Promise<ArchiveStatus>) | null = null,
+    /** Base backups taken here, when the cluster archives its WAL. */
+    private readonly backup: (() => MemberBackupStatus) | null = null,
   ) {}
 
   async build(o: Observation | null): Promise<MemberStatus> {
@@ -41,6 +44,7 @@ export class StatusDocument {
       streaming: (o?.local.sql?.replication ?? []).filter((r) => r.state === 'streaming').map((r) => r.applicationName),
       rollout: o && o.statefulSet !== null ? planRollout(o).reason : null,
       archive: this.archive ? await this.archive() : null,
+      backup: this.backup ? this.backup() : null,
     };
   }
 

@@ -20,13 +20,25 @@ describe('backup config', () => {
       location: { endpoint: 'http://minio:9000', region: 'us-east-1', bucket: 'db-backups', pathStyle: true, serverSideEncryption: 'aws:kms', kmsKeyId: 'alias/k' },
       prefix: 'pgha',
       secretName: 's3-credentials',
+      schedule: null,
+      preferStandby: true,
+      retention: { retainCount: null, retainForMs: null },
     });
+  });
+
+  test('reads the base backup schedule, the source and the retention', () => {
+    const config = readBackupConfig({ ...env, PGHA_BACKUP_SCHEDULE: '0 3 * * *', PGHA_BACKUP_FROM: 'primary', PGHA_BACKUP_RETAIN_COUNT: '7', PGHA_BACKUP_RETAIN_SECONDS: '2592000' });
+    expect(config?.schedule?.previous(new Date('2026-12-04T20:00:00Z'))?.toISOString()).toBe('2026-12-04T03:00:00.000Z');
+    expect(config).toMatchObject({ preferStandby: false, retention: { retainCount: 7, retainForMs: 2_592_000_000 } });
   });
 
   test('fails naming the variable', () => {
     expect(() => readBackupConfig({ ...env, PGHA_BACKUP_ENDPOINT: undefined })).toThrow('environment variable PGHA_BACKUP_ENDPOINT is required when PGHA_BACKUP_BUCKET is set');
     expect(() => readBackupConfig({ ...env, PGHA_BACKUP_PATH_STYLE: 'yes' })).toThrow("environment variable PGHA_BACKUP_PATH_STYLE must be one of true, false, got 'yes'");
     expect(() => readBackupConfig({ ...env, PGHA_BACKUP_SSE: 'aes' })).toThrow("environment variable PGHA_BACKUP_SSE must be one of AES256, aws:kms, got 'aes'");
+    expect(() => readBackupConfig({ ...env, PGHA_BACKUP_FROM: 'replica' })).toThrow("environment variable PGHA_BACKUP_FROM must be one of standby, primary, got 'replica'");
+    expect(() => readBackupConfig({ ...env, PGHA_BACKUP_RETAIN_COUNT: '0' })).toThrow("environment variable PGHA_BACKUP_RETAIN_COUNT must be a whole number of at least 1, got '0'");
+    expect(() => readBackupConfig({ ...env, PGHA_BACKUP_SCHEDULE: '0 3 * *' })).toThrow('environment variable PGHA_BACKUP_SCHEDULE must be a cron expression of 5 fields');
   });
 });
 

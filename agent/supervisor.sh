@@ -246,7 +246,7 @@ do_base_backup() {
     # The open of the FIFO blocks until the agent opens its end; the agent closing it early (an upload
     # that failed) ends pg_basebackup with a broken pipe at its next write.
     pg_basebackup --host="$socket_dir" --username=postgres --no-password --pgdata=- --format=tar \
-      --wal-method=none --manifest-checksums=SHA256 --checkpoint=fast --label="pgha $id" \
+      --wal-method=none --manifest-checksums SHA256 --checkpoint=fast --label="pgha $id" \
       >"$fifo" 2>"$backup_dir/$id.log" &
     echo $! >"$backup_dir/$id.pid"
     wait $!

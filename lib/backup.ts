@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
+import { CronSchedule } from './cron';
 import { CONFIG_DIR } from './pod-layout';
 
 /**
@@ -24,6 +25,23 @@ export class ServerSideEncryption {
     public readonly algorithm: string,
     /** The KMS key id or ARN; empty for the default key. */
     public readonly kmsKeyId: string,
+  ) {}
+}
+
+/** Which member takes the base backups. */
+export class BackupSource {
+  /**
+   * A ready hot standby that streams from the primary, so the primary's I/O is spared; the primary when
+   * there is none. Warm standbys accept no connection, pg_basebackup's included: with
+   * `StandbyMode.WARM` the primary takes every backup.
+   */
+  public static readonly PREFER_STANDBY = new BackupSource('standby');
+  /** Always the primary. */
+  public static readonly PRIMARY = new BackupSource('primary');
+
+  private constructor(
+    /** The `PGHA_BACKUP_FROM` value. */
+    public readonly value: string,
   ) {}
 }
 
@@ -95,6 +113,39 @@ export interface BackupProps {
    * @see https://www.postgresql.org/docs/current/runtime-config-wal.html#GUC-ARCHIVE-TIMEOUT
    */
   readonly archiveTimeout?: Duration;
+
+  /**
+   * Base backups on a schedule: a cron expression of 5 fields (minute hour day-of-month month
+   * day-of-week), in UTC, e.g. `0 3 * * *` for 03:00 every day. A cluster takes its first backup as soon
+   * as it runs, then one per slot. Without a schedule, base backups are taken on request only
+   * (`kubectl annotate lease <name>-leader cdk8s-postgres-ha/backup=now`).
+   *
+   * @default - on request only
+   */
+  readonly schedule?: string;
+
+  /**
+   * Keep this many newest complete base backups; older ones are deleted after each new backup, with the
+   * WAL only they needed. With `retainFor` too, a backup is kept only while within both.
+   *
+   * @default - no limit by count
+   */
+  readonly retainCount?: number;
+
+  /**
+   * Keep complete base backups younger than this (by start time); older ones are deleted after each
+   * new backup, with the WAL only they needed. The newest complete backup is always kept.
+   *
+   * @default - no limit by age
+   */
+  readonly retainFor?: Duration;
+
+  /**
+   * Which member takes base backups.
+   *
+   * @default BackupSource.PREFER_STANDBY
+   */
+  readonly backupFrom?: BackupSource;
 }
 
 /** The key of the CA certificate in `caConfigMap`. */
@@ -111,6 +162,7 @@ export class BackupBinding {
   }
 
   private readonly archiveTimeoutSeconds: number;
+  private readonly retainForSeconds: number | undefined;
   private readonly endpoint: string;
   private readonly region: string;
   private readonly prefix: string;
@@ -137,6 +189,15 @@ export class BackupBinding {
       throw new Error(`backup.archiveTimeout must be a whole number of seconds from 1 to 86400, got ${timeout}s`);
     }
     this.archiveTimeoutSeconds = timeout;
+    if (props.schedule !== undefined) CronSchedule.parse(props.schedule, 'backup.schedule');
+    if (props.retainCount !== undefined && (!Number.isInteger(props.retainCount) || props.retainCount < 1 || props.retainCount > 10_000)) {
+      throw new Error(`backup.retainCount must be a whole number from 1 to 10000, got ${props.retainCount}`);
+    }
+    const retainFor = props.retainFor?.toSeconds({ integral: false });
+    if (retainFor !== undefined && (!Number.isInteger(retainFor) || retainFor < 3600)) {
+      throw new Error(`backup.retainFor must be a whole number of seconds of at least one hour, got ${retainFor}s`);
+    }
+    this.retainForSeconds = retainFor;
   }
 
   public get secretName(): string {
@@ -167,6 +228,10 @@ export class BackupBinding {
       ...(sse.algorithm ? [['PGHA_BACKUP_SSE', sse.algorithm] as [string, string]] : []),
       ...(sse.kmsKeyId ? [['PGHA_BACKUP_SSE_KMS_KEY_ID', sse.kmsKeyId] as [string, string]] : []),
       ...(this.props.caConfigMap ? [['PGHA_BACKUP_CA_FILE', `${CA_DIR}/${CA_KEY}`] as [string, string]] : []),
+      ['PGHA_BACKUP_FROM', (this.props.backupFrom ?? BackupSource.PREFER_STANDBY).value],
+      ...(this.props.schedule !== undefined ? [['PGHA_BACKUP_SCHEDULE', this.props.schedule.trim()] as [string, string]] : []),
+      ...(this.props.retainCount !== undefined ? [['PGHA_BACKUP_RETAIN_COUNT', String(this.props.retainCount)] as [string, string]] : []),
+      ...(this.retainForSeconds !== undefined ? [['PGHA_BACKUP_RETAIN_SECONDS', String(this.retainForSeconds)] as [string, string]] : []),
     ];
     return env.map(([name, value]) => ({ name, value }));
   }

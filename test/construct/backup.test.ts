@@ -2,7 +2,7 @@ import { Duration, Testing, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BackupProps, PostgresCluster, ServerSideEncryption } from '../../lib';
+import { BackupProps, BackupSource, PostgresCluster, ServerSideEncryption } from '../../lib';
 import { container, envOf, find, render } from './helpers';
 
 /** Renders cluster `pg` in namespace `demo` with `backup` built from the chart (Secrets need a scope). */
@@ -79,6 +79,35 @@ describe('backup', () => {
     expect(find(manifests, 'ConfigMap', 'pg-config').data['postgresql.conf']).toContain('archive_timeout = 5\n');
   });
 
+  test('base backups: from a standby by default, on request only, nothing ever deleted', () => {
+    const env = envOf(container(renderWith(store), 'pg', 'agent'));
+    expect(env.PGHA_BACKUP_FROM).toBe('standby');
+    expect(env.PGHA_BACKUP_SCHEDULE).toBeUndefined();
+    expect(env.PGHA_BACKUP_RETAIN_COUNT).toBeUndefined();
+    expect(env.PGHA_BACKUP_RETAIN_SECONDS).toBeUndefined();
+  });
+
+  test('base backups: schedule, retention by count and age, from the primary', () => {
+    const manifests = renderWith((chart) => ({
+      ...store(chart),
+      schedule: '0 3 * * *',
+      retainCount: 7,
+      retainFor: Duration.days(30),
+      backupFrom: BackupSource.PRIMARY,
+    }));
+    expect(envOf(container(manifests, 'pg', 'agent'))).toMatchObject({
+      PGHA_BACKUP_FROM: 'primary',
+      PGHA_BACKUP_SCHEDULE: '0 3 * * *',
+      PGHA_BACKUP_RETAIN_COUNT: '7',
+      PGHA_BACKUP_RETAIN_SECONDS: '2592000',
+    });
+  });
+
+  test('pg_basebackup may connect over the pod\'s socket for replication', () => {
+    const { manifests } = render();
+    expect(find(manifests, 'ConfigMap', 'pg-config').data['pg_hba.conf']).toContain('local   replication   postgres     trust');
+  });
+
   test('without backup: archive_mode off and no wal.sh', () => {
     const { manifests } = render();
     const config = find(manifests, 'ConfigMap', 'pg-config').data;
@@ -92,6 +121,10 @@ describe('backup', () => {
     [{ region: 'EU West' }, 'backup.region must be a region name such as eu-west-1, got "EU West"'],
     [{ prefix: '/abs/' }, 'backup.prefix must be letters, digits and \'-_./\' without a leading, trailing or double \'/\', got "/abs/"'],
     [{ archiveTimeout: Duration.millis(1500) }, 'backup.archiveTimeout must be a whole number of seconds from 1 to 86400, got 1.5s'],
+    [{ schedule: '0 3 * *' }, 'backup.schedule must be a cron expression of 5 fields (minute hour day-of-month month day-of-week, UTC), got "0 3 * *"'],
+    [{ schedule: '0 25 * * *' }, 'backup.schedule "0 25 * * *": the hour field "25" is outside 0-23'],
+    [{ retainCount: 0 }, 'backup.retainCount must be a whole number from 1 to 10000, got 0'],
+    [{ retainFor: Duration.minutes(5) }, 'backup.retainFor must be a whole number of seconds of at least one hour, got 300s'],
   ])('fails on %j', (override, message) => {
     expect(() => renderWith((chart) => ({ ...store(chart), ...override }))).toThrow(message);
   });

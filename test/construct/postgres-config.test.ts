@@ -127,6 +127,7 @@ describe('pg_hba.conf', () => {
     const rules = hba.split('\n').filter((line) => line !== '' && !line.startsWith('#')).map((line) => line.split(/\s+/));
     expect(rules).toEqual([
       ['local', 'all', 'all', 'trust'],
+      ['local', 'replication', 'postgres', 'trust'],
       ['hostssl', 'replication', 'replicator', 'all', 'scram-sha-256'],
       ['hostssl', 'all', 'all', 'all', 'scram-sha-256'],
     ]);

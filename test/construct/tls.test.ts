@@ -49,7 +49,7 @@ describe('PostgresTls', () => {
     });
 
     test('accepts network connections over TLS only (hostssl), the Unix socket unchanged', () => {
-      expect(hbaRules(manifests)).toEqual(['local', 'hostssl', 'hostssl']);
+      expect(hbaRules(manifests)).toEqual(['local', 'local', 'hostssl', 'hostssl']);
     });
 
     test('tells the agent to keep the CA in Secret pg-ca and publish it in ConfigMap pg-ca-cert, and the supervisor where the CA is', () => {
@@ -121,7 +121,7 @@ describe('PostgresTls', () => {
 
     test('serves the same PostgreSQL settings as the generated source', () => {
       expect(settingLines(manifests)).toEqual(settingLines(render().manifests));
-      expect(hbaRules(manifests)).toEqual(['local', 'hostssl', 'hostssl']);
+      expect(hbaRules(manifests)).toEqual(['local', 'local', 'hostssl', 'hostssl']);
       expect(cluster.caConfigMap?.name).toBe('pg-ca-cert');
     });
 
@@ -183,7 +183,7 @@ describe('PostgresTls', () => {
 
     test('turns ssl off and accepts plaintext network connections (host)', () => {
       expect(settingLines(manifests)).toEqual(['ssl = off']);
-      expect(hbaRules(manifests)).toEqual(['local', 'host', 'host']);
+      expect(hbaRules(manifests)).toEqual(['local', 'local', 'host', 'host']);
       expect(cluster.tls.enabled).toBe(false);
     });
 

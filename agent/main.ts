@@ -94,6 +94,9 @@ async function main(): Promise<void> {
           archiveRoot: archive.archiveRoot,
           events,
           log,
+          switchWal: async () => {
+            await sql.query('SELECT pg_switch_wal()');
+          },
         })
       : null;
   const actor = new Actor({

@@ -35,10 +35,16 @@ export interface BaseBackupsOptions {
   readonly events: Pick<EventRecorder, 'record'>;
   readonly log: Logger;
   readonly wallNow?: () => number;
+  /** The primary: `SELECT pg_switch_wal()`, for a standby's backup waiting on the current segment. */
+  readonly switchWal: () => Promise<void>;
 }
 
+/** How often the primary switches segments for a standby's backup that still waits for its last WAL. */
+const SWITCH_EVERY_MS = 15_000;
+
 export class BaseBackups {
-  private running: { slot: string; since: string } | null = null;
+  private running: { slot: string; since: string; waitingForWal: boolean } | null = null;
+  private lastSwitchAt = 0;
   private last: LastBackup | null = null;
   /** The slot this member last started: an assignment is taken once, even while the Lease still shows it. */
   private startedSlot: string | null = null;
@@ -81,7 +87,19 @@ export class BaseBackups {
       })),
       preferStandby: this.o.preferStandby,
     });
+    this.switchForStandby(observation);
     return this.pending?.annotations ?? {};
+  }
+
+  private switchForStandby(observation: Observation): void {
+    const assignment = parseAssignment(observation.lease.kind === 'present' ? observation.lease.record.annotations[ANNOTATIONS.backupAssigned] : undefined);
+    const running = observation.peers.find((p) => p.name === assignment?.member)?.status?.backup?.running;
+    if (!running?.waitingForWal || running.slot !== assignment?.slot || this.now() - this.lastSwitchAt < SWITCH_EVERY_MS) return;
+    this.lastSwitchAt = this.now();
+    void this.o.switchWal().then(
+      () => this.o.log.info('backup-wal-switched', { for: assignment.member }),
+      (error: Error) => this.o.log.error('backup-wal-switch-failed', { error: error.message }),
+    );
   }
 
   /** The renewal carrying leaseAnnotations() landed: act on what it recorded. */
@@ -98,7 +116,7 @@ export class BaseBackups {
 
   private async take(assignment: Assignment): Promise<void> {
     const started = this.now();
-    this.running = { slot: assignment.slot, since: new Date(started).toISOString() };
+    this.running = { slot: assignment.slot, since: new Date(started).toISOString(), waitingForWal: false };
     const how = assignment.reason === 'scheduled' ? `scheduled for ${assignment.slot}` : 'requested';
     void this.o.events.record({ name: this.o.member }, 'Normal', 'BackupStarted', `base backup started on ${this.o.member} (${how})`);
     this.o.log.info('backup-started', { slot: assignment.slot, reason: assignment.reason });
@@ -112,6 +130,9 @@ export class BaseBackups {
         member: this.o.member,
         pgdata: this.o.pgdata,
         now: () => new Date(this.now()),
+        onDataSent: () => {
+          if (this.running) this.running = { ...this.running, waitingForWal: true };
+        },
       });
       const seconds = (this.now() - started) / 1000;
       last = { slot: assignment.slot, ok: true, id: record.id, error: null, finishedAt: record.finishedAt, seconds, bytes: record.bytes, compressedBytes: record.compressedBytes };

@@ -1,4 +1,4 @@
-// PostgreSQL's backup manifest (format 1, PostgreSQL 13+): checked the way pg_verifybackup checks a
+// PostgreSQL's backup manifest (version 1 from PostgreSQL 13, 2 from 17): checked the way pg_verifybackup checks a
 // backup, but against the tar as it streamed by (tar-filter.ts), before backup.json may be written.
 // https://www.postgresql.org/docs/current/backup-manifest-format.html
 import { createHash } from 'node:crypto';
@@ -36,8 +36,10 @@ export function parseManifest(bytes: Buffer): Manifest {
     'WAL-Ranges'?: Array<Record<string, unknown>>;
     'Manifest-Checksum'?: unknown;
   };
-  if (value['PostgreSQL-Backup-Manifest-Version'] !== 1) {
-    throw new Error(`the backup manifest's version must be 1, got ${JSON.stringify(value['PostgreSQL-Backup-Manifest-Version'])}`);
+  // Version 2 (PostgreSQL 17) adds the system identifier; the files and WAL ranges are the same.
+  const version = value['PostgreSQL-Backup-Manifest-Version'];
+  if (version !== 1 && version !== 2) {
+    throw new Error(`the backup manifest's version must be 1 or 2, got ${JSON.stringify(version)}`);
   }
   const computed = createHash('sha256').update(bytes.subarray(0, Buffer.byteLength(text.slice(0, at)))).digest('hex');
   if (value['Manifest-Checksum'] !== computed) {

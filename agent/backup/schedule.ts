@@ -29,7 +29,12 @@ export interface LastBackup {
 
 /** What a member reports in /status (`backup`). */
 export interface MemberBackupStatus {
-  readonly running: { readonly slot: string; readonly since: string } | null;
+  /**
+   * `waitingForWal`: the data is sent and PostgreSQL waits until the WAL up to the backup's end is
+   * archived. On a standby that segment completes only when the primary switches: the primary's agent
+   * then switches it (backups.ts).
+   */
+  readonly running: { readonly slot: string; readonly since: string; readonly waitingForWal: boolean } | null;
   readonly last: LastBackup | null;
 }
 

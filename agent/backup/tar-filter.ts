@@ -115,6 +115,9 @@ export class BackupTarFilter extends Transform {
     if (entry.hash) this.files.push({ path: entry.path, size: entry.size, sha256: entry.hash.digest('hex') });
     if (entry.kept) this.kept.set(entry.path, Buffer.concat(entry.kept));
     this.entry = null;
+    // PostgreSQL sends pg_control last of the data files; then it stops the backup and, with
+    // `-X none`, waits until the WAL up to the backup's end is archived.
+    if (entry.path === 'global/pg_control') this.emit('data-sent');
   }
 
   private pass(bytes: Buffer): void {

@@ -2,12 +2,13 @@
  * The backup scenario's chart: three members archiving their WAL to a real S3 server (versitygw) that
  * the scenario runs on the host, at node-1's CNI bridge address, which every pod can reach (the host
  * routes between the nodes' bridges). Credentials come from Secret `backup-s3`, which the scenario
- * creates with kubectl as a user would. Rendered on every major, like tls-postgres.ts.
+ * creates with kubectl as a user would. Base backups on request only, the newest one kept (base-backup.ts).
+ * Rendered on every major, like tls-postgres.ts.
  */
 import { Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import { PostgresCluster, type PostgresVersion } from '../../lib';
+import { PostgresCluster, StandbyMode, type PostgresVersion } from '../../lib';
 import { nodePlan } from '../cluster/plan';
 
 export const BACKUP_POSTGRES = 'backup-postgres';
@@ -23,6 +24,8 @@ export class BackupPostgresChart extends Chart {
     new PostgresCluster(this, BACKUP_POSTGRES, {
       version,
       replicas: 3,
+      // Hot standbys accept connections, pg_basebackup's too: base backups are taken from one of them.
+      standbyMode: StandbyMode.HOT,
       storageClassName: 'standard',
       storageSize: Size.mebibytes(200),
       backup: {
@@ -31,6 +34,7 @@ export class BackupPostgresChart extends Chart {
         endpoint: `http://${BACKUP_STORE_HOST}:${BACKUP_STORE_PORT}`,
         pathStyle: true,
         archiveTimeout: Duration.seconds(5),
+        retainCount: 1,
       },
     });
   }

@@ -2,6 +2,7 @@
 import type { KubeScenario } from '../scenario';
 import { backup } from './backup';
 import { backupStoreDown } from './backup-store-down';
+import { baseBackup } from './base-backup';
 import { bootstrapRace } from './bootstrap-race';
 import { handEdits } from './hand-edits';
 import { hungAgent } from './hung-agent';
@@ -23,4 +24,4 @@ import { tls } from './tls';
 import { tlsFromSecret } from './tls-from-secret';
 import { volumeGrowth } from './volume-growth';
 
-export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, rollingUpdate, minorUpgrade, majorGuard, majorUpgrade, scaling, volumeGrowth, statusCli, metrics, backup, backupStoreDown, hungPostgres, hungAgent, handEdits];
+export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, rollingUpdate, minorUpgrade, majorGuard, majorUpgrade, scaling, volumeGrowth, statusCli, metrics, backup, backupStoreDown, baseBackup, hungPostgres, hungAgent, handEdits];

@@ -49,7 +49,7 @@ describe('who takes a base backup (the holder plans)', () => {
   it('one assignment at a time: a request waits while a backup runs, and the assignment clears once its member reports the slot', () => {
     const assignment = { slot: '2026-12-04T20:00:00.000Z', member: 'pg-1', reason: 'requested', at: '2026-12-04T20:00:01.000Z' };
     const annotations = { [ANNOTATIONS.backupAssigned]: JSON.stringify(assignment), [ANNOTATIONS.backup]: 'now' };
-    const running = { running: { slot: assignment.slot, since: assignment.at }, last: null };
+    const running = { running: { slot: assignment.slot, since: assignment.at, waitingForWal: false }, last: null };
     expect(planBackup(input({ annotations, standbys: [{ name: 'pg-1', eligible: true, reported: running }] }))).toBeNull();
     const last = { slot: assignment.slot, ok: true, id: '20261204T200001Z', error: null, finishedAt: '2026-12-04T20:05:00.000Z', seconds: 299, bytes: 1, compressedBytes: 1 };
     expect(planBackup(input({ annotations, standbys: [{ name: 'pg-1', eligible: true, reported: { running: null, last } }] }))).toEqual({

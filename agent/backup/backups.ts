@@ -41,9 +41,12 @@ export interface BaseBackupsOptions {
 
 /** How often the primary switches segments for a standby's backup that still waits for its last WAL. */
 const SWITCH_EVERY_MS = 15_000;
+/** A backup whose stream has been silent this long reports `waitingForWal` (an extra switch costs little). */
+const STALLED_MS = 5_000;
 
 export class BaseBackups {
-  private running: { slot: string; since: string; waitingForWal: boolean } | null = null;
+  private running: { slot: string; since: string } | null = null;
+  private lastDataAt = 0;
   private lastSwitchAt = 0;
   private last: LastBackup | null = null;
   /** The slot this member last started: an assignment is taken once, even while the Lease still shows it. */
@@ -54,7 +57,8 @@ export class BaseBackups {
   constructor(private readonly o: BaseBackupsOptions) {}
 
   status(): MemberBackupStatus {
-    return { running: this.running, last: this.last };
+    const running = this.running && { ...this.running, waitingForWal: this.now() - this.lastDataAt >= STALLED_MS };
+    return { running, last: this.last };
   }
 
   /** Every member, on each observation: starts the backup the Lease assigns to it. */
@@ -116,7 +120,8 @@ export class BaseBackups {
 
   private async take(assignment: Assignment): Promise<void> {
     const started = this.now();
-    this.running = { slot: assignment.slot, since: new Date(started).toISOString(), waitingForWal: false };
+    this.running = { slot: assignment.slot, since: new Date(started).toISOString() };
+    this.lastDataAt = started;
     const how = assignment.reason === 'scheduled' ? `scheduled for ${assignment.slot}` : 'requested';
     void this.o.events.record({ name: this.o.member }, 'Normal', 'BackupStarted', `base backup started on ${this.o.member} (${how})`);
     this.o.log.info('backup-started', { slot: assignment.slot, reason: assignment.reason });
@@ -130,8 +135,8 @@ export class BaseBackups {
         member: this.o.member,
         pgdata: this.o.pgdata,
         now: () => new Date(this.now()),
-        onDataSent: () => {
-          if (this.running) this.running = { ...this.running, waitingForWal: true };
+        onData: () => {
+          this.lastDataAt = this.now();
         },
       });
       const seconds = (this.now() - started) / 1000;

@@ -34,8 +34,8 @@ export interface BaseBackupDeps {
   readonly now?: () => Date;
   /** Smaller parts in tests; FIRST_PART_BYTES otherwise. */
   readonly firstPartBytes?: number;
-  /** Called once the data files are sent and PostgreSQL waits for the backup's last WAL to be archived. */
-  readonly onDataSent?: () => void;
+  /** Called for each chunk of the tar that arrives (the caller tells a stalled stream from a busy one). */
+  readonly onData?: () => void;
 }
 
 /** gzip level 1: data pages compress nearly as well as at 6, at several times the speed (bench/base-backup.ts). */
@@ -47,8 +47,7 @@ export async function takeBaseBackup(deps: BaseBackupDeps): Promise<BaseBackupRe
   const id = backupId(startedAt);
   const root = await deps.archiveRoot();
   const run = await deps.source.start(id);
-  const filter = new BackupTarFilter();
-  if (deps.onDataSent) filter.once('data-sent', deps.onDataSent);
+  const filter = new BackupTarFilter(deps.onData);
   const stored = new Digest();
   const upload = new MultipartWriter(deps.store, backupKey(root, id, 'base.tar.gz'), {
     contentType: 'application/gzip',

@@ -30,9 +30,10 @@ export interface LastBackup {
 /** What a member reports in /status (`backup`). */
 export interface MemberBackupStatus {
   /**
-   * `waitingForWal`: the data is sent and PostgreSQL waits until the WAL up to the backup's end is
-   * archived. On a standby that segment completes only when the primary switches: the primary's agent
-   * then switches it (backups.ts).
+   * `waitingForWal`: no tar data for a while. At its end PostgreSQL waits until the WAL up to the
+   * backup's end is archived, and on a standby that segment completes only when the primary switches:
+   * the primary's agent then switches it (backups.ts). (pg_basebackup buffers its last bytes until it
+   * exits, so the end of the data files cannot be seen in the stream itself.)
    */
   readonly running: { readonly slot: string; readonly since: string; readonly waitingForWal: boolean } | null;
   readonly last: LastBackup | null;

@@ -41,7 +41,13 @@ export class BackupTarFilter extends Transform {
   private entry: Entry | null = null;
   private ended = false;
 
+  /** `onChunk`: told of each chunk that arrives (a caller tells a silent stream from a busy one). */
+  constructor(private readonly onChunk: () => void = () => {}) {
+    super();
+  }
+
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.onChunk();
     try {
       let offset = 0;
       while (offset < chunk.length) {
@@ -115,9 +121,6 @@ export class BackupTarFilter extends Transform {
     if (entry.hash) this.files.push({ path: entry.path, size: entry.size, sha256: entry.hash.digest('hex') });
     if (entry.kept) this.kept.set(entry.path, Buffer.concat(entry.kept));
     this.entry = null;
-    // PostgreSQL sends pg_control last of the data files; then it stops the backup and, with
-    // `-X none`, waits until the WAL up to the backup's end is archived.
-    if (entry.path === 'global/pg_control') this.emit('data-sent');
   }
 
   private pass(bytes: Buffer): void {

@@ -43,9 +43,11 @@ async function backups(t: KubeContext, db: Database, store: S3Store): Promise<vo
   await t.step('rows written and a segment switched', () => writeAndSwitch(db, 'backed_up_rows'));
 
   const first = await requestBackup(t, db, store, root, before.replicas, 1);
-  await t.step('more rows written and two segments switched', async () => {
+  // A standby's backup starts at its last restartpoint, which moves only past a checkpoint of the primary.
+  await t.step('more rows written, two segments switched, and a CHECKPOINT on the primary', async () => {
     await writeAndSwitch(db, 'backed_up_rows');
     await writeAndSwitch(db, 'backed_up_rows');
+    await db.sql(db.service(), 'checkpoint');
   });
   const second = await requestBackup(t, db, store, root, before.replicas, 2);
   check(second.startWalFile > first.startWalFile, `the second backup starts at ${second.startWalFile}, not after the first's ${first.startWalFile}`);

@@ -1,7 +1,7 @@
 // Base backups on real PostgreSQL and a real S3 server (versitygw): agent/supervisor.sh runs
 // pg_basebackup into its FIFO, the agent streams it through the tar filter, gzip and a multipart upload,
 // exactly as in a pod; the WAL the backup needs is archived through wal.sh meanwhile.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { chown, mkdir, writeFile } from 'node:fs/promises';
@@ -30,10 +30,44 @@ describeWithPostgres('base backups through the supervisor and the agent', () => 
   let store: S3Store;
   let fixture: PgFixture;
   let primary: PgServer;
-  let runDir: string;
-  let supervisor: ChildProcess;
-  let wal: WalServer;
   let root: string;
+  const stops: Array<() => void> = [];
+
+  /** A member's run folder, WAL settings, WalServer and supervisor, as in a pod. */
+  function memberSettings(name: string): Record<string, string> {
+    const runDir = join(fixture.root, `${name}-run`);
+    return {
+      // The pod's socket is in the run folder; pg_basebackup reaches PostgreSQL there.
+      unix_socket_directories: `'${join(fixture.root, name, 'socket')},${join(runDir, 'socket')}'`,
+      archive_mode: 'always',
+      archive_command: `'PGHA_RUN_DIR=${runDir} /bin/bash ${WAL_SH} archive %p %f'`,
+    };
+  }
+
+  async function prepareMember(name: string): Promise<void> {
+    const { uid, gid } = statSync(fixture.root);
+    const runDir = join(fixture.root, `${name}-run`);
+    for (const dir of [runDir, join(runDir, 'socket'), join(runDir, 'wal'), join(fixture.root, `${name}-spool`)]) {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await chown(dir, uid, gid);
+    }
+  }
+
+  async function startMember(server: PgServer): Promise<void> {
+    const { uid, gid } = statSync(fixture.root);
+    const runDir = join(fixture.root, `${server.name}-run`);
+    const wal = new WalServer({ runDir, pgdata: server.dataDir, spoolDir: join(fixture.root, `${server.name}-spool`), store, archiveRoot: async () => root });
+    await wal.start();
+    const supervisor = spawn('bash', [SUPERVISOR], {
+      uid,
+      gid,
+      env: { PATH: `${PG_BIN}:/usr/bin:/bin`, PGDATA: server.dataDir, PGHA_RUN_DIR: runDir, PGHA_CONFIG_FILE: '/dev/null', PGPORT: String(server.port) },
+      stdio: 'ignore',
+    });
+    stops.push(() => wal.stop(), () => supervisor.kill('SIGTERM'));
+    const client = new SupervisorClient(runDir);
+    for (let i = 0; i < 200 && !(await client.readState()); i++) await sleep(10);
+  }
 
   beforeAll(async () => {
     s3 = await S3Server.start();
@@ -43,52 +77,30 @@ describeWithPostgres('base backups through the supervisor and the agent', () => 
       () => ({ accessKeyId: S3Server.ACCESS_KEY_ID, secretAccessKey: S3Server.SECRET_ACCESS_KEY }),
     );
     fixture = await PgFixture.create();
-    const { uid, gid } = statSync(fixture.root);
-    runDir = join(fixture.root, 'run');
-    for (const dir of [runDir, join(runDir, 'socket'), join(runDir, 'wal'), join(fixture.root, 'spool')]) {
-      await mkdir(dir, { recursive: true, mode: 0o700 });
-      await chown(dir, uid, gid);
-    }
-    primary = await fixture.createPrimary('a', {
-      settings: {
-        // The pod's socket is in the run folder; pg_basebackup reaches PostgreSQL there.
-        unix_socket_directories: `'${join(fixture.root, 'a', 'socket')},${join(runDir, 'socket')}'`,
-        archive_mode: 'always',
-        archive_command: `'PGHA_RUN_DIR=${runDir} /bin/bash ${WAL_SH} archive %p %f'`,
-      },
-    });
-    const sysid = (await readControlData(primary.dataDir))!.systemIdentifier;
-    root = archiveRoot('pgha', 'one', sysid);
-    wal = new WalServer({ runDir, pgdata: primary.dataDir, spoolDir: join(fixture.root, 'spool'), store, archiveRoot: async () => root });
-    await wal.start();
-    supervisor = spawn('bash', [SUPERVISOR], {
-      uid,
-      gid,
-      env: { PATH: `${PG_BIN}:/usr/bin:/bin`, PGDATA: primary.dataDir, PGHA_RUN_DIR: runDir, PGHA_CONFIG_FILE: '/dev/null', PGPORT: String(primary.port) },
-      stdio: 'ignore',
-    });
-    const client = new SupervisorClient(runDir);
-    for (let i = 0; i < 200 && !(await client.readState()); i++) await sleep(10);
+    await prepareMember('a');
+    primary = await fixture.createPrimary('a', { settings: memberSettings('a') });
+    root = archiveRoot('pgha', 'one', (await readControlData(primary.dataDir))!.systemIdentifier);
+    await startMember(primary);
     // 24 MiB of random bytes: they do not compress, so base.tar.gz takes several parts.
     await primary.query('CREATE TABLE noise (b bytea)');
     await primary.query(`INSERT INTO noise SELECT decode(string_agg(md5(random()::text), ''), 'hex') FROM generate_series(1, 65536 * 24) g GROUP BY g % 24`);
   });
 
   afterAll(async () => {
-    wal?.stop();
-    supervisor?.kill('SIGTERM');
+    stops.forEach((stop) => stop());
     await fixture?.cleanup();
     await s3?.stop();
   });
 
-  function backupDeps(target: BaseBackupStore = store) {
+  function backupDeps(target: BaseBackupStore = store, server = primary) {
+    const runDir = join(fixture.root, `${server.name}-run`);
     return {
       store: target,
       source: new SupervisorBackupSource(new SupervisorClient(runDir), runDir),
       archiveRoot: async () => root,
       cluster: 'one',
-      member: 'a',
-      pgdata: primary.dataDir,
+      member: server.name,
+      pgdata: server.dataDir,
       firstPartBytes: PART,
     };
   }

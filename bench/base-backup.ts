@@ -1,0 +1,124 @@
+/**
+ * Base backup throughput, on real PostgreSQL 15 and a real S3 server (versitygw on 127.0.0.1), through
+ * the same path as in a pod (agent/supervisor.sh's `base-backup` into its FIFO; the agent's tar filter,
+ * gzip and multipart upload), beside `pg_basebackup -Ft -X none` to a local folder as the floor.
+ * DESIGN.md's target: ≥ 80 % of the floor's throughput.
+ *
+ *   npx ts-node --transpile-only bench/base-backup.ts [--gib 1] [--runs 2]   (about 5 minutes)
+ *
+ * The database: `--gib` GiB of rows of random md5 hex (gzip gets about 2:1 from it, as from much table data).
+ * MiB/s counts the tar's bytes (the database as backed up), for both. Needs root, postgresql-15, Go.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, rmSync, statSync, chownSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { SupervisorBackupSource } from '../agent/backup/backup-source';
+import { takeBaseBackup } from '../agent/backup/base-backup';
+import { archiveRoot } from '../agent/backup/layout';
+import { S3Store } from '../agent/backup/s3';
+import { WalServer } from '../agent/backup/wal-server';
+import { readControlData } from '../agent/postgres/pg-control';
+import { SupervisorClient, sleep } from '../agent/postgres/supervisor-client';
+import { PG_BIN, PgFixture, runAsPostgres } from '../test/support/pg-fixture';
+import { S3Server } from '../test/support/s3-server';
+
+const SUPERVISOR = join(__dirname, '..', 'agent', 'supervisor.sh');
+const WAL_SH = join(__dirname, '..', 'agent', 'wal.sh');
+const MIB = 1024 * 1024;
+
+function flag(name: string, fallback: number): number {
+  const at = process.argv.indexOf(name);
+  return at > 0 ? Number(process.argv[at + 1]) : fallback;
+}
+
+async function main(): Promise<void> {
+  const gib = flag('--gib', 1);
+  const runs = flag('--runs', 2);
+  const s3 = await S3Server.start();
+  const fixture = await PgFixture.create();
+  const { uid, gid } = statSync(fixture.root);
+  const runDir = join(fixture.root, 'run');
+  for (const dir of [runDir, join(runDir, 'socket'), join(runDir, 'wal'), join(fixture.root, 'spool')]) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chownSync(dir, uid, gid);
+  }
+  let wal: WalServer | undefined;
+  const supervisor = { kill: () => {} } as { kill: () => void };
+  try {
+    await s3.createBucket('bench');
+    const store = new S3Store({ endpoint: s3.endpoint, region: S3Server.REGION, bucket: 'bench', pathStyle: true },
+      () => ({ accessKeyId: S3Server.ACCESS_KEY_ID, secretAccessKey: S3Server.SECRET_ACCESS_KEY }));
+    const primary = await fixture.createPrimary('bench', {
+      settings: {
+        unix_socket_directories: `'${join(fixture.root, 'bench', 'socket')},${join(runDir, 'socket')}'`,
+        archive_mode: 'on',
+        archive_command: `'PGHA_RUN_DIR=${runDir} /bin/bash ${WAL_SH} archive %p %f'`,
+        max_wal_size: '2GB',
+      },
+    });
+    const root = archiveRoot('pgha', 'bench', (await readControlData(primary.dataDir))!.systemIdentifier);
+    wal = new WalServer({ runDir, spoolDir: join(fixture.root, 'spool'), pgdata: primary.dataDir, store, archiveRoot: async () => root });
+    await wal.start();
+    const child = spawn('bash', [SUPERVISOR], {
+      uid,
+      gid,
+      env: { PATH: `${PG_BIN}:/usr/bin:/bin`, PGDATA: primary.dataDir, PGHA_RUN_DIR: runDir, PGHA_CONFIG_FILE: '/dev/null', PGPORT: String(primary.port) },
+      stdio: 'ignore',
+    });
+    supervisor.kill = () => child.kill('SIGTERM');
+    const client = new SupervisorClient(runDir);
+    for (let i = 0; i < 200 && !(await client.readState()); i++) await sleep(10);
+
+    // Each row ~ 1 KiB of md5 hex: about gib GiB of table, filled in 64 MiB statements.
+    await primary.query('CREATE TABLE filler (id bigint, payload text)');
+    const rowsPerStatement = 65_536;
+    const statements = Math.ceil((gib * 1024) / 64);
+    for (let i = 0; i < statements; i++) {
+      // 30 different md5s per row (the subquery refers to g, so it runs per row): no long repeats for
+      // gzip to find, only hex's 4 bits per character.
+      await primary.query(`INSERT INTO filler SELECT g, (SELECT string_agg(md5(random()::text), '') FROM generate_series(1, 30) i WHERE g >= 0) FROM generate_series(${i * rowsPerStatement}, ${(i + 1) * rowsPerStatement - 1}) g`);
+    }
+    await primary.query('CHECKPOINT');
+    const size = await primary.queryValue<string>('SELECT pg_size_pretty(pg_database_size(current_database()))');
+    console.log(`database: ${size} (PostgreSQL 15, versitygw on 127.0.0.1, ${runs} run(s) each)`);
+
+    for (let run = 1; run <= runs; run++) {
+      const floorDir = join(fixture.root, `floor-${run}`);
+      let started = performance.now();
+      await runAsPostgres('pg_basebackup', ['-h', primary.socketDir, '-p', String(primary.port), '-U', 'postgres', '-D', floorDir, '-Ft', '-X', 'none', '--checkpoint', 'fast', '--no-sync']);
+      const floorSeconds = (performance.now() - started) / 1000;
+      const floorBytes = statSync(join(floorDir, 'base.tar')).size;
+      rmSync(floorDir, { recursive: true, force: true });
+
+      started = performance.now();
+      const record = await takeBaseBackup({
+        store,
+        source: new SupervisorBackupSource(client, runDir),
+        archiveRoot: async () => root,
+        cluster: 'bench',
+        member: 'bench',
+        pgdata: primary.dataDir,
+      });
+      const oursSeconds = (performance.now() - started) / 1000;
+      const floorRate = floorBytes / MIB / floorSeconds;
+      const oursRate = record.bytes / MIB / oursSeconds;
+      console.log(
+        `run ${run}: pg_basebackup -Ft to a local folder ${(floorBytes / MIB).toFixed(0)} MiB in ${floorSeconds.toFixed(1)} s = ${floorRate.toFixed(1)} MiB/s; ` +
+          `agent to S3 ${(record.bytes / MIB).toFixed(0)} MiB (${(record.compressedBytes / MIB).toFixed(0)} MiB gzip) in ${oursSeconds.toFixed(1)} s = ${oursRate.toFixed(1)} MiB/s ` +
+          `(${((oursRate / floorRate) * 100).toFixed(0)} % of the floor)`,
+      );
+      await sleep(1000);
+    }
+  } finally {
+    wal?.stop();
+    supervisor.kill();
+    await fixture.cleanup();
+    await s3.stop();
+  }
+}
+
+main().catch((error: Error) => {
+  console.error(error.stack ?? error.message);
+  process.exit(1);
+});

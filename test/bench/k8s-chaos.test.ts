@@ -1,0 +1,58 @@
+import { goDurationMs, pendingBackOffs } from '../../bench/k8s/back-off';
+import { CHAOS_FAULTS, chaosPlan } from '../../bench/k8s/chaos-run';
+import { parseChaosArgs } from '../../bench/k8s/chaos';
+
+describe('the chaos run on the real cluster', () => {
+  it('draws the same faults for the same seed, from every fault the real cluster injects', () => {
+    const keys = (seed: number) => chaosPlan(seed, 40).map((s) => s.fault.key);
+    expect(keys(16)).toEqual(keys(16));
+    expect(keys(16)).not.toEqual(keys(17));
+    expect(new Set(CHAOS_FAULTS.map((f) => f.key))).toEqual(new Set([
+      'graceful-delete', 'kill-pod', 'kill-postmaster', 'switchover', 'kill-agent', 'kill-standby-pod',
+      'primary-silent', 'primary-api-cut', 'api-frozen', 'hung-postgres', 'hung-agent',
+    ]));
+    expect(new Set(keys(16).concat(keys(17), keys(18))).size).toBe(CHAOS_FAULTS.length);
+  });
+
+  it('reads its arguments', () => {
+    expect(parseChaosArgs(['--faults', '200', '--seed=7', '--out', 'r.txt'], 1)).toEqual({ faults: 200, seed: 7, dryRun: false, out: 'r.txt' });
+    expect(parseChaosArgs(['--dry-run'], 3)).toEqual({ faults: 25, seed: 3, dryRun: true, out: undefined });
+  });
+
+  it('fails on a fault count that is not a whole number', () => {
+    expect(() => parseChaosArgs(['--faults', '0'], 1)).toThrow('--faults must be a whole number ≥ 1, got 0');
+  });
+});
+
+describe("the kubelet's crash-loop back-off", () => {
+  it('reads Go durations as the kubelet prints them', () => {
+    expect(goDurationMs('40s')).toBe(40_000);
+    expect(goDurationMs('2m40s')).toBe(160_000);
+    expect(goDurationMs('5m0s')).toBe(300_000);
+    expect(goDurationMs('')).toBeUndefined();
+    expect(goDurationMs('soon')).toBeUndefined();
+  });
+
+  it('finds the containers waiting out a back-off and when each ends', () => {
+    const pods = [
+      {
+        metadata: { name: 'sync-postgres-1' },
+        status: {
+          containerStatuses: [
+            { name: 'postgres', restartCount: 0, state: {} },
+            {
+              name: 'agent',
+              restartCount: 6,
+              state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 5m0s restarting failed container=agent pod=sync-postgres-1_demo(…)' } },
+              lastState: { terminated: { finishedAt: '2026-12-04T20:00:00Z' } },
+            },
+          ],
+        },
+      },
+      { metadata: { name: 'sync-postgres-2' }, status: { containerStatuses: [{ name: 'agent', restartCount: 1, state: { waiting: { reason: 'ContainerCreating' } } }] } },
+    ];
+    expect(pendingBackOffs(pods)).toEqual([
+      { pod: 'sync-postgres-1', container: 'agent', restarts: 6, backOffMs: 300_000, endsAt: Date.parse('2026-12-04T20:05:00Z') },
+    ]);
+  });
+});

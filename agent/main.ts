@@ -162,7 +162,7 @@ async function main(): Promise<void> {
       wake: () => loop.wake(),
       onRenewal: (listener) => state.renewalListeners.add(listener),
       failsafe: (from) => {
-        const answer = answerFailsafe(loop.observation, from, leaseClock.knownHolder);
+        const answer = answerFailsafe(loop.observation, from, leaseClock.knownHolder, kube.stalledForMs());
         if (answer.confirm) leaseClock.noteHolderAlive(from, now());
         return answer;
       },

@@ -1,8 +1,8 @@
 /**
  * The election Lease (coordination.k8s.io/v1). Every write is conditional: create fails if the Lease
  * exists, update fails unless the base resourceVersion is still current. A write whose outcome is unknown
- * (409, lost answer, timeout, server error) is settled by reading the Lease back: if it shows our holder
- * and our renewTime, the write landed. renewTime is only ever compared for equality, never against a
+ * (409, lost answer, server error) is settled by reading the Lease back: if it shows our holder and our
+ * renewTime, the write landed. A write that timed out is not settled (counted as not landed). renewTime is only ever compared for equality, never against a
  * clock: the agent judges a holder's silence on its own clock.
  */
 import { ApiUnreachableError, KubeApiError, KubeClient } from './client';
@@ -88,6 +88,9 @@ export class LeaseStore {
   private async settleFailedWrite(write: LeaseWrite, error: unknown): Promise<WriteOutcome> {
     const reason = settleableReason(error);
     if (!reason) throw error;
+    // A server that did not answer the write within the timeout will not answer the read either, and a
+    // second timeout would spend the renew deadline the failsafe round needs: not settled, so not renewed.
+    if (error instanceof ApiUnreachableError && error.timedOut) return { ok: false, reason, current: null };
     let current: Lease | null;
     try {
       current = await this.get();

@@ -96,6 +96,11 @@ export class Actor {
     if (plan) annotations[ANNOTATIONS.syncStandbys] = formatSyncSet(plan.record);
     if (clearSwitchover) annotations[ANNOTATIONS.switchoverTo] = null;
     const renewed = await this.writes.renew(lease.record, annotations);
+    if (!renewed && step === 'serve' && this.writes.lastRenewFailure === 'unreachable') {
+      // The next tick would first spend another API timeout observing what this one just learned: the
+      // failsafe round starts now, while the last renewal is still within the renew deadline.
+      return `${LEASE_NOT_RENEWED_API}; ${await this.holder.failsafe()}`;
+    }
     if (!renewed) return LEASE_NOT_RENEWED;
     if (clearSwitchover) void this.effects.event('Warning', 'SwitchoverRejected', `switchover request ignored: ${clearSwitchover}`);
 
@@ -119,6 +124,7 @@ export class Actor {
 }
 
 const LEASE_NOT_RENEWED = 'lease renewal failed; nothing else done this tick';
+const LEASE_NOT_RENEWED_API = 'lease renewal got no answer from the Kubernetes API';
 
 function presentLease(o: Observation): PresentLease {
   if (o.lease.kind !== 'present') throw new Error(`decide() chose a lease action without a lease (${o.lease.kind})`);

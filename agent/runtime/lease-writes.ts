@@ -11,13 +11,17 @@ import type { ActorDeps } from './actor-deps';
 export type AnnotationChanges = Record<string, string | null>;
 
 export class LeaseWrites {
+  /** Why the last renewal did not land (null after one that did). */
+  lastRenewFailure: 'conflict' | 'unreachable' | null = null;
+
   constructor(private readonly d: ActorDeps) {}
 
-  /** A conditional renewal by the holder; null when it did not land. */
+  /** A conditional renewal by the holder; null when it did not land (lastRenewFailure says why). */
   async renew(lease: Lease, annotations: AnnotationChanges = {}): Promise<Lease | null> {
     const sent = this.sent();
     const write = { ...this.base(lease, annotations), holder: this.d.config.podName, renewTime: sent.micro };
     const outcome = await this.d.leases.update(lease, write);
+    this.lastRenewFailure = outcome.ok ? null : outcome.reason;
     if (!outcome.ok) {
       this.d.state.metrics.renewFailures++;
       return null;

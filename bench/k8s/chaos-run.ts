@@ -29,6 +29,11 @@ export interface ChaosStep {
   readonly standbyPick: number;
 }
 
+/** The faults a run draws from: every one, or those `only` names. */
+export function catalogue(only?: readonly string[]): readonly K8sFault[] {
+  return only ? CHAOS_FAULTS.filter((f) => only.includes(f.key)) : CHAOS_FAULTS;
+}
+
 export function chaosPlan(seed: number, faults: number, catalogue: readonly K8sFault[] = CHAOS_FAULTS): ChaosStep[] {
   const prng = new Prng(seed);
   return Array.from({ length: faults }, () => ({ fault: prng.pick(catalogue), standbyPick: prng.next() }));
@@ -94,13 +99,14 @@ export class BackOffAwareWaits implements Waits {
 export interface ChaosOptions {
   readonly faults: number;
   readonly seed: number;
+  readonly only?: readonly string[];
   readonly print: (line: string) => void;
   /** Numbers the trials' rows in the writer's table apart from earlier runs on the same database. */
   readonly firstTrialId?: number;
 }
 
 export async function runK8sChaos(cluster: KubeCluster, db: Database, options: ChaosOptions): Promise<ChaosOutcome> {
-  const plan = chaosPlan(options.seed, options.faults);
+  const plan = chaosPlan(options.seed, options.faults, catalogue(options.only));
   const waits = new BackOffAwareWaits(db, options.print);
   const results: K8sTrialResult[] = [];
   let passed = 0;

@@ -1,11 +1,11 @@
 /**
  * The chaos run on the real cluster (chaos-run.ts), as a command:
  *
- *   npm run chaos:k8s -- [--faults N] [--seed S] [--dry-run] [--out FILE]
+ *   npm run chaos:k8s -- [--faults N] [--seed S] [--only fault,fault] [--dry-run] [--out FILE]
  *
  * N faults (default 25) drawn by a PRNG seeded with S (default: the clock, printed so the run can be
  * replayed) on the sync-postgres example (postgres:17), one line per fault, then `N passed, N failed`
- * and the crash-loop back-offs waited out; exit 1 on any failure. `--dry-run` prints the draw without a
+ * and the crash-loop back-offs waited out; exit 1 on any failure. `--only` draws from the named faults. `--dry-run` prints the draw without a
  * cluster; `--out` also writes the lines to FILE (the committed results in bench/results/).
  */
 import { appendFileSync, writeFileSync } from 'node:fs';
@@ -19,7 +19,7 @@ import { renderedFile } from '../../e2e/k8s/charts';
 import { Database } from '../../e2e/k8s/database';
 import { KubeCluster } from '../../e2e/k8s/kube-cluster';
 import { createNamespace, deleteNamespace } from '../../e2e/k8s/namespace';
-import { chaosPlan, runK8sChaos, type ChaosOutcome } from './chaos-run';
+import { CHAOS_FAULTS, catalogue, chaosPlan, runK8sChaos, type ChaosOutcome } from './chaos-run';
 import { healthy, prepareTables } from './trial';
 
 const CHART = 'sync-postgres';
@@ -30,6 +30,7 @@ export interface ChaosArgs {
   readonly seed: number;
   readonly dryRun: boolean;
   readonly out?: string;
+  readonly only?: readonly string[];
 }
 
 export function parseChaosArgs(argv: readonly string[], defaultSeed: number): ChaosArgs {
@@ -37,6 +38,7 @@ export function parseChaosArgs(argv: readonly string[], defaultSeed: number): Ch
   let seed = defaultSeed;
   let dryRun = false;
   let out: string | undefined;
+  let only: string[] | undefined;
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
     const value = () => inline ?? argv[++i] ?? '';
@@ -44,15 +46,18 @@ export function parseChaosArgs(argv: readonly string[], defaultSeed: number): Ch
     else if (flag === '--seed') seed = Number(value());
     else if (flag === '--dry-run') dryRun = true;
     else if (flag === '--out') out = value();
-    else throw new Error(`unknown argument ${argv[i]}; usage: bench/k8s/chaos.ts [--faults N] [--seed S] [--dry-run] [--out FILE]`);
+    else if (flag === '--only') only = value().split(',').filter(Boolean);
+    else throw new Error(`unknown argument ${argv[i]}; usage: bench/k8s/chaos.ts [--faults N] [--seed S] [--only fault,fault] [--dry-run] [--out FILE]`);
   }
   if (!Number.isInteger(faults) || faults < 1) throw new Error(`--faults must be a whole number ≥ 1, got ${faults}`);
   if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be a whole number ≥ 0, got ${seed}`);
-  return { faults, seed, dryRun, out };
+  const unknown = (only ?? []).filter((key) => !CHAOS_FAULTS.some((f) => f.key === key));
+  if (unknown.length > 0) throw new Error(`--only names unknown fault(s) ${unknown.join(', ')}; known: ${CHAOS_FAULTS.map((f) => f.key).join(', ')}`);
+  return { faults, seed, dryRun, out, ...(only ? { only } : {}) };
 }
 
 /** Brings the cluster up, runs the chaos on a fresh sync-postgres, and tears the namespace down. */
-export async function chaosOnCluster(args: { faults: number; seed: number }, print: (line: string) => void): Promise<ChaosOutcome> {
+export async function chaosOnCluster(args: { faults: number; seed: number; only?: readonly string[] }, print: (line: string) => void): Promise<ChaosOutcome> {
   if (ensureAgentBundle()) print('built build/agent/agent.js (it was missing or older than agent/)');
   const up = { ...upOptionsFromEnv(), majors: ['17'] };
   const cluster = new KubeCluster(await clusterUp(up));
@@ -78,7 +83,7 @@ async function main(): Promise<number> {
   if (args.out) writeFileSync(args.out, '');
   print(`chaos on the real cluster: ${args.faults} faults, seed ${args.seed} (replay with --seed ${args.seed})`);
   if (args.dryRun) {
-    for (const [i, step] of chaosPlan(args.seed, args.faults).entries()) print(`  ${i + 1}. ${step.fault.key}${step.fault.victim === 'standby' || step.fault.key === 'switchover' ? ` (standby pick ${step.standbyPick.toFixed(2)})` : ''}`);
+    for (const [i, step] of chaosPlan(args.seed, args.faults, catalogue(args.only)).entries()) print(`  ${i + 1}. ${step.fault.key}${step.fault.victim === 'standby' || step.fault.key === 'switchover' ? ` (standby pick ${step.standbyPick.toFixed(2)})` : ''}`);
     return 0;
   }
   const code = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();

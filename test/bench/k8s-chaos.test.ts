@@ -1,5 +1,5 @@
 import { goDurationMs, pendingBackOffs } from '../../bench/k8s/back-off';
-import { CHAOS_FAULTS, chaosPlan } from '../../bench/k8s/chaos-run';
+import { CHAOS_FAULTS, catalogue, chaosPlan } from '../../bench/k8s/chaos-run';
 import { parseChaosArgs } from '../../bench/k8s/chaos';
 
 describe('the chaos run on the real cluster', () => {
@@ -16,7 +16,7 @@ describe('the chaos run on the real cluster', () => {
 
   it('reads its arguments', () => {
     expect(parseChaosArgs(['--faults', '200', '--seed=7', '--out', 'r.txt'], 1)).toEqual({ faults: 200, seed: 7, dryRun: false, out: 'r.txt' });
-    expect(parseChaosArgs(['--dry-run'], 3)).toEqual({ faults: 25, seed: 3, dryRun: true, out: undefined });
+    expect(parseChaosArgs(['--dry-run', '--only', 'api-frozen,kill-pod'], 3)).toEqual({ faults: 25, seed: 3, dryRun: true, out: undefined, only: ['api-frozen', 'kill-pod'] });
   });
 
   it('fails on a fault count that is not a whole number', () => {
@@ -54,5 +54,15 @@ describe("the kubelet's crash-loop back-off", () => {
     expect(pendingBackOffs(pods)).toEqual([
       { pod: 'sync-postgres-1', container: 'agent', restarts: 6, backOffMs: 300_000, endsAt: Date.parse('2026-12-04T20:05:00Z') },
     ]);
+  });
+});
+
+describe('the chaos run limited to some faults', () => {
+  it('draws only the faults --only names', () => {
+    expect(new Set(chaosPlan(5, 20, catalogue(['api-frozen', 'kill-pod'])).map((s) => s.fault.key))).toEqual(new Set(['api-frozen', 'kill-pod']));
+  });
+
+  it('fails on a fault it does not know', () => {
+    expect(() => parseChaosArgs(['--only', 'kill-everything'], 1)).toThrow(/^--only names unknown fault\(s\) kill-everything; known: graceful-delete, /);
   });
 });

@@ -9,6 +9,7 @@
 import type { ScenarioContext } from '../../e2e/harness/scenario';
 import type { Database } from '../../e2e/k8s/database';
 import type { KubeCluster } from '../../e2e/k8s/kube-cluster';
+import { PgbenchLoad } from '../../e2e/load/pgbench';
 import { Prng } from '../prng';
 import { pendingBackOffs, type PendingBackOff, type PodStatusJson } from './back-off';
 import { K8S_FAULTS, type K8sFault } from './faults';
@@ -100,6 +101,8 @@ export interface ChaosOptions {
   readonly faults: number;
   readonly seed: number;
   readonly only?: readonly string[];
+  /** pgbench through the primary Service during every fault, beside the writer (initialised already). */
+  readonly pgbench?: boolean;
   readonly print: (line: string) => void;
   /** Numbers the trials' rows in the writer's table apart from earlier runs on the same database. */
   readonly firstTrialId?: number;
@@ -115,17 +118,21 @@ export async function runK8sChaos(cluster: KubeCluster, db: Database, options: C
     const label = `${index + 1}/${plan.length} ${step.fault.key}`;
     const started = Date.now();
     try {
+      const load = options.pgbench ? await startPgbench(db) : undefined;
       const result = await runTrial(cluster, db, waits, step.fault, 'sync', index + 1, (options.firstTrialId ?? 0) + index + 1, {
         chooseStandby: (standbys) => standbys[Math.floor(step.standbyPick * standbys.length)],
         healthyWaitMs: HEAL_MS,
       });
       results.push(result);
+      const pgbench = load ? await load.finish() : undefined;
       const problems = [
         ...(result.dualPrimaryMs > 0 ? [`TWO PRIMARIES: two pods acknowledged writes over ${result.dualPrimaryMs} ms`] : []),
         ...(result.lostAckedWrites > 0 ? [`LOST ${result.lostAckedWrites} acknowledged writes`] : []),
+        ...(pgbench && pgbench.lost > 0 ? [`LOST ${pgbench.lost} acknowledged pgbench transactions`] : []),
       ];
       const moved = result.oldPrimary === result.newPrimary ? `${result.oldPrimary} stays primary` : `${result.oldPrimary} → ${result.newPrimary}`;
-      const line = `${label} (hit ${result.victim}): ${moved}, writable ${seconds(result.timeToWritableMs)}, max gap ${seconds(result.maxGapMs)}, rejoin ${seconds(result.rejoinMs)}, lost ${result.lostAckedWrites}, two primaries ${result.dualPrimaryMs} ms (${seconds(Date.now() - started)})`;
+      const underLoad = pgbench ? `, pgbench ${pgbench.tps.toFixed(0)} tps, ${pgbench.lost} of ${pgbench.transactions} lost` : '';
+      const line = `${label} (hit ${result.victim}): ${moved}, writable ${seconds(result.timeToWritableMs)}, max gap ${seconds(result.maxGapMs)}, rejoin ${seconds(result.rejoinMs)}, lost ${result.lostAckedWrites}, two primaries ${result.dualPrimaryMs} ms${underLoad} (${seconds(Date.now() - started)})`;
       if (problems.length === 0) {
         passed++;
         options.print(`  ✓ ${line}`);
@@ -149,6 +156,26 @@ export async function runK8sChaos(cluster: KubeCluster, db: Database, options: C
     }
   }
   return { passed, failed, results, backOffs: [...waits.seen.values()] };
+}
+
+/**
+ * pgbench for one fault: pgbench_history's rows before and after it, through the primary Service, tell
+ * whether a transaction pgbench saw acknowledged is missing (each TPC-B transaction inserts one row; one
+ * whose acknowledgement was lost may add a row nobody counted, never the reverse).
+ */
+async function startPgbench(db: Database): Promise<{ finish(): Promise<{ transactions: number; lost: number; tps: number }> }> {
+  const service = await db.service();
+  const credentials = await db.credentials();
+  const rows = async () => Number((await db.sql<{ n: string }>(db.service(), 'select count(*) as n from pgbench_history'))[0].n);
+  const before = await rows();
+  const load = new PgbenchLoad(service, credentials);
+  return {
+    async finish() {
+      const totals = await load.stop();
+      const added = (await rows()) - before;
+      return { transactions: totals.transactions, lost: Math.max(0, totals.transactions - added), tps: totals.transactions / totals.seconds };
+    },
+  };
 }
 
 function seconds(ms: number | undefined): string {

@@ -106,6 +106,10 @@ export async function startControlPlane(c: ControlPlaneInputs, say: (line: strin
       '--use-service-account-credentials=true',
       `--service-cluster-ip-range=${NETWORK.serviceCidr}`,
       '--controllers=*',
+      // One instance on a test machine: with leader election it exits for good the first time a Lease
+      // renewal times out (a loaded machine, a scenario that stops the API server), where a real cluster's
+      // kubelet would restart its static pod; nothing restarts a host process here.
+      '--leader-elect=false',
       '--v=1',
     ],
   };
@@ -117,6 +121,7 @@ export async function startControlPlane(c: ControlPlaneInputs, say: (line: strin
       `--authentication-kubeconfig=${c.kubeconfigs.scheduler}`,
       `--authorization-kubeconfig=${c.kubeconfigs.scheduler}`,
       '--bind-address=127.0.0.1',
+      '--leader-elect=false',
       '--v=1',
     ],
   };

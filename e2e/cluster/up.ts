@@ -45,7 +45,10 @@ export async function clusterUp(options: UpOptions): Promise<Kubectl> {
   const built = await ensureBuilt(options.majors);
   const kubectl = new Kubectl(built.kubeBin);
   const nodes = Array.from({ length: options.nodes }, (_, i) => nodePlan(i + 1));
-  if (isRunning('kube-apiserver') && nodes.every((n) => isRunning(`kubelet-${n.name}`))) {
+  // A control plane missing a daemon (a controller manager that exited leaves namespaces stuck in
+  // Terminating) is not up: it is started over like an interrupted run's.
+  const daemons = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kube-proxy', ...nodes.map((n) => `kubelet-${n.name}`)];
+  if (daemons.every((d) => isRunning(d))) {
     // Images built since it started (a changed image script, another major) still reach every node.
     for (const node of nodes) await importImages(node, nodePaths(node), built.images, join(STATE.logs, `images-${node.name}.log`), say);
     // Another checkout started it: give this one its kubeconfig too.

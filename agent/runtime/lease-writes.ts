@@ -23,6 +23,10 @@ export class LeaseWrites {
       return null;
     }
     await this.proven(sent);
+    if (lease.uid !== '' && outcome.lease.uid !== lease.uid) {
+      // Deleted between this tick's read and this renewal, and created again by it (see Lease.uid).
+      void this.d.events.record({ name: this.d.config.podName }, 'Warning', 'LeaseRecreated', `the Lease ${this.d.config.leaseName} was missing (deleted by hand?): this renewal created it again, ${this.d.config.podName} holding it`);
+    }
     this.d.state.metrics.renewals++;
     this.d.state.metrics.lastRenewLatencyMs = this.d.now() - sent.at;
     this.d.state.renewalListeners.forEach((listener) => listener(sent.micro));

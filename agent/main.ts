@@ -9,6 +9,7 @@ import { PodAddresses } from './peers/pod-addresses';
 import { answerFailsafe } from './core/failsafe';
 import { LeaseClock } from './core/lease-clock';
 import { PostgresSilenceClock } from './core/postgres-silence';
+import { SwitchoverClock } from './core/switchover-wait';
 import { roleOf } from './core/probes';
 import { agentFamilies, renderMetrics } from './http/metrics';
 import { postgresFamilies } from './http/postgres-metrics';
@@ -107,7 +108,7 @@ async function main(): Promise<void> {
     (holder, renewTime) => leaseClock.observe(holder, renewTime, now()),
   );
   const loop: AgentLoop = new AgentLoop({
-    observer: { config, now, leases, pods, statefulSets: new StatefulSets(kube, config.namespace, config.clusterName), supervisor, sql, dynamicConf, walEnd, peers, addresses, leaseClock, stall: new StallClock(), silence: new PostgresSilenceClock() },
+    observer: { config, now, leases, pods, statefulSets: new StatefulSets(kube, config.namespace, config.clusterName), supervisor, sql, dynamicConf, walEnd, peers, addresses, leaseClock, stall: new StallClock(), silence: new PostgresSilenceClock(), switchover: new SwitchoverClock() },
     actor,
     state,
     log,

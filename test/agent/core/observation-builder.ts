@@ -135,6 +135,7 @@ export function observation(patch: Patch = {}): Observation {
     memory: { lastRenewSentAt: null, failsafeConfirmedAt: null, shuttingDown: false, pendingSync: null },
     standbyStalledForMs: null,
     postgresSilence: null,
+    switchoverWaitedMs: null,
   };
   return {
     ...base,

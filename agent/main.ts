@@ -30,6 +30,7 @@ import { readControlData } from './postgres/pg-control';
 import { PostgresStatsReader } from './postgres/stats-reader';
 import { SupervisorClient } from './postgres/supervisor-client';
 import { SupervisorWatch } from './postgres/supervisor-watch';
+import { OomKillReporter } from './runtime/oom-kills';
 import { WalEndReader } from './postgres/wal-end';
 import { Actor } from './runtime/actor';
 import { jsonLogger } from './runtime/log';
@@ -185,6 +186,7 @@ async function main(): Promise<void> {
   new VolumeGrowth(new Claims(kube, config.namespace), events, config.podName, config.storageSize, log).start();
   loop.start();
   new SupervisorWatch(config.runDir, supervisor, () => loop.wake()).start();
+  new OomKillReporter(() => supervisor.readState(), events, config.podName, log).start(config.retryPeriodMs);
 }
 
 main().catch((error: Error) => {

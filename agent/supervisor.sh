@@ -39,6 +39,12 @@ pg_mode=none      # none | primary | standby
 cmd_id='' cmd_verb='' cmd_status='' cmd_message=''
 terminating=0
 alive=true # false in the last state written before the supervisor exits
+# The kernel's count of processes its OOM killer ended in this container's memory cgroup (v1, or v2's
+# memory.events); -1 where neither can be read. A backend killed that way only makes the postmaster
+# restart its children (crash recovery, same postmaster), which nothing else would report.
+oom_kills=-1
+cgroup_dir=${PGHA_CGROUP_DIR:-/sys/fs/cgroup} # tests point it at a folder of their own
+oom_files=("$cgroup_dir/memory/memory.oom_control" "$cgroup_dir/memory.events")
 
 log() { echo "supervisor: $*"; }
 
@@ -58,14 +64,36 @@ write_state() {
   id=$json
   json_string "$cmd_message"
   message=$json
-  printf '{"boot":"%s","seq":%d,"alive":%s,"major":"%s","postgres":{"status":"%s","mode":"%s","pid":%d},"command":{"id":"%s","verb":"%s","status":"%s","message":"%s"}}\n' \
-    "$boot" "$seq" "$alive" "$binaries_major" "$pg_status" "$pg_mode" "$pg_pid" "$id" "$cmd_verb" "$cmd_status" "$message" >"$state_file.tmp" &&
+  printf '{"boot":"%s","seq":%d,"alive":%s,"major":"%s","oomKills":%d,"postgres":{"status":"%s","mode":"%s","pid":%d},"command":{"id":"%s","verb":"%s","status":"%s","message":"%s"}}\n' \
+    "$boot" "$seq" "$alive" "$binaries_major" "$oom_kills" "$pg_status" "$pg_mode" "$pg_pid" "$id" "$cmd_verb" "$cmd_status" "$message" >"$state_file.tmp" &&
     mv -f "$state_file.tmp" "$state_file"
 }
 
 now_ms() { now=${EPOCHREALTIME/./}; now=$((now / 1000)); }
 
 postgres_alive() { [ "$pg_pid" -gt 0 ] && kill -0 "$pg_pid" 2>/dev/null; }
+
+# Reads the OOM kill count into $count (no subshell: it runs on every pass of the loop).
+read_oom_kills() {
+  local file key value
+  for file in "${oom_files[@]}"; do
+    [ -r "$file" ] || continue
+    while read -r key value; do
+      [ "$key" = oom_kill ] && { count=$value; return; }
+    done <"$file"
+  done
+  count=-1
+}
+
+# Reports a rise of the OOM kill count in the state (the agent posts an Event) and the container log.
+check_oom() {
+  local count
+  read_oom_kills
+  [ "$count" = "$oom_kills" ] && return
+  [ "$oom_kills" -ge 0 ] && [ "$count" -gt "$oom_kills" ] && log "the kernel's OOM killer ended $((count - oom_kills)) process(es) of this container ($count so far)"
+  oom_kills=$count
+  write_state
+}
 
 # Notices a postmaster that died without being asked (crash, OOM kill, kill -9 of the postmaster).
 check_postgres() {
@@ -304,6 +332,7 @@ while :; do
     [ -n "$line" ] && handle $line
   fi
   check_postgres
+  check_oom
   check_heartbeat
   check_tls_reload
 done

@@ -12,6 +12,8 @@ export interface SupervisorState {
   readonly alive: boolean;
   /** The major version of the postgres container's binaries ('' when `postgres -V` could not tell). */
   readonly major?: string;
+  /** Processes of the postgres container the kernel's OOM killer ended since the container started (-1: unknown). */
+  readonly oomKills?: number;
   readonly postgres: { readonly status: 'stopped' | 'running' | 'exited' | 'fenced'; readonly mode: 'none' | 'primary' | 'standby'; readonly pid: number };
   readonly command: { readonly id: string; readonly verb: string; readonly status: '' | 'running' | 'ok' | 'failed'; readonly message: string };
 }

@@ -11,6 +11,7 @@ import { metrics } from './metrics';
 import { majorGuard } from './major-guard';
 import { majorUpgrade } from './major-upgrade';
 import { minorUpgrade } from './minor-upgrade';
+import { oomKill } from './oom-kill';
 import { restartAll } from './restart-all';
 import { rollingUpdate } from './rolling-update';
 import { scaling } from './scaling';
@@ -24,4 +25,4 @@ import { tls } from './tls';
 import { tlsFromSecret } from './tls-from-secret';
 import { volumeGrowth } from './volume-growth';
 
-export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, rollingUpdate, minorUpgrade, majorGuard, majorUpgrade, scaling, volumeGrowth, statusCli, metrics, backup, backupStoreDown, hungPostgres, hungAgent, handEdits, switchoverLagging];
+export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, rollingUpdate, minorUpgrade, majorGuard, majorUpgrade, scaling, volumeGrowth, statusCli, metrics, backup, backupStoreDown, hungPostgres, hungAgent, handEdits, switchoverLagging, oomKill];

@@ -30,6 +30,7 @@ import { readControlData } from './postgres/pg-control';
 import { PostgresStatsReader } from './postgres/stats-reader';
 import { SupervisorClient } from './postgres/supervisor-client';
 import { SupervisorWatch } from './postgres/supervisor-watch';
+import { bootTimeMs } from './postgres/boot-clock';
 import { OomKillReporter } from './runtime/oom-kills';
 import { WalEndReader } from './postgres/wal-end';
 import { Actor } from './runtime/actor';
@@ -82,6 +83,7 @@ async function main(): Promise<void> {
     config,
     now,
     wallNow: () => Date.now(),
+    bootNow: () => bootTimeMs(),
     leases,
     pods,
     events,

@@ -14,6 +14,7 @@ fifo=$run_dir/cmd
 state_file=$run_dir/supervisor.json
 results_dir=$run_dir/results
 heartbeat_file=$run_dir/heartbeat
+uptime_file=${PGHA_UPTIME_FILE:-/proc/uptime} # tests point it at a file of their own
 socket_dir=$run_dir/socket
 tls_reload_flag=$run_dir/tls/reload
 # With TLS on, the construct sets PGHA_TLS_CA_FILE: pg_basebackup and pg_rewind then verify the primary's
@@ -69,7 +70,14 @@ write_state() {
     mv -f "$state_file.tmp" "$state_file"
 }
 
+# The wall clock, in ms.
 now_ms() { now=${EPOCHREALTIME/./}; now=$((now / 1000)); }
+# The boot clock the agent writes its heartbeat in (agent/postgres/boot-clock.ts), in ms: it never steps.
+boot_ms() {
+  local uptime _
+  read -r uptime _ <"$uptime_file"
+  now=$(( ${uptime%.*} * 1000 + 10#${uptime#*.} * 10 ))
+}
 
 postgres_alive() { [ "$pg_pid" -gt 0 ] && kill -0 "$pg_pid" 2>/dev/null; }
 
@@ -133,10 +141,17 @@ check_tls_reload() {
 
 check_heartbeat() {
   [ "$pg_mode" = primary ] && [ "$pg_status" = running ] || return 0
-  local deadline=0
-  [ -r "$heartbeat_file" ] && read -r deadline <"$heartbeat_file"
+  local deadline=0 clock=''
+  # `boot <ms>`: the boot clock; a bare number: wall-clock epoch ms, from an agent older than this script
+  # (a pod between two revisions); anything else: no deadline, fence.
+  [ -r "$heartbeat_file" ] && read -r clock deadline <"$heartbeat_file"
+  if [ "$clock" = boot ]; then
+    boot_ms
+  else
+    deadline=$clock
+    now_ms
+  fi
   [[ $deadline =~ ^[0-9]+$ ]] || deadline=0
-  now_ms
   if [ "$now" -gt "$deadline" ]; then
     log "fencing: heartbeat deadline $deadline passed at $now (agent silent); immediate shutdown"
     stop_postgres QUIT

@@ -100,9 +100,13 @@ export class SupervisorClient {
   }
 
   /** Past this wall-clock time the supervisor stops a primary with an immediate shutdown. */
-  async writeHeartbeat(deadlineEpochMs: number): Promise<void> {
+  /**
+   * `deadlineBootMs` on the boot clock (boot-clock.ts), written as `boot <ms>`: a supervisor from before
+   * that format reads it as no deadline and fences at once, which is safe, never late.
+   */
+  async writeHeartbeat(deadlineBootMs: number): Promise<void> {
     const tmp = `${this.heartbeatFile}.tmp`;
-    await writeFile(tmp, `${Math.floor(deadlineEpochMs)}\n`);
+    await writeFile(tmp, `boot ${Math.floor(deadlineBootMs)}\n`);
     await rename(tmp, this.heartbeatFile);
   }
 }

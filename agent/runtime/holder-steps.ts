@@ -155,13 +155,13 @@ export class HolderSteps {
   /** Asks every other member to confirm this primary while the API is unreachable; all must. */
   async failsafe(): Promise<string> {
     const sentAt = this.d.now();
-    const sentWall = this.d.wallNow();
+    const sentBoot = this.d.bootNow();
     const others = this.d.config.members.filter((m) => m !== this.d.config.podName);
     const answers = await Promise.all(others.map((m) => this.d.peers.failsafe(m, this.d.config.podName)));
     const confirmed = answers.filter(Boolean).length;
     if (confirmed < others.length) return `only ${confirmed} of ${others.length} members confirm this primary`;
     this.d.state.memory = { ...this.d.state.memory, failsafeConfirmedAt: sentAt };
-    await this.d.supervisor.writeHeartbeat(sentWall + this.d.config.renewDeadlineMs);
+    await this.d.supervisor.writeHeartbeat(sentBoot + this.d.config.renewDeadlineMs);
     return `all ${others.length} members confirm this primary; serving on`;
   }
 }

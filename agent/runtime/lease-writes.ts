@@ -116,13 +116,12 @@ export class LeaseWrites {
     return Math.round(this.d.config.leaseDurationMs / 1000);
   }
 
-  private sent(): { at: number; wall: number; micro: string } {
-    const wall = this.d.wallNow();
-    return { at: this.d.now(), wall, micro: microTime(new Date(wall)) };
+  private sent(): { at: number; boot: number; micro: string } {
+    return { at: this.d.now(), boot: this.d.bootNow(), micro: microTime(new Date(this.d.wallNow())) };
   }
 
-  private async proven(sent: { at: number; wall: number }): Promise<void> {
+  private async proven(sent: { at: number; boot: number }): Promise<void> {
     this.d.state.memory = { ...this.d.state.memory, lastRenewSentAt: sent.at };
-    await this.d.supervisor.writeHeartbeat(sent.wall + this.d.config.renewDeadlineMs);
+    await this.d.supervisor.writeHeartbeat(sent.boot + this.d.config.renewDeadlineMs);
   }
 }

@@ -9,6 +9,7 @@ import { PodAddresses } from './peers/pod-addresses';
 import { answerFailsafe } from './core/failsafe';
 import { LeaseClock } from './core/lease-clock';
 import { PostgresSilenceClock } from './core/postgres-silence';
+import { SwitchoverClock } from './core/switchover-wait';
 import { roleOf } from './core/probes';
 import { agentFamilies, renderMetrics } from './http/metrics';
 import { postgresFamilies } from './http/postgres-metrics';
@@ -29,6 +30,8 @@ import { readControlData } from './postgres/pg-control';
 import { PostgresStatsReader } from './postgres/stats-reader';
 import { SupervisorClient } from './postgres/supervisor-client';
 import { SupervisorWatch } from './postgres/supervisor-watch';
+import { bootTimeMs } from './postgres/boot-clock';
+import { OomKillReporter } from './runtime/oom-kills';
 import { WalEndReader } from './postgres/wal-end';
 import { Actor } from './runtime/actor';
 import { jsonLogger } from './runtime/log';
@@ -80,6 +83,7 @@ async function main(): Promise<void> {
     config,
     now,
     wallNow: () => Date.now(),
+    bootNow: () => bootTimeMs(),
     leases,
     pods,
     events,
@@ -107,7 +111,7 @@ async function main(): Promise<void> {
     (holder, renewTime) => leaseClock.observe(holder, renewTime, now()),
   );
   const loop: AgentLoop = new AgentLoop({
-    observer: { config, now, leases, pods, statefulSets: new StatefulSets(kube, config.namespace, config.clusterName), supervisor, sql, dynamicConf, walEnd, peers, addresses, leaseClock, stall: new StallClock(), silence: new PostgresSilenceClock() },
+    observer: { config, now, leases, pods, statefulSets: new StatefulSets(kube, config.namespace, config.clusterName), supervisor, sql, dynamicConf, walEnd, peers, addresses, leaseClock, stall: new StallClock(), silence: new PostgresSilenceClock(), switchover: new SwitchoverClock() },
     actor,
     state,
     log,
@@ -184,6 +188,7 @@ async function main(): Promise<void> {
   new VolumeGrowth(new Claims(kube, config.namespace), events, config.podName, config.storageSize, log).start();
   loop.start();
   new SupervisorWatch(config.runDir, supervisor, () => loop.wake()).start();
+  new OomKillReporter(() => supervisor.readState(), events, config.podName, log).start(config.retryPeriodMs);
 }
 
 main().catch((error: Error) => {

@@ -11,6 +11,7 @@ import { parseLsn } from '../postgres/lsn';
 import { memberHost } from '../config';
 import { candidacy, holderGone, peerIsCaughtUpStandby } from './candidacy';
 import { unresponsivePrimary } from './postgres-silence';
+import { SWITCHOVER_WAIT_LIMIT_MS } from './switchover-wait';
 import { planRollout } from './rollout';
 import {
   dataWasPrimary,
@@ -162,10 +163,13 @@ function serve(o: Observation, lease: PresentLease): Action {
     return { type: 'lead', step: 'serve', reason: 'primary', clearSwitchover: `${target} is not a member (${o.config.members.join(', ')})` };
   }
   const reference = o.local.sql?.lsn ?? null;
-  if (reference === null) return lead('serve', `switchover to ${target} waits: own WAL position unknown`);
-  const check = peerIsCaughtUpStandby(o, lease, target, reference);
-  if (!check.ok) return lead('serve', `switchover to ${target} waits: ${check.why}`);
-  return { type: 'switchover', target, reason: `switchover requested: ${check.why}` };
+  const check = reference === null ? { ok: false, why: 'own WAL position unknown' } : peerIsCaughtUpStandby(o, lease, target, reference);
+  if (check.ok) return { type: 'switchover', target, reason: `switchover requested: ${check.why}` };
+  const waited = o.switchoverWaitedMs ?? 0;
+  if (waited >= SWITCHOVER_WAIT_LIMIT_MS) {
+    return { type: 'lead', step: 'serve', reason: 'primary', clearSwitchover: `${check.why}, still after ${formatMs(waited)} (a switchover waits at most ${formatMs(SWITCHOVER_WAIT_LIMIT_MS)} for its target)` };
+  }
+  return lead('serve', `switchover to ${target} waits: ${check.why}`);
 }
 
 /** A primary with no switchover requested carries the rolling update one step further (rollout.ts). */

@@ -171,6 +171,11 @@ export interface Observation {
    * postmaster's life (null while it answers, or when no probe is made). See postgres-silence.ts.
    */
   readonly postgresSilence: PostgresSilence | null;
+  /**
+   * How long this holder has seen the Lease's current switchover-to request (null: no request, or not
+   * the holder). See switchover-wait.ts.
+   */
+  readonly switchoverWaitedMs: number | null;
 }
 
 /** Steps a lease holder takes after renewing. */

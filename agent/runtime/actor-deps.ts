@@ -16,8 +16,10 @@ export interface ActorDeps {
   readonly config: AgentConfig;
   /** Monotonic milliseconds. */
   readonly now: () => number;
-  /** Wall-clock epoch milliseconds (the supervisor's heartbeat and the Lease's MicroTimes). */
+  /** Wall-clock epoch milliseconds (the Lease's MicroTimes). */
   readonly wallNow: () => number;
+  /** Milliseconds on the boot clock the supervisor's heartbeat is written in (postgres/boot-clock.ts). */
+  readonly bootNow: () => number;
   readonly leases: LeaseStore;
   readonly pods: Pods;
   readonly events: EventRecorder;

@@ -1,6 +1,7 @@
 // The decision table: each row an observation and the one action the agent must take.
 import { decide } from '../../../agent/core/decide';
 import type { Action } from '../../../agent/core/types';
+import { SWITCHOVER_WAIT_LIMIT_MS } from '../../../agent/core/switchover-wait';
 import { asPrimary, config, lease, NOW, observation, peerDown, peerOk, status, SYSID } from './observation-builder';
 
 const kind = (a: Action) => (a.type === 'lead' || a.type === 'follow' ? `${a.type}/${a.step}` : a.type);
@@ -363,9 +364,30 @@ describe('switchover', () => {
     expect(a).toEqual({ type: 'switchover', target: 'pg-2', reason: 'switchover requested: pg-2 is 0 bytes behind' });
   });
 
-  it('waits while the target lags', () => {
-    const a = decide(asPrimary({ lease: lease({ holder: 'pg-1', switchoverTo: 'pg-2' }), local: { sql: { inRecovery: false, timeline: 1, lsn: 0x9000000n, replication: [], slots: [] } } }));
-    expect(a).toEqual({ type: 'lead', step: 'serve', reason: `switchover to pg-2 waits: pg-2 is ${0x9000000 - 0x3000060} bytes behind` });
+  const lagging = (switchoverWaitedMs: number) => asPrimary({
+    lease: lease({ holder: 'pg-1', switchoverTo: 'pg-2' }),
+    local: { sql: { inRecovery: false, timeline: 1, lsn: 0x9000000n, replication: [], slots: [] } },
+    switchoverWaitedMs,
+  });
+  const behind = `pg-2 is ${0x9000000 - 0x3000060} bytes behind, more than maximumLagOnFailover (16777216 bytes)`;
+
+  it('waits while the target lags, up to the switchover wait limit', () => {
+    expect(decide(lagging(0))).toEqual({ type: 'lead', step: 'serve', reason: `switchover to pg-2 waits: ${behind}` });
+    expect(decide(lagging(SWITCHOVER_WAIT_LIMIT_MS - 1))).toEqual({ type: 'lead', step: 'serve', reason: `switchover to pg-2 waits: ${behind}` });
+  });
+
+  it('rejects the request, saying how far behind the target is and the limit, once the target has lagged for the wait limit', () => {
+    expect(decide(lagging(SWITCHOVER_WAIT_LIMIT_MS))).toEqual({
+      type: 'lead',
+      step: 'serve',
+      reason: 'primary',
+      clearSwitchover: `${behind}, still after 30.0s (a switchover waits at most 30.0s for its target)`,
+    });
+  });
+
+  it('rejects a target whose agent never answers once the wait limit has passed', () => {
+    const a = decide(asPrimary({ lease: lease({ holder: 'pg-1', switchoverTo: 'pg-2' }), peers: [peerOk('pg-0', { role: 'replica' }), peerDown('pg-2', 'unreachable')], switchoverWaitedMs: 45_000 }));
+    expect(a).toMatchObject({ type: 'lead', step: 'serve', clearSwitchover: expect.stringMatching(/^pg-2's agent does not answer \(.*\), still after 45.0s \(a switchover waits at most 30.0s for its target\)$/) });
   });
 
   it('rejects a target that is not a member', () => {

@@ -54,6 +54,7 @@ export function lease(options: LeaseOptions = {}): PresentLease {
   if (options.syncStandbys) annotations[ANNOTATIONS.syncStandbys] = formatSyncSet(options.syncStandbys);
   const record: Lease = {
     resourceVersion: '42',
+    uid: 'lease-uid-1',
     holder,
     leaseDurationSeconds: 10,
     acquireTime: '2026-11-26T00:00:00.000000Z',
@@ -134,6 +135,7 @@ export function observation(patch: Patch = {}): Observation {
     memory: { lastRenewSentAt: null, failsafeConfirmedAt: null, shuttingDown: false, pendingSync: null },
     standbyStalledForMs: null,
     postgresSilence: null,
+    switchoverWaitedMs: null,
   };
   return {
     ...base,

@@ -13,7 +13,7 @@ import { roleOf } from './core/probes';
 import { agentFamilies, renderMetrics } from './http/metrics';
 import { postgresFamilies } from './http/postgres-metrics';
 import { PostgresScraper } from './http/postgres-scrape';
-import { startHttpServer } from './http/server';
+import { startHttpServer, startMemberServer, type AgentView } from './http/server';
 import { KubeClient } from './kube/client';
 import { Claims } from './kube/claims';
 import { EventRecorder } from './kube/events';
@@ -38,7 +38,7 @@ import { AgentLoop } from './runtime/loop';
 import { StallClock } from './runtime/observer';
 import { StatusDocument } from './runtime/status';
 import { initialState } from './runtime/state';
-import { serverTlsFromEnv } from './tls/setup';
+import { memberTlsFromConfig, serverTlsFromEnv } from './tls/setup';
 
 /** The longest a pod's termination may take on our side; the kubelet's grace period is 30 s by default. */
 const SHUTDOWN_LIMIT_MS = 25_000;
@@ -65,9 +65,11 @@ async function main(): Promise<void> {
   const dynamicConf = new DynamicConfFile(config.runDir);
   const walEnd = new WalEndReader(join(config.pgdata, 'pg_wal'));
   const addresses = new PodAddresses((m) => memberHost(config, m));
+  const memberTls = memberTlsFromConfig(config, kube);
   const peers = new PeerClient(
-    { host: (m) => addresses.host(m), apiPort: config.apiPort, postgresPort: config.postgresPort },
+    { host: (m) => addresses.host(m), memberPort: config.memberPort, postgresPort: config.postgresPort },
     PEER_TIMEOUT_MS,
+    memberTls,
   );
   const leases = new LeaseStore(kube, config.namespace, config.leaseName);
   const pods = new Pods(kube, config.namespace);
@@ -101,9 +103,10 @@ async function main(): Promise<void> {
   };
   const holderWatch = new HolderWatch(
     (m) => addresses.host(m),
-    config.apiPort,
+    config.memberPort,
     config.retryPeriodMs,
     () => loop.wake(),
+    memberTls,
     (holder, renewTime) => leaseClock.observe(holder, renewTime, now()),
   );
   const loop: AgentLoop = new AgentLoop({
@@ -129,8 +132,7 @@ async function main(): Promise<void> {
     log,
   });
 
-  await startHttpServer(
-    {
+  const view: AgentView = {
       observation: () => loop.observation,
       statusDocument: () => status.build(loop.observation),
       health: () => ({
@@ -166,9 +168,9 @@ async function main(): Promise<void> {
         if (answer.confirm) leaseClock.noteHolderAlive(from, now());
         return answer;
       },
-    },
-    config.apiPort,
-  );
+  };
+  await startHttpServer(view, config.apiPort, config.memberPort);
+  await startMemberServer(view, config.memberPort, memberTls);
 
   const onSignal = (signal: string) => {
     if (state.memory.shuttingDown) return;
@@ -181,6 +183,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => onSignal('SIGINT'));
   log.info('start', { members: config.members, lease: config.leaseName, standbyMode: config.standbyMode, replicationMode: config.replicationMode });
   tls.startRefresh(log);
+  memberTls.startRefresh(log);
   new VolumeGrowth(new Claims(kube, config.namespace), events, config.podName, config.storageSize, log).start();
   loop.start();
   new SupervisorWatch(config.runDir, supervisor, () => loop.wake()).start();

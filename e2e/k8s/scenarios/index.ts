@@ -18,9 +18,10 @@ import { seedFailover } from './seed-failover';
 import { seedHot } from './seed-hot';
 import { seedWarm } from './seed-warm';
 import { statusCli } from './status-cli';
+import { stranger } from './stranger';
 import { syncFailover } from './sync-failover';
 import { tls } from './tls';
 import { tlsFromSecret } from './tls-from-secret';
 import { volumeGrowth } from './volume-growth';
 
-export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, rollingUpdate, minorUpgrade, majorGuard, majorUpgrade, scaling, volumeGrowth, statusCli, metrics, backup, backupStoreDown, hungPostgres, hungAgent, handEdits];
+export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, rollingUpdate, minorUpgrade, majorGuard, majorUpgrade, scaling, volumeGrowth, statusCli, metrics, backup, backupStoreDown, hungPostgres, hungAgent, handEdits, stranger];

@@ -170,6 +170,7 @@ async function main(): Promise<void> {
       },
   };
   await startHttpServer(view, config.apiPort, config.memberPort);
+  await memberTls.startRefresh(log);
   await startMemberServer(view, config.memberPort, memberTls);
 
   const onSignal = (signal: string) => {
@@ -183,7 +184,6 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => onSignal('SIGINT'));
   log.info('start', { members: config.members, lease: config.leaseName, standbyMode: config.standbyMode, replicationMode: config.replicationMode });
   tls.startRefresh(log);
-  memberTls.startRefresh(log);
   new VolumeGrowth(new Claims(kube, config.namespace), events, config.podName, config.storageSize, log).start();
   loop.start();
   new SupervisorWatch(config.runDir, supervisor, () => loop.wake()).start();

@@ -108,10 +108,12 @@ export class MemberTls {
     }
   }
 
-  /** ensure() until it succeeds (every 2 s), then every `periodMs`; logs what changed or failed. */
-  startRefresh(log: Logger, periodMs = MEMBER_TLS_REFRESH_MS): () => void {
+  /**
+   * ensure() until it succeeds (every 2 s), then every `periodMs`; logs what changed or failed. Resolves
+   * after the first attempt, so the loop starts with the certificate in place whenever the API answers.
+   */
+  startRefresh(log: Logger, periodMs = MEMBER_TLS_REFRESH_MS): Promise<void> {
     let last = '';
-    let timer: NodeJS.Timeout;
     const refresh = async () => {
       const result = await this.ensure();
       const line = result.ok ? result.note : result.reason;
@@ -120,11 +122,9 @@ export class MemberTls {
         else log.error('member-tls', { outcome: line });
       }
       last = line;
-      timer = setTimeout(() => void refresh(), result.ok ? periodMs : 2000);
-      timer.unref();
+      setTimeout(() => void refresh(), result.ok ? periodMs : 2000).unref();
     };
-    void refresh();
-    return () => clearTimeout(timer);
+    return refresh();
   }
 
   private adopt(files: MemberCredentials): boolean {

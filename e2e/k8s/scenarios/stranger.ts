@@ -68,10 +68,12 @@ export const stranger: KubeScenario = {
         metadata: { name: 'stranger', namespace: 'demo' },
         spec: {
           restartPolicy: 'Never',
-          securityContext: { runAsNonRoot: true, runAsUser: 1000 },
+          // The namespace enforces the restricted Pod Security Standard: the stranger is an ordinary pod.
+          securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } },
           containers: [{
             name: 'stranger',
             image: 'node:24-alpine',
+            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
             command: ['node', '/stranger/stranger-client.mjs', 'loop', ...MEMBERS],
             env: [{ name: 'PODS_SERVICE', value: 'ha-postgres-pods' }],
             volumeMounts: [{ name: 'stranger', mountPath: '/stranger', readOnly: true }],

@@ -70,7 +70,7 @@ if (mode === 'once') {
         outcomes[key] = (outcomes[key] ?? 0) + 1;
         attempts++;
       }))));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 } else {
   console.error(`usage: stranger-client.mjs once|loop <member>...`);

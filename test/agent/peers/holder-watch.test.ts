@@ -81,4 +81,19 @@ describe('HolderWatch', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(renewals).toEqual([]);
   });
+
+  it('reads nothing from a server whose certificate names another member than the holder it follows', async () => {
+    const renewals: string[] = [];
+    const lost: string[] = [];
+    const port = (server.address() as AddressInfo).port;
+    // The server holds pg-0's certificate; this watch expects pg-2 at that address.
+    const watch = new HolderWatch(() => '127.0.0.1', port, 50, (who) => lost.push(who), standby, (who) => renewals.push(who));
+    watch.follow('pg-2');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    announce('2026-11-26T00:00:04.000000Z');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    watch.stop();
+    expect(renewals).toEqual([]);
+    expect(lost).toEqual([]);
+  });
 });

@@ -25,19 +25,19 @@ export interface AgentView {
 /** How often an open /watch stream gets a byte, so idle-connection reapers leave it alone. */
 const WATCH_KEEPALIVE_MS = 5000;
 
-/** What the member API serves; anyone else gets 403 naming where they are served. */
+/** Routes only the member API serves: the open API answers them 403, naming where they are served. */
 const MEMBER_ROUTES = new Set(['GET /watch', 'POST /wake', 'POST /failsafe']);
 
 /**
  * The open API (plain HTTP): the kubelet's probes, load balancers' role checks, Prometheus' /metrics
  * and the read-only GET /status (the CLI, people). Nothing here changes what an agent decides.
  */
-export function startHttpServer(view: AgentView, port: number, memberPort?: number): Promise<http.Server> {
+export function startHttpServer(view: AgentView, port: number, memberPort: number): Promise<http.Server> {
   const server = http.createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://agent');
     const route = `${request.method} ${url.pathname}`;
     if (MEMBER_ROUTES.has(route)) {
-      return send(response, 403, 'text/plain', `${route} is served to the cluster's members only, over mutual TLS${memberPort ? ` on port ${memberPort}` : ''}\n`);
+      return send(response, 403, 'text/plain', `${route} is served to the cluster's members only, over mutual TLS on port ${memberPort}\n`);
     }
     if (!serveRead(view, route, response)) send(response, 404, 'text/plain', `no route ${route}\n`);
   });

@@ -14,7 +14,7 @@ import { roleOf } from './core/probes';
 import { agentFamilies, renderMetrics } from './http/metrics';
 import { postgresFamilies } from './http/postgres-metrics';
 import { PostgresScraper } from './http/postgres-scrape';
-import { startHttpServer } from './http/server';
+import { startHttpServer, startMemberServer, type AgentView } from './http/server';
 import { KubeClient } from './kube/client';
 import { Claims } from './kube/claims';
 import { EventRecorder } from './kube/events';
@@ -41,7 +41,7 @@ import { AgentLoop } from './runtime/loop';
 import { StallClock } from './runtime/observer';
 import { StatusDocument } from './runtime/status';
 import { initialState } from './runtime/state';
-import { serverTlsFromEnv } from './tls/setup';
+import { memberTlsFromConfig, serverTlsFromEnv } from './tls/setup';
 
 /** The longest a pod's termination may take on our side; the kubelet's grace period is 30 s by default. */
 const SHUTDOWN_LIMIT_MS = 25_000;
@@ -68,9 +68,11 @@ async function main(): Promise<void> {
   const dynamicConf = new DynamicConfFile(config.runDir);
   const walEnd = new WalEndReader(join(config.pgdata, 'pg_wal'));
   const addresses = new PodAddresses((m) => memberHost(config, m));
+  const memberTls = memberTlsFromConfig(config, kube);
   const peers = new PeerClient(
-    { host: (m) => addresses.host(m), apiPort: config.apiPort, postgresPort: config.postgresPort },
+    { host: (m) => addresses.host(m), memberPort: config.memberPort, postgresPort: config.postgresPort },
     PEER_TIMEOUT_MS,
+    memberTls,
   );
   const leases = new LeaseStore(kube, config.namespace, config.leaseName);
   const pods = new Pods(kube, config.namespace);
@@ -105,9 +107,10 @@ async function main(): Promise<void> {
   };
   const holderWatch = new HolderWatch(
     (m) => addresses.host(m),
-    config.apiPort,
+    config.memberPort,
     config.retryPeriodMs,
     () => loop.wake(),
+    memberTls,
     (holder, renewTime) => leaseClock.observe(holder, renewTime, now()),
   );
   const loop: AgentLoop = new AgentLoop({
@@ -133,8 +136,7 @@ async function main(): Promise<void> {
     log,
   });
 
-  await startHttpServer(
-    {
+  const view: AgentView = {
       observation: () => loop.observation,
       statusDocument: () => status.build(loop.observation),
       health: () => ({
@@ -170,9 +172,10 @@ async function main(): Promise<void> {
         if (answer.confirm) leaseClock.noteHolderAlive(from, now());
         return answer;
       },
-    },
-    config.apiPort,
-  );
+  };
+  await startHttpServer(view, config.apiPort, config.memberPort);
+  await memberTls.startRefresh(log);
+  await startMemberServer(view, config.memberPort, memberTls);
 
   const onSignal = (signal: string) => {
     if (state.memory.shuttingDown) return;

@@ -19,6 +19,8 @@ export function config(overrides: Partial<AgentConfig> = {}): AgentConfig {
     clusterDomain: 'cluster.local',
     postgresPort: 5432,
     apiPort: 8008,
+    memberPort: 8009,
+    memberCaSecret: 'pg-ca',
     leaseName: 'pg-leader',
     leaseDurationMs: 10_000,
     renewDeadlineMs: 6_000,

@@ -12,6 +12,7 @@ import { FollowerSteps } from './follower-steps';
 import { Handover } from './handover';
 import { HolderSteps } from './holder-steps';
 import { LeaseWrites, type AnnotationChanges } from './lease-writes';
+import { RestoreSteps } from './restore-steps';
 import { RolloutSteps } from './rollout-steps';
 
 export type { ActorDeps } from './actor-deps';
@@ -23,6 +24,7 @@ export class Actor {
   private readonly handover: Handover;
   private readonly follower: FollowerSteps;
   private readonly rollout: RolloutSteps;
+  private readonly restore: RestoreSteps;
 
   constructor(private readonly d: ActorDeps) {
     this.effects = new Effects(d);
@@ -31,6 +33,7 @@ export class Actor {
     this.handover = new Handover(d, this.effects, this.writes);
     this.follower = new FollowerSteps(d, this.effects);
     this.rollout = new RolloutSteps(d, this.effects);
+    this.restore = new RestoreSteps(d, this.effects);
   }
 
   async act(action: Action, o: Observation): Promise<string> {
@@ -114,6 +117,10 @@ export class Actor {
         return this.holder.promote(o, lease.previousHolder ? `handover from ${lease.previousHolder}` : 'holding the lease');
       case 'serve':
         return this.holder.serve(o, plan);
+      case 'restore':
+        return this.restore.start();
+      case 'restore-wait':
+        return 'lease renewed; the restore runs';
     }
   }
 }

@@ -12,6 +12,7 @@ import { majorGuard } from './major-guard';
 import { majorUpgrade } from './major-upgrade';
 import { minorUpgrade } from './minor-upgrade';
 import { restartAll } from './restart-all';
+import { restore } from './restore';
 import { rollingUpdate } from './rolling-update';
 import { scaling } from './scaling';
 import { seedFailover } from './seed-failover';
@@ -23,4 +24,4 @@ import { tls } from './tls';
 import { tlsFromSecret } from './tls-from-secret';
 import { volumeGrowth } from './volume-growth';
 
-export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, rollingUpdate, minorUpgrade, majorGuard, majorUpgrade, scaling, volumeGrowth, statusCli, metrics, backup, backupStoreDown, hungPostgres, hungAgent, handEdits];
+export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, rollingUpdate, minorUpgrade, majorGuard, majorUpgrade, scaling, volumeGrowth, statusCli, metrics, backup, backupStoreDown, restore, hungPostgres, hungAgent, handEdits];

@@ -1,7 +1,9 @@
 // The lease holder's side of a bootstrap from a backup: runs backup/restore.ts in the background (a
 // restore takes as long as the download and the replay; the loop keeps renewing the lease meanwhile),
 // keeps its progress in Memory for decide() and /status, and tells it in Events.
+import { join } from 'node:path';
 import { RestoreRunner } from '../backup/restore';
+import { LocalSql } from '../postgres/local-sql';
 import { EMPTY_SYNC } from '../core/sync-standbys';
 import type { RestoreProgress } from '../core/types';
 import type { ActorDeps } from './actor-deps';
@@ -25,6 +27,8 @@ export class RestoreSteps {
     if (!setup) return 'no restore configured';
     if (this.running) return 'the restore is running';
     this.running = true;
+    // A connection of its own: the loop's is reopened on any error, which a refused probe here would cause.
+    const sql = new LocalSql(join(this.d.config.runDir, 'socket'), this.d.config.postgresPort);
     const runner = new RestoreRunner({
       ...setup,
       supervisor: this.d.supervisor,
@@ -33,7 +37,7 @@ export class RestoreSteps {
         const tls = await this.d.tls.ensure();
         return tls.ok ? this.d.supervisor.run('start-primary') : { ok: false, message: tls.reason };
       },
-      inRecovery: () => this.d.sql.query<{ r: boolean }>('select pg_is_in_recovery() as r').then(([row]) => row.r, () => null),
+      inRecovery: () => sql.query<{ r: boolean }>('select pg_is_in_recovery() as r').then(([row]) => row.r, () => null),
       spoolDir: SPOOL_DIR,
       restoreCommand: setup.restoreCommand,
       progress: (detail) => this.set({ phase: 'running', detail }),
@@ -59,6 +63,7 @@ export class RestoreSteps {
       .catch((error: Error) => this.set({ phase: 'failed', reason: error.message, retryAt: this.d.now() + RESTORE_RETRY_MS }))
       .finally(() => {
         this.running = false;
+        void sql.close();
       });
     return `restore started: ${runner.describe()}`;
   }

@@ -48,7 +48,9 @@ async function pointInTime(t: KubeContext, db: Database, s3: S3Server): Promise<
     const work = await mkdtemp(join(tmpdir(), 'pgha-e2e-restore-'));
     try {
       const [{ sysid }] = await db.sql<{ sysid: string }>(db.service(), 'select system_identifier::text as sysid from pg_control_system()');
-      return await takeBaseBackup({ host: '/run/pgha/socket', port: 5432 }, {
+      // Over TCP as the replication user (pg_hba.conf allows replication from nowhere else), with the
+      // password from the pgpass file the agent writes.
+      return await takeBaseBackup({ host: '127.0.0.1', port: 5432, user: 'replicator' }, {
         store, prefix: 'pgha', cluster: db.name, systemIdentifier: sysid, postgresMajor: Number(DEFAULT_MAJOR), workDir: work, member: source.primary,
         // In the pod (the host's binaries may be an older major), then copied out with kubectl cp.
         run: async (program, args) => {
@@ -56,7 +58,7 @@ async function pointInTime(t: KubeContext, db: Database, s3: S3Server): Promise<
           const remote = '/tmp/pgha-e2e-basebackup';
           const inPod = args.map((a) => (a === local ? remote : a)).map((a) => `'${a}'`).join(' ');
           const exec = `kubectl exec -n ${db.namespace} ${source.primary} -c postgres --`;
-          await t.cluster.sh(`${exec} rm -rf ${remote} && ${exec} ${program} ${inPod}`, 180_000);
+          await t.cluster.sh(`${exec} rm -rf ${remote} && ${exec} env PGPASSFILE=/run/pgha/pgpass ${program} ${inPod}`, 180_000);
           await rm(local, { recursive: true, force: true });
           await t.cluster.sh(`kubectl cp -n ${db.namespace} -c postgres ${source.primary}:${remote} ${local} && ${exec} rm -rf ${remote}`, 180_000);
         },

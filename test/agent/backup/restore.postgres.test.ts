@@ -1,29 +1,26 @@
 // A cluster bootstrapped from the object store, on real PostgreSQL and a real S3 server (versitygw): the
 // agent's RestoreRunner drives the real supervisor.sh (tar through a FIFO, recovery.signal, start) and
 // recovery fetches WAL through wal.sh from the agent's WalServer, as in a pod. The base backups come from
-// the test fixture that writes the contract (test/support/base-backup-fixture.ts).
-import { spawn, type ChildProcess } from 'node:child_process';
+// the test fixture that writes the contract (test/support/base-backup-fixture.ts); the restoring member
+// is test/support/restoring-member.ts.
 import { statSync } from 'node:fs';
-import { chown, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import type { BaseBackupRecord } from '../../../agent/backup/backup-record';
 import { archiveRoot } from '../../../agent/backup/layout';
 import { parseRecoveryTarget, type RecoveryTarget } from '../../../agent/backup/recovery-target';
-import { RestoreRunner, type RestoreResult } from '../../../agent/backup/restore';
 import { S3Store } from '../../../agent/backup/s3';
 import { WalServer } from '../../../agent/backup/wal-server';
-import { DynamicConfFile } from '../../../agent/postgres/dynamic-conf';
 import { readControlData } from '../../../agent/postgres/pg-control';
-import { SupervisorClient, sleep } from '../../../agent/postgres/supervisor-client';
+import { sleep } from '../../../agent/postgres/supervisor-client';
 import { takeBaseBackup } from '../../support/base-backup-fixture';
-import { describeWithPostgres, PG_BIN, PgFixture, type PgServer } from '../../support/pg-fixture';
+import { startRestoringMember } from '../../support/restoring-member';
+import { describeWithPostgres, PgFixture, type PgServer } from '../../support/pg-fixture';
 import { S3Server } from '../../support/s3-server';
 
 jest.setTimeout(300_000); // the first run on a machine builds versitygw
 
 const WAL_SH = join(__dirname, '../../../agent/wal.sh');
-const SUPERVISOR_SH = join(__dirname, '../../../agent/supervisor.sh');
 const BUCKET = 'restore';
 
 describeWithPostgres('restore from the object store', () => {
@@ -104,108 +101,8 @@ describeWithPostgres('restore from the object store', () => {
     return time;
   }
 
-  /**
-   * A new member as in a pod: supervisor.sh (postgres user, PG_BIN first on PATH) with the rendered
-   * config including dynamic.conf, a WalServer that archives to `cluster`'s own root and restores from
-   * the source's, and the RestoreRunner. Returns the result, a SQL client factory and the member's paths.
-   */
-  async function restoreMember(name: string, cluster: string, source: string, target: RecoveryTarget, sourceSystemIdentifier: string | null = null) {
-    const base = await ownedDir(join(fixture.root, name));
-    const runDir = await ownedDir(join(base, 'run'));
-    await ownedDir(join(runDir, 'wal'));
-    const tmp = await ownedDir(join(base, 'tmp'));
-    await ownedDir(join(tmp, 'pgha-wal'));
-    const pgdata = join(base, 'data', 'pgdata');
-    await ownedDir(join(base, 'data'));
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    const configFile = join(base, 'postgresql.conf');
-    await writeFile(configFile, [
-      `port = ${port}`,
-      "listen_addresses = ''",
-      `unix_socket_directories = '${runDir}/socket'`,
-      'wal_level = replica',
-      'hot_standby = on',
-      'fsync = off',
-      'archive_mode = always',
-      `archive_command = '/bin/bash ${WAL_SH} archive %p %f'`,
-      `include_if_exists = '${runDir}/dynamic.conf'`,
-      '',
-    ].join('\n'));
-    // Started first, so it is stopped last: a shutting-down PostgreSQL still archives through it.
-    const wal = new WalServer({
-      runDir,
-      spoolDir: join(tmp, 'pgha-wal'),
-      pgdata,
-      store,
-      archiveRoot: async () => archiveRoot('pgha', cluster, (await readControlData(pgdata))!.systemIdentifier),
-      restoreFrom: { store, root: async () => archiveRoot('pgha', source, (await readControlData(pgdata))!.systemIdentifier) },
-    });
-    await wal.start();
-    cleanups.push(() => wal.stop());
-    const supervisor: ChildProcess = spawn('bash', [SUPERVISOR_SH], {
-      uid: owner().uid,
-      gid: owner().gid,
-      env: { PATH: `${PG_BIN}:/usr/bin:/bin`, LANG: 'C.UTF-8', PGDATA: pgdata, PGHA_RUN_DIR: runDir, PGHA_CONFIG_FILE: configFile },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let log = '';
-    supervisor.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    supervisor.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    cleanups.push(async () => {
-      if (supervisor.exitCode !== null || supervisor.signalCode !== null) return;
-      const exited = new Promise((resolve) => supervisor.once('exit', resolve));
-      supervisor.kill('SIGTERM');
-      await exited;
-    });
-    const client = new SupervisorClient(runDir);
-    for (let i = 0; i < 500 && !(await client.readState()); i++) await sleep(10);
-    // The agent's lease renewals keep the heartbeat ahead; here nothing takes the lease from this member.
-    await client.writeHeartbeat(Date.now() + 3_600_000);
-
-    const connect = async (): Promise<Client> => {
-      const sql = new Client({ host: join(runDir, 'socket'), port, user: 'postgres', database: 'postgres' });
-      await sql.connect();
-      return sql;
-    };
-    const dynamic = new DynamicConfFile(runDir);
-    const progress: string[] = [];
-    const runner = new RestoreRunner({
-      source: { store, prefix: 'pgha', cluster: source, systemIdentifier: sourceSystemIdentifier, bucket: BUCKET },
-      target,
-      supervisor: {
-        // In a pod both containers run as uid 999; here the runner is root, so its FIFO is handed over.
-        run: async (verb, ...args) => {
-          if (verb === 'unpack') await chown(args[0], owner().uid, owner().gid);
-          return client.run(verb, ...args);
-        },
-        readState: () => client.readState(),
-      },
-      writeRecoveryConf: (recovery) => dynamic.write({ upstreamHost: null, upstreamPort: port, applicationName: name, passfile: '', sync: { k: 0, members: [] }, recovery }),
-      startPostgres: () => client.run('start-primary'),
-      inRecovery: async () => {
-        const sql = await connect().catch(() => null);
-        if (!sql) return null;
-        try {
-          return (await sql.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0].r;
-        } finally {
-          await sql.end();
-        }
-      },
-      spoolDir: tmp,
-      restoreCommand: `/bin/bash ${WAL_SH} restore %p %f`,
-      progress: (detail) => progress.push(detail),
-      now: Date.now,
-    });
-    const query = async <Row extends Record<string, unknown>>(text: string): Promise<Row[]> => {
-      const sql = await connect();
-      try {
-        return (await sql.query<Row>(text)).rows;
-      } finally {
-        await sql.end();
-      }
-    };
-    const run = async (): Promise<RestoreResult> => runner.run();
-    return { run, query, pgdata, client, progress, log: () => log };
+  function restoreMember(name: string, cluster: string, source: string, target: RecoveryTarget, sourceSystemIdentifier: string | null = null) {
+    return startRestoringMember({ folder: join(fixture.root, name), name, store, bucket: BUCKET, prefix: 'pgha', cluster, source, target, sourceSystemIdentifier, cleanups });
   }
 
   async function sourceWithBackup(cluster: string): Promise<{ primary: PgServer; record: BaseBackupRecord }> {

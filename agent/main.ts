@@ -2,8 +2,9 @@
 // HTTP API, and turns SIGTERM into a clean step-down. Nothing else lives here.
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { startArchiving } from './backup/archiving';
+import { startArchiving, storeOf } from './backup/archiving';
 import { readBackupConfig } from './backup/config';
+import { readRestoreConfig } from './backup/restore-config';
 import { memberHost, notAMember, readConfig } from './config';
 import { PodAddresses } from './peers/pod-addresses';
 import { answerFailsafe } from './core/failsafe';
@@ -61,7 +62,8 @@ async function main(): Promise<void> {
     await runOutsider(config, outsider, events, (reason) => log.info('not-a-member', { reason }));
     return;
   }
-  const state = initialState();
+  const restore = readRestoreConfig(process.env);
+  const state = initialState(restore !== null);
   const leaseClock = new LeaseClock(now());
   const supervisor = new SupervisorClient(config.runDir);
   const sql = new LocalSql(join(config.runDir, 'socket'), config.postgresPort);
@@ -79,8 +81,12 @@ async function main(): Promise<void> {
   const tls = serverTlsFromEnv(process.env, config, kube);
   const secrets = new Secrets(kube, config.namespace);
   const backup = readBackupConfig(process.env);
-  // Before the loop starts PostgreSQL: its first archive_command finds someone to answer it.
-  const archive = backup ? await startArchiving(config, backup, { secrets, events, log }) : null;
+  const restoreStore = restore ? storeOf(restore, secrets) : null;
+  // Before the loop starts PostgreSQL: its first archive_command (or restore_command) finds someone to answer it.
+  const archive =
+    backup || restore
+      ? await startArchiving(config, backup, { secrets, events, log }, restore && restoreStore ? { store: restoreStore, prefix: restore.prefix, cluster: restore.cluster } : null)
+      : null;
   const actor = new Actor({
     config,
     now,
@@ -97,6 +103,15 @@ async function main(): Promise<void> {
     peers,
     state,
     tls,
+    restore:
+      restore && restoreStore
+        ? {
+            source: { store: restoreStore, prefix: restore.prefix, cluster: restore.cluster, systemIdentifier: restore.systemIdentifier, bucket: restore.location.bucket },
+            target: restore.target,
+            // wal.sh in the postgres container's config folder (lib/config-maps.ts renders it with `restore`).
+            restoreCommand: '/bin/bash /etc/pgha/wal.sh restore %p %f',
+          }
+        : null,
   });
   let exiting = false;
   const exit = () => {

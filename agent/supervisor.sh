@@ -1,6 +1,6 @@
 #!/bin/bash
 # The postgres container's entrypoint. It owns the postmaster and runs what needs PostgreSQL's binaries
-# (initdb, pg_basebackup, pg_rewind, pg_ctl promote) when the failover agent in the other container asks,
+# (initdb, pg_basebackup, pg_rewind, pg_ctl promote, tar for a restore) when the failover agent in the other container asks,
 # through a FIFO in the shared /run/pgha emptyDir. It decides nothing about roles, with one exception that
 # cannot wait for the agent: a primary whose agent stopped renewing the heartbeat (crashed, hung, or cut
 # off from the Kubernetes API) is stopped with an immediate shutdown before another member may take over.
@@ -267,6 +267,47 @@ do_rewind() {
   fi
 }
 
+# A restore from the object store (agent/backup/restore.ts), in two steps so nothing half-made reaches
+# PGDATA: `unpack` extracts a base backup's tar.gz into a fresh folder beside PGDATA while the agent
+# streams it from the store into <archive> (a FIFO on the shared /tmp: the backup is never held in memory
+# nor stored twice), and `install-restore`, sent once the agent checked the stream's SHA-256 against
+# backup.json, swaps the folder in with recovery.signal set.
+do_unpack() {
+  local archive=$1 tmp=$PGDATA.restore
+  if postgres_alive; then
+    fail "stop postgres before unpacking a backup"
+    return
+  fi
+  rm -rf "$tmp"
+  mkdir -p -m 0700 "$tmp"
+  if run_tool tar -xzf "$archive" -C "$tmp"; then
+    ok "unpacked $archive"
+  else
+    rm -rf "$tmp"
+    fail "unpacking $archive failed: $tool_message"
+  fi
+}
+
+do_install_restore() {
+  local tmp=$PGDATA.restore
+  if postgres_alive; then
+    fail "stop postgres before installing a restored backup"
+    return
+  fi
+  if [ ! -s "$tmp/PG_VERSION" ] || [ ! -s "$tmp/global/pg_control" ]; then
+    fail "no unpacked backup at $tmp"
+    return
+  fi
+  # pg_basebackup -X none leaves pg_wal empty; recovery fetches every segment through restore_command.
+  mkdir -p -m 0700 "$tmp/pg_wal/archive_status"
+  rm -f "$tmp/standby.signal" "$tmp/postmaster.pid"
+  : >"$tmp/recovery.signal"
+  rm -rf "$PGDATA"
+  mv "$tmp" "$PGDATA"
+  chmod 0700 "$PGDATA"
+  ok "restored backup installed (recovery.signal set)"
+}
+
 handle() {
   local id=$1 verb=${2:-} arg1=${3:-} arg2=${4:-}
   # The id names the result file: nothing but letters, digits and dashes.
@@ -306,6 +347,8 @@ handle() {
       ;;
     clone) do_clone "$arg1" "$arg2" ;;
     rewind) do_rewind "$arg1" "$arg2" ;;
+    unpack) do_unpack "$arg1" ;;
+    install-restore) do_install_restore ;;
     *) fail "unknown command '$verb'" ;;
   esac
   write_state

@@ -109,6 +109,7 @@ function podSpec(settings: ClusterSettings, refs: StatefulSetReferences): k8s.Po
       { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
       ...settings.tls.volumes(),
       ...(settings.backup?.volumes() ?? []),
+      ...(settings.restore?.volumes() ?? []),
     ],
   };
 }
@@ -177,6 +178,7 @@ function agentContainer(settings: ClusterSettings, refs: StatefulSetReferences):
       value('PGHA_AUTH_SECRET_MANAGED', settings.authSecret === undefined),
       ...settings.tls.agentEnv(),
       ...(settings.backup?.agentEnv() ?? []),
+      ...(settings.restore?.agentEnv() ?? []),
     ],
     // Enough for the scheduler to account for the agent; no limit, because an agent killed for memory
     // fences its primary.
@@ -205,6 +207,7 @@ function agentContainer(settings: ClusterSettings, refs: StatefulSetReferences):
       { name: 'data', mountPath: DATA_DIR, readOnly: true },
       ...settings.tls.agentVolumeMounts(),
       ...(settings.backup?.agentVolumeMounts() ?? []),
+      ...(settings.restore?.agentVolumeMounts() ?? []),
       { name: 'tmp', mountPath: '/tmp' },
     ],
   };

@@ -18,7 +18,7 @@ export interface SupervisorState {
   readonly command: { readonly id: string; readonly verb: string; readonly status: '' | 'running' | 'ok' | 'failed'; readonly message: string };
 }
 
-export type Verb = 'init' | 'start-primary' | 'start-standby' | 'promote' | 'stop' | 'reload' | 'clone' | 'rewind';
+export type Verb = 'init' | 'start-primary' | 'start-standby' | 'promote' | 'stop' | 'reload' | 'clone' | 'rewind' | 'unpack' | 'install-restore';
 
 export interface CommandResult {
   readonly ok: boolean;
@@ -35,6 +35,8 @@ const COMMAND_LIMIT_MS: Record<Verb, number> = {
   reload: 5_000,
   clone: 6 * 3_600_000,
   rewind: 6 * 3_600_000,
+  unpack: 6 * 3_600_000,
+  'install-restore': 120_000,
 };
 
 const POLL_MS = 10;

@@ -1,4 +1,6 @@
 // What carrying out actions needs: the configuration, clocks, and every adapter.
+import type { RestoreSource } from '../backup/restore';
+import type { RecoveryTarget } from '../backup/recovery-target';
 import type { AgentConfig } from '../config';
 import type { EventRecorder } from '../kube/events';
 import type { LeaseStore } from '../kube/lease-store';
@@ -31,4 +33,6 @@ export interface ActorDeps {
   readonly peers: PeerClient;
   readonly state: RuntimeState;
   readonly tls: ServerTls;
+  /** Bootstrapping from a backup instead of initdb; null without `restore`. */
+  readonly restore: { readonly source: RestoreSource; readonly target: RecoveryTarget; readonly restoreCommand: string } | null;
 }

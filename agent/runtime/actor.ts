@@ -13,6 +13,7 @@ import { FollowerSteps } from './follower-steps';
 import { Handover } from './handover';
 import { HolderSteps } from './holder-steps';
 import { LeaseWrites, type AnnotationChanges } from './lease-writes';
+import { RestoreSteps } from './restore-steps';
 import { RolloutSteps } from './rollout-steps';
 
 export type { ActorDeps } from './actor-deps';
@@ -25,6 +26,7 @@ export class Actor {
   private readonly follower: FollowerSteps;
   private readonly rollout: RolloutSteps;
   private readonly authSecret: AuthSecretKeeper;
+  private readonly restore: RestoreSteps;
 
   constructor(private readonly d: ActorDeps) {
     this.effects = new Effects(d);
@@ -34,6 +36,7 @@ export class Actor {
     this.follower = new FollowerSteps(d, this.effects);
     this.rollout = new RolloutSteps(d, this.effects);
     this.authSecret = new AuthSecretKeeper(d, this.effects);
+    this.restore = new RestoreSteps(d, this.effects);
   }
 
   async act(action: Action, o: Observation): Promise<string> {
@@ -125,6 +128,10 @@ export class Actor {
         const kept = await this.authSecret.keep();
         return kept ? `${served}; ${kept}` : served;
       }
+      case 'restore':
+        return this.restore.start();
+      case 'restore-wait':
+        return 'lease renewed; the restore runs';
     }
   }
 }

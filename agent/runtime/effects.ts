@@ -22,7 +22,8 @@ export class Effects {
     return result.ok ? result.message : `${verb} failed: ${result.message}`;
   }
 
-  async writeDynamic(upstreamHost: string | null, sync: SyncSet): Promise<void> {
+  /** `recovery`: only while a restore recovers (backup/recovery-target.ts); every other write drops it. */
+  async writeDynamic(upstreamHost: string | null, sync: SyncSet, recovery?: ReadonlyArray<readonly [string, string]>): Promise<void> {
     await this.d.dynamicConf.write({
       upstreamHost,
       upstreamPort: this.d.config.postgresPort,
@@ -30,6 +31,7 @@ export class Effects {
       passfile: `${this.d.config.runDir}/pgpass`,
       tls: this.d.tls.conninfo(),
       sync,
+      ...(recovery ? { recovery } : {}),
     });
   }
 

@@ -13,6 +13,7 @@ import { majorUpgrade } from './major-upgrade';
 import { minorUpgrade } from './minor-upgrade';
 import { oomKill } from './oom-kill';
 import { restartAll } from './restart-all';
+import { restore } from './restore';
 import { rollingUpdate } from './rolling-update';
 import { scaling } from './scaling';
 import { seedFailover } from './seed-failover';
@@ -26,4 +27,4 @@ import { tls } from './tls';
 import { tlsFromSecret } from './tls-from-secret';
 import { volumeGrowth } from './volume-growth';
 
-export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, rollingUpdate, minorUpgrade, majorGuard, majorUpgrade, scaling, volumeGrowth, statusCli, metrics, backup, backupStoreDown, hungPostgres, hungAgent, handEdits, switchoverLagging, oomKill, stranger];
+export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, rollingUpdate, minorUpgrade, majorGuard, majorUpgrade, scaling, volumeGrowth, statusCli, metrics, backup, backupStoreDown, restore, hungPostgres, hungAgent, handEdits, switchoverLagging, oomKill, stranger];

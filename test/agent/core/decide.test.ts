@@ -85,6 +85,47 @@ describe('the holder bootstrapping a new cluster', () => {
   });
 });
 
+describe('the holder bootstrapping from a backup (restore)', () => {
+  const holding = lease({ holder: 'pg-1', systemIdentifier: null });
+  const empty = { supervisor: { postgres: 'stopped' as const, mode: 'none' as const }, data: { kind: 'none' as const }, wal: null };
+
+  it('restores instead of initdb when it has no data', () => {
+    const a = decide(observation({ lease: holding, local: empty, memory: { restore: { phase: 'pending' } } }));
+    expect(a).toEqual({ type: 'lead', step: 'restore', reason: 'bootstrapping from a backup: this member holds the lease and has no data' });
+  });
+
+  it('only renews while the restore runs', () => {
+    const a = decide(asPrimary({ lease: holding, local: { sql: null }, memory: { restore: { phase: 'running', detail: 'recovering from base backup 20261204T190000Z to time 2026-12-04T19:05:07Z' } } }));
+    expect(a).toEqual({ type: 'lead', step: 'restore-wait', reason: 'bootstrapping from a backup: recovering from base backup 20261204T190000Z to time 2026-12-04T19:05:07Z' });
+  });
+
+  it('waits out the pause after a failed restore, with the reason, then restores again', () => {
+    const failed = { phase: 'failed' as const, reason: 'no complete base backup in the store under b/pgha/db/', retryAt: NOW + 30_000 };
+    expect(decide(observation({ lease: holding, local: empty, memory: { restore: failed } }))).toEqual({
+      type: 'lead',
+      step: 'restore-wait',
+      reason: 'bootstrapping from a backup failed: no complete base backup in the store under b/pgha/db/; retrying in 30.0s',
+    });
+    expect(kind(decide(observation({ lease: holding, local: empty, memory: { restore: { ...failed, retryAt: NOW } } })))).toBe('lead/restore');
+  });
+
+  it('restores again when PostgreSQL stopped on restored data before the bootstrap finished (the agent restarted meanwhile)', () => {
+    const data = { kind: 'present' as const, systemIdentifier: SYSID, state: 'in archive recovery' as const, standbySignal: false };
+    const a = decide(observation({ lease: holding, local: { supervisor: { postgres: 'exited', mode: 'primary' }, data }, memory: { restore: { phase: 'pending' } } }));
+    expect(kind(a)).toBe('lead/restore');
+  });
+
+  it('finishes the bootstrap as after initdb once the restore is done, not before recovery ended', () => {
+    const done = { restore: { phase: 'done' as const, detail: 'restored' }, lastRenewSentAt: NOW - 1000 };
+    expect(decide(asPrimary({ lease: holding, memory: done, local: { sql: { inRecovery: true, timeline: null, lsn: null, replication: [], slots: [] } } }))).toEqual({
+      type: 'lead',
+      step: 'wait-ready',
+      reason: 'bootstrapping: waiting for recovery to end',
+    });
+    expect(kind(decide(asPrimary({ lease: holding, memory: done })))).toBe('lead/finish-bootstrap');
+  });
+});
+
 describe('the lease holder', () => {
   it('renews and serves while it runs the primary', () => {
     expect(decide(asPrimary())).toEqual({ type: 'lead', step: 'serve', reason: 'primary' });

@@ -134,7 +134,7 @@ export function observation(patch: Patch = {}): Observation {
       { name: 'pg-2', role: 'replica', ready: true, deleting: false, revision: 'pg-1' },
     ],
     statefulSet: null,
-    memory: { lastRenewSentAt: null, failsafeConfirmedAt: null, shuttingDown: false, pendingSync: null },
+    memory: { lastRenewSentAt: null, failsafeConfirmedAt: null, shuttingDown: false, pendingSync: null, restore: null },
     standbyStalledForMs: null,
     postgresSilence: null,
     switchoverWaitedMs: null,

@@ -18,9 +18,12 @@ export function memorySecrets(): SecretStore {
   };
 }
 
-/** A member's MemberTls with its certificate in place. */
-export async function memberTls(podName: string, secrets: SecretStore, clusterName = 'pg'): Promise<MemberTls> {
-  const tls = new MemberTls({
+/** A temporary folder for a member's certificate files. */
+export const freshMemberDir = () => join(mkdtempSync(join(tmpdir(), 'member-tls-')), 'members');
+
+/** A member's MemberTls, not yet ensured. */
+export function makeMemberTls(podName: string, secrets: SecretStore, dir = freshMemberDir(), clusterName = 'pg'): MemberTls {
+  return new MemberTls({
     podName,
     clusterName,
     dnsNames: [`${podName}.${clusterName}-pods`],
@@ -28,9 +31,14 @@ export async function memberTls(podName: string, secrets: SecretStore, clusterNa
     caCommonName: `${clusterName} CA`,
     secrets,
     labels: {},
-    dir: join(mkdtempSync(join(tmpdir(), 'member-tls-')), 'members'),
+    dir,
     wallNow: () => Date.now(),
   });
+}
+
+/** A member's MemberTls with its certificate in place. */
+export async function memberTls(podName: string, secrets: SecretStore, clusterName = 'pg'): Promise<MemberTls> {
+  const tls = makeMemberTls(podName, secrets, freshMemberDir(), clusterName);
   const result = await tls.ensure();
   if (!result.ok) throw new Error(result.reason);
   return tls;

@@ -1,29 +1,9 @@
 // Each agent's member certificate: issued from the members' CA (created when missing), reused by a
 // restarted container; and who counts as a member of this cluster.
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { PeerCertificate } from 'node:tls';
 import type { SecretStore } from '../../../agent/tls/cluster-ca';
-import { MemberTls } from '../../../agent/tls/member-tls';
-import { memorySecrets } from './member-certs';
-
-const freshDir = () => join(mkdtempSync(join(tmpdir(), 'member-tls-')), 'members');
-
-function make(podName: string, secrets: SecretStore, dir = freshDir(), clusterName = 'pg'): MemberTls {
-  return new MemberTls({
-    podName,
-    clusterName,
-    dnsNames: [`${podName}.${clusterName}-pods`],
-    caSecret: `${clusterName}-ca`,
-    caCommonName: `${clusterName} CA`,
-    secrets,
-    labels: {},
-    dir,
-    wallNow: () => Date.now(),
-  });
-}
+import { freshMemberDir, makeMemberTls as make, memorySecrets } from './member-certs';
 
 const unreachableApi: SecretStore = {
   get: async () => {
@@ -58,7 +38,7 @@ describe('MemberTls', () => {
   });
 
   it('reuses the files of an earlier run of the container while the Kubernetes API is unreachable', async () => {
-    const dir = freshDir();
+    const dir = freshMemberDir();
     const first = make('pg-1', memorySecrets(), dir);
     await first.ensure();
     const restarted = make('pg-1', unreachableApi, dir);

@@ -9,8 +9,8 @@
 import { check } from '../../harness/scenario';
 import { delay } from '../../harness/sleep';
 import { now } from '../../load/write-log';
-import { FaultWatch, secondsAfter, type FaultRecord } from '../fault-watch';
-import { agentEvents, describeWrites } from '../rollout';
+import { checkStayedOnPrimary, FaultWatch, secondsAfter, type FaultRecord } from '../fault-watch';
+import { agentEvents } from '../rollout';
 import { DEFAULT_MAJOR, type KubeScenario } from '../scenario';
 import { BOOTSTRAP_MS, RECOVERY_MS } from './timeouts';
 
@@ -68,11 +68,6 @@ export const oomKill: KubeScenario = {
     } finally {
       record = await watch.finish();
     }
-    const { writes, dualPrimaryMs } = record;
-    await t.step(`writer: ${describeWrites(writes)}; never two pods accepting writes`, async () => {
-      check(writes.lost === 0, `${writes.lost} acknowledged writes lost`);
-      check(writes.primaries.join(',') === before.primary, `the writes went to ${writes.primaries.join(' → ')}`);
-      check(dualPrimaryMs === 0, `two pods accepted direct writes over the same ${dualPrimaryMs.toFixed(0)} ms`);
-    });
+    await checkStayedOnPrimary(t, record, before.primary);
   },
 };

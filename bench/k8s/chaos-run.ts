@@ -6,7 +6,7 @@
  * acknowledged write may be missing on the final primary. The kubelet's crash-loop back-off is waited out
  * and reported, never counted as the product's failure (back-off.ts).
  */
-import type { ScenarioContext } from '../../e2e/harness/scenario';
+import { ScenarioContext } from '../../e2e/harness/scenario';
 import type { Database } from '../../e2e/k8s/database';
 import type { KubeCluster } from '../../e2e/k8s/kube-cluster';
 import { PgbenchLoad } from '../../e2e/load/pgbench';
@@ -51,40 +51,46 @@ export interface ChaosOutcome {
 type Waits = Pick<ScenarioContext<KubeCluster>, 'waitFor'>;
 
 /**
- * waitFor whose deadline moves past any crash-loop back-off of the cluster's pods: the kubelet restarts
- * a container only when its back-off ends, so a wait that gave up first would blame the product.
+ * ScenarioContext's waitFor, with its deadline moved past any crash-loop back-off of the cluster's pods:
+ * the kubelet restarts a container only when its back-off ends, so a wait that gave up first would blame
+ * the product. While it waits it reads the pods every BACK_OFF_POLL_MS; when it times out while a
+ * back-off seen meanwhile ends later than AFTER_BACK_OFF_MS ago, it waits again until then.
  */
 export class BackOffAwareWaits implements Waits {
   readonly seen = new Map<string, PendingBackOff>();
 
-  constructor(private readonly db: Database, private readonly print: (line: string) => void) {}
+  constructor(private readonly t: Waits, private readonly db: Database, private readonly print: (line: string) => void) {}
 
   async waitFor<T>(description: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number): Promise<T> {
-    let deadline = Date.now() + timeoutMs;
-    let nextBackOffCheck = 0;
-    let last = 'no answer yet';
+    let latestEnd = 0;
+    let nextCheck = 0;
+    const watched = async () => {
+      if (Date.now() >= nextCheck) {
+        nextCheck = Date.now() + BACK_OFF_POLL_MS;
+        for (const b of await this.backOffs()) latestEnd = Math.max(latestEnd, this.note(b));
+      }
+      return probe();
+    };
+    let budget = timeoutMs;
     for (;;) {
       try {
-        const value = await probe();
-        if (value !== undefined && value !== false) return value;
-        last = `got ${String(value)}`;
+        return await this.t.waitFor(description, watched, budget);
       } catch (error) {
-        last = error instanceof Error ? error.message : String(error);
+        const until = latestEnd + AFTER_BACK_OFF_MS;
+        if (until <= Date.now()) throw error;
+        budget = until - Date.now();
       }
-      if (Date.now() >= nextBackOffCheck) {
-        nextBackOffCheck = Date.now() + BACK_OFF_POLL_MS;
-        for (const b of await this.backOffs()) {
-          deadline = Math.max(deadline, b.endsAt + AFTER_BACK_OFF_MS);
-          const key = `${b.pod}/${b.container}#${b.restarts}`;
-          if (!this.seen.has(key)) {
-            this.seen.set(key, b);
-            this.print(`    … the kubelet holds ${b.container} of ${b.pod} in crash-loop back-off ${(b.backOffMs / 1000).toFixed(0)} s (restart ${b.restarts}); waiting it out`);
-          }
-        }
-      }
-      if (Date.now() >= deadline) throw new Error(`timed out waiting for ${description}; last: ${last}`);
-      await new Promise((resolve) => setTimeout(resolve, 500));
     }
+  }
+
+  /** Records and prints a back-off the first time it is seen; returns when it ends. */
+  private note(b: PendingBackOff): number {
+    const key = `${b.pod}/${b.container}#${b.restarts}`;
+    if (!this.seen.has(key)) {
+      this.seen.set(key, b);
+      this.print(`    … the kubelet holds ${b.container} of ${b.pod} in crash-loop back-off ${(b.backOffMs / 1000).toFixed(0)} s (restart ${b.restarts}); waiting it out`);
+    }
+    return b.endsAt;
   }
 
   private async backOffs(): Promise<PendingBackOff[]> {
@@ -110,7 +116,7 @@ export interface ChaosOptions {
 
 export async function runK8sChaos(cluster: KubeCluster, db: Database, options: ChaosOptions): Promise<ChaosOutcome> {
   const plan = chaosPlan(options.seed, options.faults, catalogue(options.only));
-  const waits = new BackOffAwareWaits(db, options.print);
+  const waits = new BackOffAwareWaits(new ScenarioContext(cluster, options.print), db, options.print);
   const results: K8sTrialResult[] = [];
   let passed = 0;
   let failed = 0;

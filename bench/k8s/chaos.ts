@@ -94,6 +94,11 @@ async function main(): Promise<number> {
   }
   const code = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
   print(`Kubernetes ${VERSIONS.kubernetes} (e2e/cluster), ${CHART} on postgres:17, sync mode; ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; code ${code}; ${new Date().toISOString()}`);
+  return runAndReport(args, print);
+}
+
+/** Runs the chaos, prints the back-offs waited out and `N passed, N failed`; the exit code. */
+export async function runAndReport(args: { faults: number; seed: number; only?: readonly string[]; pgbench?: boolean }, print: (line: string) => void): Promise<number> {
   const started = Date.now();
   const outcome = await chaosOnCluster(args, print);
   for (const b of outcome.backOffs) print(`back-off waited out: ${b.container} of ${b.pod}, ${(b.backOffMs / 1000).toFixed(0)} s at restart ${b.restarts}`);

@@ -57,6 +57,7 @@ export function processedTransactions(output: string): number {
 export class PgbenchLoad {
   private stopped = false;
   private readonly done: Promise<PgbenchTotals>;
+  private readonly binary = pgbenchBinary();
 
   constructor(private readonly service: HostPort, private readonly credentials: Credentials, private readonly clients = 4) {
     this.done = this.run();
@@ -89,7 +90,7 @@ export class PgbenchLoad {
   private round(): Promise<{ code: number; output: string }> {
     return new Promise((resolve) => {
       const args = ['-n', '-c', String(this.clients), '-j', '2', '-T', String(ROUND_SECONDS)];
-      const child = spawn(pgbenchBinary(), args, { env: environment(this.service, this.credentials), stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(this.binary, args, { env: environment(this.service, this.credentials), stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
       child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

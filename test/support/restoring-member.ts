@@ -18,8 +18,9 @@ import { DynamicConfFile } from '../../agent/postgres/dynamic-conf';
 import { readControlData } from '../../agent/postgres/pg-control';
 import { SupervisorClient, sleep } from '../../agent/postgres/supervisor-client';
 import { PG_BIN } from './pg-fixture';
+import { walScript } from './wal-script';
 
-const WAL_SH = join(__dirname, '../../agent/wal.sh');
+const WAL_SH = walScript();
 const SUPERVISOR_SH = join(__dirname, '../../agent/supervisor.sh');
 
 export interface RestoringMemberOptions {

@@ -17,10 +17,11 @@ import { takeBaseBackup } from '../../support/base-backup-fixture';
 import { startRestoringMember } from '../../support/restoring-member';
 import { describeWithPostgres, PgFixture, type PgServer } from '../../support/pg-fixture';
 import { S3Server } from '../../support/s3-server';
+import { walScript } from '../../support/wal-script';
 
 jest.setTimeout(300_000); // the first run on a machine builds versitygw
 
-const WAL_SH = join(__dirname, '../../../agent/wal.sh');
+const WAL_SH = walScript();
 const BUCKET = 'restore';
 
 describeWithPostgres('restore from the object store', () => {
@@ -91,6 +92,9 @@ describeWithPostgres('restore from the object store', () => {
 
   /** Switches to a new segment and waits until the archive has it (so recovery can read every commit). */
   async function archiveAll(server: PgServer): Promise<void> {
+    // A WAL record first: with nothing written since the last switch (a base backup ends with one),
+    // pg_switch_wal does not switch and names a segment that is never completed, so never archived.
+    await server.query("SELECT pg_logical_emit_message(false, 'pgha-test', 'archive all')");
     const segment = await server.queryValue<string>('SELECT pg_walfile_name(pg_switch_wal())');
     await server.waitUntil(`SELECT last_archived_wal >= '${segment}' FROM pg_stat_archiver`, 60_000);
   }

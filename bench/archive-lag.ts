@@ -16,7 +16,6 @@ import { chownSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { archiveRoot, walKey } from '../agent/backup/layout';
-import { S3Store } from '../agent/backup/s3';
 import { WalServer } from '../agent/backup/wal-server';
 import { readControlData } from '../agent/postgres/pg-control';
 import { PgFixture } from '../test/support/pg-fixture';
@@ -33,8 +32,7 @@ async function main(): Promise<void> {
   let agent: WalServer | undefined;
   try {
     await s3.createBucket('bench');
-    const store = new S3Store({ endpoint: s3.endpoint, region: S3Server.REGION, bucket: 'bench', pathStyle: true },
-      () => ({ accessKeyId: S3Server.ACCESS_KEY_ID, secretAccessKey: S3Server.SECRET_ACCESS_KEY }));
+    const store = s3.client('bench');
     const { uid, gid } = statSync(fixture.root);
     const runDir = join(fixture.root, 'run');
     const spoolDir = join(fixture.root, 'spool');

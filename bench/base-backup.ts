@@ -9,22 +9,14 @@
  * The database: `--gib` GiB of rows of random md5 hex (gzip gets about 2:1 from it, as from much table data).
  * MiB/s counts the tar's bytes (the database as backed up), for both. Needs root, postgresql-15, Go.
  */
-import { spawn } from 'node:child_process';
-import { mkdirSync, rmSync, statSync, chownSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { SupervisorBackupSource } from '../agent/backup/backup-source';
-import { takeBaseBackup } from '../agent/backup/base-backup';
-import { archiveRoot } from '../agent/backup/layout';
-import { S3Store } from '../agent/backup/s3';
-import { WalServer } from '../agent/backup/wal-server';
-import { readControlData } from '../agent/postgres/pg-control';
-import { SupervisorClient, sleep } from '../agent/postgres/supervisor-client';
-import { PG_BIN, PgFixture, runAsPostgres } from '../test/support/pg-fixture';
+import { sleep } from '../agent/postgres/supervisor-client';
+import { startArchivingMember } from '../test/support/archiving-member';
+import { PgFixture, runAsPostgres } from '../test/support/pg-fixture';
 import { S3Server } from '../test/support/s3-server';
 
-const SUPERVISOR = join(__dirname, '..', 'agent', 'supervisor.sh');
-const WAL_SH = join(__dirname, '..', 'agent', 'wal.sh');
 const MIB = 1024 * 1024;
 
 function flag(name: string, fallback: number): number {
@@ -37,38 +29,15 @@ async function main(): Promise<void> {
   const runs = flag('--runs', 2);
   const s3 = await S3Server.start();
   const fixture = await PgFixture.create();
-  const { uid, gid } = statSync(fixture.root);
-  const runDir = join(fixture.root, 'run');
-  for (const dir of [runDir, join(runDir, 'socket'), join(runDir, 'wal'), join(fixture.root, 'spool')]) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    chownSync(dir, uid, gid);
-  }
-  let wal: WalServer | undefined;
-  const supervisor = { kill: () => {} } as { kill: () => void };
+  const cleanups: Array<() => Promise<void> | void> = [];
   try {
     await s3.createBucket('bench');
-    const store = new S3Store({ endpoint: s3.endpoint, region: S3Server.REGION, bucket: 'bench', pathStyle: true },
-      () => ({ accessKeyId: S3Server.ACCESS_KEY_ID, secretAccessKey: S3Server.SECRET_ACCESS_KEY }));
-    const primary = await fixture.createPrimary('bench', {
-      settings: {
-        unix_socket_directories: `'${join(fixture.root, 'bench', 'socket')},${join(runDir, 'socket')}'`,
-        archive_mode: 'on',
-        archive_command: `'PGHA_RUN_DIR=${runDir} /bin/bash ${WAL_SH} archive %p %f'`,
-        max_wal_size: '2GB',
-      },
+    const store = s3.client('bench');
+    const member = await startArchivingMember({
+      fixture, name: 'bench', store, prefix: 'pgha', cluster: 'bench', settings: { max_wal_size: '2GB' }, cleanups,
+      make: (settings) => fixture.createPrimary('bench', { settings }),
     });
-    const root = archiveRoot('pgha', 'bench', (await readControlData(primary.dataDir))!.systemIdentifier);
-    wal = new WalServer({ runDir, spoolDir: join(fixture.root, 'spool'), pgdata: primary.dataDir, store, archiveRoot: async () => root });
-    await wal.start();
-    const child = spawn('bash', [SUPERVISOR], {
-      uid,
-      gid,
-      env: { PATH: `${PG_BIN}:/usr/bin:/bin`, PGDATA: primary.dataDir, PGHA_RUN_DIR: runDir, PGHA_CONFIG_FILE: '/dev/null', PGPORT: String(primary.port) },
-      stdio: 'ignore',
-    });
-    supervisor.kill = () => child.kill('SIGTERM');
-    const client = new SupervisorClient(runDir);
-    for (let i = 0; i < 200 && !(await client.readState()); i++) await sleep(10);
+    const primary = member.server;
 
     // Each row ~ 1 KiB of md5 hex: about gib GiB of table, filled in 64 MiB statements.
     await primary.query('CREATE TABLE filler (id bigint, payload text)');
@@ -92,14 +61,7 @@ async function main(): Promise<void> {
       rmSync(floorDir, { recursive: true, force: true });
 
       started = performance.now();
-      const record = await takeBaseBackup({
-        store,
-        source: new SupervisorBackupSource(client, runDir),
-        archiveRoot: async () => root,
-        cluster: 'bench',
-        member: 'bench',
-        pgdata: primary.dataDir,
-      });
+      const record = await member.backup();
       const oursSeconds = (performance.now() - started) / 1000;
       const floorRate = floorBytes / MIB / floorSeconds;
       const oursRate = record.bytes / MIB / oursSeconds;
@@ -111,8 +73,7 @@ async function main(): Promise<void> {
       await sleep(1000);
     }
   } finally {
-    wal?.stop();
-    supervisor.kill();
+    for (const cleanup of cleanups.reverse()) await cleanup();
     await fixture.cleanup();
     await s3.stop();
   }

@@ -1,16 +1,21 @@
-// Where the WAL archive is, from the PGHA_BACKUP_* variables the construct renders (lib/backup.ts); null
-// when the cluster has no backup configured. The credentials are not here: they live in a Secret the
+// Where the WAL archive and the base backups are, from the PGHA_BACKUP_* variables the construct renders
+// (lib/backup.ts); null when the cluster has no backup configured. The credentials are not here: they live in a Secret the
 // agent reads through the API (credentials.ts), never in the pod spec.
 import { readFileSync } from 'node:fs';
 import { CronSchedule } from '../../lib/cron';
 import type { RetentionPolicy } from './retention';
 import type { S3Location } from './s3';
 
-export interface BackupConfig {
+/** An object store and where a cluster's objects start in it: the archive's (`PGHA_BACKUP_*`) or a restore's source (`PGHA_RESTORE_*`). */
+export interface StoreConfig {
   readonly location: S3Location;
   readonly prefix: string;
   /** The Secret with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and optionally AWS_SESSION_TOKEN). */
   readonly secretName: string;
+}
+
+/** The cluster's own store, with the base backups it takes there. */
+export interface BackupConfig extends StoreConfig {
   /** PGHA_BACKUP_SCHEDULE: base backups on this cron schedule (UTC); null: on request only. */
   readonly schedule: CronSchedule | null;
   /** PGHA_BACKUP_FROM `standby` (default) or `primary`. */
@@ -22,22 +27,8 @@ export interface BackupConfig {
 type Env = Record<string, string | undefined>;
 
 export function readBackupConfig(env: Env): BackupConfig | null {
-  const bucket = env.PGHA_BACKUP_BUCKET;
-  if (!bucket) return null;
-  const text = (name: string): string => {
-    const value = env[name];
-    if (!value) throw new Error(`environment variable ${name} is required when PGHA_BACKUP_BUCKET is set`);
-    return value;
-  };
-  const pathStyle = text('PGHA_BACKUP_PATH_STYLE');
-  if (pathStyle !== 'true' && pathStyle !== 'false') {
-    throw new Error(`environment variable PGHA_BACKUP_PATH_STYLE must be one of true, false, got '${pathStyle}'`);
-  }
-  const sse = env.PGHA_BACKUP_SSE;
-  if (sse !== undefined && sse !== 'AES256' && sse !== 'aws:kms') {
-    throw new Error(`environment variable PGHA_BACKUP_SSE must be one of AES256, aws:kms, got '${sse}'`);
-  }
-  const caFile = env.PGHA_BACKUP_CA_FILE;
+  const store = readStoreConfig(env, 'PGHA_BACKUP');
+  if (!store) return null;
   const from = env.PGHA_BACKUP_FROM ?? 'standby';
   if (from !== 'standby' && from !== 'primary') {
     throw new Error(`environment variable PGHA_BACKUP_FROM must be one of standby, primary, got '${from}'`);
@@ -50,19 +41,44 @@ export function readBackupConfig(env: Env): BackupConfig | null {
   };
   const retainSeconds = whole('PGHA_BACKUP_RETAIN_SECONDS');
   return {
+    ...store,
     schedule: env.PGHA_BACKUP_SCHEDULE ? CronSchedule.parse(env.PGHA_BACKUP_SCHEDULE, 'environment variable PGHA_BACKUP_SCHEDULE') : null,
     preferStandby: from === 'standby',
     retention: { retainCount: whole('PGHA_BACKUP_RETAIN_COUNT'), retainForMs: retainSeconds === null ? null : retainSeconds * 1000 },
+  };
+}
+
+/** `PGHA_BACKUP_*`, the store the cluster archives to, or `PGHA_RESTORE_*`, a restore's source store (restore-config.ts). */
+export function readStoreConfig(env: Env, variables: 'PGHA_BACKUP' | 'PGHA_RESTORE'): StoreConfig | null {
+  const bucket = env[`${variables}_BUCKET`];
+  if (!bucket) return null;
+  const text = (suffix: string): string => {
+    const name = `${variables}_${suffix}`;
+    const value = env[name];
+    if (!value) throw new Error(`environment variable ${name} is required when ${variables}_BUCKET is set`);
+    return value;
+  };
+  const pathStyle = text('PATH_STYLE');
+  if (pathStyle !== 'true' && pathStyle !== 'false') {
+    throw new Error(`environment variable ${variables}_PATH_STYLE must be one of true, false, got '${pathStyle}'`);
+  }
+  const sse = env[`${variables}_SSE`];
+  if (sse !== undefined && sse !== 'AES256' && sse !== 'aws:kms') {
+    throw new Error(`environment variable ${variables}_SSE must be one of AES256, aws:kms, got '${sse}'`);
+  }
+  const caFile = env[`${variables}_CA_FILE`];
+  const kmsKeyId = env[`${variables}_SSE_KMS_KEY_ID`];
+  return {
     location: {
-      endpoint: text('PGHA_BACKUP_ENDPOINT'),
-      region: text('PGHA_BACKUP_REGION'),
+      endpoint: text('ENDPOINT'),
+      region: text('REGION'),
       bucket,
       pathStyle: pathStyle === 'true',
       ...(caFile ? { ca: readFileSync(caFile, 'utf8') } : {}),
       ...(sse ? { serverSideEncryption: sse } : {}),
-      ...(env.PGHA_BACKUP_SSE_KMS_KEY_ID ? { kmsKeyId: env.PGHA_BACKUP_SSE_KMS_KEY_ID } : {}),
+      ...(kmsKeyId ? { kmsKeyId } : {}),
     },
-    prefix: text('PGHA_BACKUP_PREFIX'),
-    secretName: text('PGHA_BACKUP_SECRET'),
+    prefix: text('PREFIX'),
+    secretName: text('SECRET'),
   };
 }

@@ -10,9 +10,13 @@ import * as https from 'node:https';
 import { join } from 'node:path';
 
 export class ApiUnreachableError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** No answer within the timeout (a server that hangs), rather than a refused or broken connection. */
+  readonly timedOut: boolean;
+
+  constructor(message: string, options?: { cause?: unknown; timedOut?: boolean }) {
     super(message, options);
     this.name = 'ApiUnreachableError';
+    this.timedOut = options?.timedOut ?? false;
   }
 }
 
@@ -66,6 +70,8 @@ export class KubeClient {
   private readonly agent: http.Agent;
   private token: string | undefined;
   private tokenReadAt = 0;
+  /** When each request still waiting for its answer was sent (performance.now()). */
+  private readonly inFlight = new Set<{ readonly sentAt: number }>();
 
   constructor(private readonly options: KubeClientOptions) {
     this.transport = options.tls ? https : http;
@@ -74,6 +80,16 @@ export class KubeClient {
       : new http.Agent({ keepAlive: true });
     this.token = options.token;
     if (options.tokenFile) this.readToken(options.tokenFile);
+  }
+
+  /**
+   * How long the oldest request still waiting for its answer has waited; 0 when none waits. A hung API
+   * server shows here a whole timeout before any request fails (the failsafe answers on it: failsafe.ts).
+   */
+  stalledForMs(now = performance.now()): number {
+    let oldest = now;
+    for (const request of this.inFlight) oldest = Math.min(oldest, request.sentAt);
+    return now - oldest;
   }
 
   /** 2xx → the parsed body; another status → KubeApiError; no answer within timeoutMs → ApiUnreachableError. */
@@ -103,7 +119,9 @@ export class KubeClient {
     payload: { bytes: Buffer; contentType: string } | undefined,
   ): Promise<{ status: number; text: string }> {
     const { host, port, timeoutMs } = this.options;
-    return new Promise((resolve, reject) => {
+    const pending = { sentAt: performance.now() };
+    this.inFlight.add(pending);
+    return new Promise<{ status: number; text: string }>((resolve, reject) => {
       const fail = (error: Error) => {
         clearTimeout(deadline);
         reject(error);
@@ -123,7 +141,7 @@ export class KubeClient {
           ...(payload ? { 'Content-Type': payload.contentType, 'Content-Length': payload.bytes.length } : {}),
         },
       });
-      const timedOut = () => fail(new ApiUnreachableError(`${what}: no answer within ${timeoutMs} ms`));
+      const timedOut = () => fail(new ApiUnreachableError(`${what}: no answer within ${timeoutMs} ms`, { timedOut: true }));
       // The overall limit: a server trickling bytes would never trip the inactivity timeout.
       const deadline = setTimeout(timedOut, timeoutMs);
       request.on('timeout', timedOut);
@@ -138,7 +156,7 @@ export class KubeClient {
         });
       });
       request.end(payload?.bytes);
-    });
+    }).finally(() => this.inFlight.delete(pending));
   }
 
   private authorizationHeader(): { Authorization?: string } {

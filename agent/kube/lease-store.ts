@@ -1,14 +1,20 @@
 /**
  * The election Lease (coordination.k8s.io/v1). Every write is conditional: create fails if the Lease
  * exists, update fails unless the base resourceVersion is still current. A write whose outcome is unknown
- * (409, lost answer, timeout, server error) is settled by reading the Lease back: if it shows our holder
- * and our renewTime, the write landed. renewTime is only ever compared for equality, never against a
+ * (409, lost answer, server error) is settled by reading the Lease back: if it shows our holder and our
+ * renewTime, the write landed. A write that timed out is not settled (counted as not landed). renewTime is only ever compared for equality, never against a
  * clock: the agent judges a holder's silence on its own clock.
  */
 import { ApiUnreachableError, KubeApiError, KubeClient } from './client';
 
 export interface Lease {
   resourceVersion: string;
+  /**
+   * Tells one Lease object from another of the same name. The API server creates a Lease that an
+   * update (PUT) finds missing, so a renewal that lands just after `kubectl delete lease` brings the
+   * Lease back under a new uid.
+   */
+  uid: string;
   holder: string | null;
   leaseDurationSeconds: number;
   acquireTime: string | null;
@@ -17,7 +23,7 @@ export interface Lease {
   annotations: Record<string, string>;
 }
 
-export type LeaseWrite = Omit<Lease, 'resourceVersion'>;
+export type LeaseWrite = Omit<Lease, 'resourceVersion' | 'uid'>;
 
 export type WriteOutcome =
   | { ok: true; lease: Lease }
@@ -32,7 +38,7 @@ export function microTime(date: Date): string {
 interface LeaseObject {
   apiVersion: 'coordination.k8s.io/v1';
   kind: 'Lease';
-  metadata: { name: string; namespace: string; resourceVersion?: string; annotations?: Record<string, string> };
+  metadata: { name: string; namespace: string; uid?: string; resourceVersion?: string; annotations?: Record<string, string> };
   spec: {
     holderIdentity?: string;
     leaseDurationSeconds?: number;
@@ -88,6 +94,9 @@ export class LeaseStore {
   private async settleFailedWrite(write: LeaseWrite, error: unknown): Promise<WriteOutcome> {
     const reason = settleableReason(error);
     if (!reason) throw error;
+    // A server that did not answer the write within the timeout will not answer the read either, and a
+    // second timeout would spend the renew deadline the failsafe round needs: not settled, so not renewed.
+    if (error instanceof ApiUnreachableError && error.timedOut) return { ok: false, reason, current: null };
     let current: Lease | null;
     try {
       current = await this.get();
@@ -142,6 +151,7 @@ function fromObject(object: LeaseObject): Lease {
   const spec = object.spec ?? {};
   return {
     resourceVersion: object.metadata.resourceVersion ?? '',
+    uid: object.metadata.uid ?? '',
     // An empty holderIdentity means "released" to every leader-election client.
     holder: spec.holderIdentity || null,
     leaseDurationSeconds: spec.leaseDurationSeconds ?? 0,

@@ -7,11 +7,13 @@ import type { Action, LeadStep, Observation, PresentLease } from '../core/types'
 import { formatLsn } from '../postgres/lsn';
 import { EMPTY_SYNC } from '../core/sync-standbys';
 import type { ActorDeps } from './actor-deps';
+import { AuthSecretKeeper } from './auth-secret';
 import { Effects } from './effects';
 import { FollowerSteps } from './follower-steps';
 import { Handover } from './handover';
 import { HolderSteps } from './holder-steps';
 import { LeaseWrites, type AnnotationChanges } from './lease-writes';
+import { RestoreSteps } from './restore-steps';
 import { RolloutSteps } from './rollout-steps';
 
 export type { ActorDeps } from './actor-deps';
@@ -23,6 +25,8 @@ export class Actor {
   private readonly handover: Handover;
   private readonly follower: FollowerSteps;
   private readonly rollout: RolloutSteps;
+  private readonly authSecret: AuthSecretKeeper;
+  private readonly restore: RestoreSteps;
 
   constructor(private readonly d: ActorDeps) {
     this.effects = new Effects(d);
@@ -31,6 +35,8 @@ export class Actor {
     this.handover = new Handover(d, this.effects, this.writes);
     this.follower = new FollowerSteps(d, this.effects);
     this.rollout = new RolloutSteps(d, this.effects);
+    this.authSecret = new AuthSecretKeeper(d, this.effects);
+    this.restore = new RestoreSteps(d, this.effects);
   }
 
   async act(action: Action, o: Observation): Promise<string> {
@@ -98,6 +104,11 @@ export class Actor {
     const backups = step === 'serve' ? this.d.backups : null;
     if (backups) Object.assign(annotations, backups.leaseAnnotations(o));
     const renewed = await this.writes.renew(lease.record, annotations);
+    if (!renewed && step === 'serve' && this.writes.lastRenewFailure === 'unreachable') {
+      // The next tick would first spend another API timeout observing what this one just learned: the
+      // failsafe round starts now, while the last renewal is still within the renew deadline.
+      return `${LEASE_NOT_RENEWED_API}; ${await this.holder.failsafe()}`;
+    }
     if (!renewed) return LEASE_NOT_RENEWED;
     backups?.renewed();
     if (clearSwitchover) void this.effects.event('Warning', 'SwitchoverRejected', `switchover request ignored: ${clearSwitchover}`);
@@ -115,13 +126,21 @@ export class Actor {
         return this.holder.finishBootstrap(o, renewed);
       case 'promote':
         return this.holder.promote(o, lease.previousHolder ? `handover from ${lease.previousHolder}` : 'holding the lease');
-      case 'serve':
-        return this.holder.serve(o, plan);
+      case 'serve': {
+        const served = await this.holder.serve(o, plan);
+        const kept = await this.authSecret.keep();
+        return kept ? `${served}; ${kept}` : served;
+      }
+      case 'restore':
+        return this.restore.start();
+      case 'restore-wait':
+        return 'lease renewed; the restore runs';
     }
   }
 }
 
 const LEASE_NOT_RENEWED = 'lease renewal failed; nothing else done this tick';
+const LEASE_NOT_RENEWED_API = 'lease renewal got no answer from the Kubernetes API';
 
 function presentLease(o: Observation): PresentLease {
   if (o.lease.kind !== 'present') throw new Error(`decide() chose a lease action without a lease (${o.lease.kind})`);

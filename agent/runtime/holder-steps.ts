@@ -15,6 +15,9 @@ import type { ActorDeps } from './actor-deps';
 import type { Effects } from './effects';
 import type { LeaseWrites } from './lease-writes';
 
+/** How soon a member that refused a failsafe confirmation is asked again within one round. */
+const FAILSAFE_RETRY_MS = 200;
+
 /** How long a new primary may take to leave recovery after pg_ctl promote. */
 const PROMOTION_LIMIT_MS = 15_000;
 /** How often a starting primary asks whether PostgreSQL accepts connections. */
@@ -152,16 +155,30 @@ export class HolderSteps {
     return stopped.ok ? 'PostgreSQL stopped (immediate)' : `stop failed: ${stopped.message}`;
   }
 
-  /** Asks every other member to confirm this primary while the API is unreachable; all must. */
+  /**
+   * Asks every other member to confirm this primary while the API is unreachable; all must. A member that
+   * has not yet noticed the outage refuses, so the ones that refused are asked again every
+   * FAILSAFE_RETRY_MS for up to a retry period: the next tick would first spend an API timeout. The proof
+   * dates from the earliest request of the confirmations it counts.
+   */
   async failsafe(): Promise<string> {
-    const sentAt = this.d.now();
-    const sentWall = this.d.wallNow();
+    const started = this.d.now();
     const others = this.d.config.members.filter((m) => m !== this.d.config.podName);
-    const answers = await Promise.all(others.map((m) => this.d.peers.failsafe(m, this.d.config.podName)));
-    const confirmed = answers.filter(Boolean).length;
-    if (confirmed < others.length) return `only ${confirmed} of ${others.length} members confirm this primary`;
+    const confirmedAt = new Map<string, { at: number; boot: number }>();
+    for (;;) {
+      const ask = others.filter((m) => !confirmedAt.has(m));
+      const sent = { at: this.d.now(), boot: this.d.bootNow() };
+      const answers = await Promise.all(ask.map((m) => this.d.peers.failsafe(m, this.d.config.podName)));
+      ask.forEach((m, i) => answers[i] && confirmedAt.set(m, sent));
+      if (confirmedAt.size === others.length || this.d.now() - started >= this.d.config.retryPeriodMs) break;
+      await new Promise((resolve) => setTimeout(resolve, FAILSAFE_RETRY_MS));
+    }
+    if (confirmedAt.size < others.length) return `only ${confirmedAt.size} of ${others.length} members confirm this primary`;
+    const proof = [...confirmedAt.values()].reduce((a, b) => (b.at < a.at ? b : a), { at: Infinity, boot: Infinity });
+    const sentAt = others.length === 0 ? started : proof.at;
+    const sentBoot = others.length === 0 ? this.d.bootNow() : proof.boot;
     this.d.state.memory = { ...this.d.state.memory, failsafeConfirmedAt: sentAt };
-    await this.d.supervisor.writeHeartbeat(sentWall + this.d.config.renewDeadlineMs);
+    await this.d.supervisor.writeHeartbeat(sentBoot + this.d.config.renewDeadlineMs);
     return `all ${others.length} members confirm this primary; serving on`;
   }
 }

@@ -9,6 +9,8 @@ import { containerPids, type KubeCluster, type PodView } from '../../e2e/k8s/kub
 export interface K8sFault {
   readonly key: string;
   readonly title: string;
+  /** Whom it hits: the primary, or the standby the trial names `target`. @default 'primary' */
+  readonly victim?: 'primary' | 'standby';
   /** The victim is back: re-created or restarted, and running (it still has to rejoin as a replica). */
   readonly rejoins: boolean;
   /**
@@ -16,6 +18,10 @@ export interface K8sFault {
    * the agent keeps the lease, as after any crash: writes resume on the same pod.
    */
   readonly moves: boolean;
+  /**
+   * Injects the fault and returns once its own actions are over: a fault that is undone (a cut healed,
+   * frozen processes resumed) undoes itself before returning, once another member leads or a bound passed.
+   */
   inject(cluster: KubeCluster, namespace: string, name: string, primary: PodView, target: string): Promise<void>;
   isBack(before: PodView, now: PodView): boolean;
 }
@@ -60,6 +66,27 @@ export const K8S_FAULTS: readonly K8sFault[] = [
       await cluster.kubectl.run(['annotate', 'lease', '-n', namespace, `${name}-leader`, `cdk8s-postgres-ha/switchover-to=${target}`, '--overwrite']);
     },
     isBack: () => true,
+  },
+  {
+    key: 'kill-agent',
+    title: "SIGKILL of the primary's agent container alone",
+    rejoins: false,
+    // The supervisor keeps PostgreSQL up while the agent restarts within the renew deadline (DESIGN.md),
+    // or fences it when the restart takes longer; either way the same pod leads again or another does.
+    moves: false,
+    inject: async (cluster, _namespace, _name, primary) => {
+      if (cluster.killContainer(primary, 'agent') === undefined) throw new Error(`the agent of ${primary.name} is not running`);
+    },
+    isBack: restarted('agent'),
+  },
+  {
+    key: 'kill-standby-pod',
+    title: 'SIGKILL of every process of a standby pod (container cgroups)',
+    victim: 'standby',
+    rejoins: true,
+    moves: false,
+    inject: async (cluster, namespace, _name, _primary, target) => { await cluster.killContainers(namespace, target); },
+    isBack: (before, now) => restarted('postgres')(before, now) && restarted('agent')(before, now),
   },
 ];
 

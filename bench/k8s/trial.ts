@@ -20,13 +20,15 @@ export interface K8sTrialResult {
   readonly trial: number;
   readonly oldPrimary: string;
   readonly newPrimary: string;
+  /** The pod the fault hit. */
+  readonly victim: string;
   /** Milliseconds from the fault to the first write acknowledged by another pod through the Service. */
   readonly timeToWritableMs: number;
   /** The longest stretch without an acknowledged write around the fault. */
   readonly maxGapMs: number;
   /** From the fault: when each thing was first seen (undefined: not seen). */
   readonly phases: { oldLabelGone?: number; newLabel?: number; endpointSlice?: number; proxyRules?: number; firstWrite: number };
-  /** From the fault to the old primary back as a streaming replica (faults that bring it back). */
+  /** From the fault to the pod it hit back as a streaming replica (faults that bring it back). */
   readonly rejoinMs?: number;
   readonly lostAckedWrites: number;
   /** Milliseconds two pods acknowledged direct writes over the same stretch of time. */
@@ -35,14 +37,21 @@ export interface K8sTrialResult {
 }
 
 const HEALTHY_WAIT_MS = 180_000;
+
+export interface TrialOptions {
+  /** The standby a switchover hands to and a standby fault hits. @default the first by name */
+  readonly chooseStandby?: (standbys: readonly string[]) => string;
+  /** How long the victim gets to be back and the cluster healthy. @default 180 s */
+  readonly healthyWaitMs?: number;
+}
 const SETTLE_MS = 1500;
 
-export async function healthy(t: { waitFor<T>(d: string, p: () => Promise<T | undefined | false>, ms: number): Promise<T> }, db: Database): Promise<{ primary: string; replicas: readonly string[] }> {
+export async function healthy(t: { waitFor<T>(d: string, p: () => Promise<T | undefined | false>, ms: number): Promise<T> }, db: Database, timeoutMs = HEALTHY_WAIT_MS): Promise<{ primary: string; replicas: readonly string[] }> {
   return t.waitFor('one primary, every standby ready and streaming', async () => {
     const topology = await db.topology();
     await db.streaming(topology.replicas);
     return topology;
-  }, HEALTHY_WAIT_MS);
+  }, timeoutMs);
 }
 
 export async function prepareTables(db: Database): Promise<void> {
@@ -53,10 +62,15 @@ export async function prepareTables(db: Database): Promise<void> {
 export async function runTrial(
   cluster: KubeCluster, db: Database, t: { waitFor<T>(d: string, p: () => Promise<T | undefined | false>, ms: number): Promise<T> },
   fault: K8sFault, mode: string, trial: number, trialId: number,
+  options: TrialOptions = {},
 ): Promise<K8sTrialResult> {
+  const chooseStandby = options.chooseStandby ?? ((standbys: readonly string[]) => standbys[0]);
+  const healthyWaitMs = options.healthyWaitMs ?? HEALTHY_WAIT_MS;
   const before = await healthy(t, db);
   const pods = await db.members();
   const primaryView = pods.find((p) => p.name === before.primary)!;
+  const target = chooseStandby(before.replicas);
+  const victimView = fault.victim === 'standby' ? pods.find((p) => p.name === target)! : primaryView;
   const addresses = new Map<string, string>(pods.map((p) => [p.ip ?? '', p.name]));
   const refresh = setInterval(() => {
     void db.members().then((list) => list.forEach((p) => p.ip && addresses.set(p.ip, p.name)), () => undefined);
@@ -71,23 +85,23 @@ export async function runTrial(
     await writer.waitForAck(() => true, 30_000, 'a first write before the fault');
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     const faultAt = now();
-    await fault.inject(cluster, db.namespace, db.name, primaryView, before.replicas[0]);
-    // Writable again: on another pod when the primary moves; otherwise the first write after the
-    // first one the fault made fail.
+    await fault.inject(cluster, db.namespace, db.name, primaryView, target);
+    // Writable again: on another pod when the primary moves; otherwise the first write after the last
+    // one the fault made fail (a fault that stopped no write was writable all along).
     const first = fault.moves
       ? await writer.waitForAck((w) => w.at > faultAt && w.pod !== before.primary, 120_000, `a write on another pod after ${fault.key}`)
-      : await writer.waitForAck((w) => w.at > faultAt && writer.log.failures.some((f) => f.at > faultAt && f.at < w.sentAt + 1), 120_000, `writes resuming after ${fault.key}`);
+      : await writer.waitForAck((w) => w.at > faultAt && !writer.log.failures.some((f) => f.at > w.sentAt), 120_000, `writes resuming after ${fault.key}`);
     let rejoinAt: number | undefined;
     if (fault.rejoins) {
-      rejoinAt = await t.waitFor(`${before.primary} back as a streaming replica`, async () => {
-        const view = await cluster.pod(db.namespace, before.primary);
-        if (!view || !fault.isBack(primaryView, view) || view.labels[ROLE_LABEL] !== 'replica' || !view.ready) return undefined;
+      rejoinAt = await t.waitFor(`${victimView.name} back as a streaming replica`, async () => {
+        const view = await cluster.pod(db.namespace, victimView.name);
+        if (!view || !fault.isBack(victimView, view) || view.labels[ROLE_LABEL] !== 'replica' || !view.ready) return undefined;
         const topology = await db.topology();
         await db.streaming(topology.replicas);
         return now();
-      }, HEALTHY_WAIT_MS);
+      }, healthyWaitMs);
     } else {
-      await healthy(t, db);
+      await healthy(t, db, healthyWaitMs);
     }
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const log = await writer.stop();
@@ -104,6 +118,7 @@ export async function runTrial(
       trial,
       oldPrimary: before.primary,
       newPrimary: first.pod,
+      victim: victimView.name,
       timeToWritableMs: Math.round(first.at - faultAt),
       maxGapMs: Math.round(maxGap(log.writes, faultAt)),
       phases: {

@@ -92,6 +92,7 @@ export async function startControlPlane(c: ControlPlaneInputs, say: (line: strin
 
   const controllerManager: Daemon = {
     name: 'kube-controller-manager',
+    restart: true,
     argv: [
       join(c.kubeBin, 'kube-controller-manager'),
       `--kubeconfig=${c.kubeconfigs.controllerManager}`,
@@ -111,6 +112,7 @@ export async function startControlPlane(c: ControlPlaneInputs, say: (line: strin
   };
   const scheduler: Daemon = {
     name: 'kube-scheduler',
+    restart: true,
     argv: [
       join(c.kubeBin, 'kube-scheduler'),
       `--kubeconfig=${c.kubeconfigs.scheduler}`,

@@ -13,7 +13,21 @@ export interface Daemon {
   readonly name: string;
   readonly argv: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Start it again a second after it exits, as the kubelet restarts a control plane's static pods (or
+   * systemd its units). kube-controller-manager and kube-scheduler exit on purpose when they lose their
+   * leader election (the API server unanswered for their renew deadline); a cluster without this is
+   * left with no controllers after any API outage longer than 10 s.
+   */
+  readonly restart?: boolean;
 }
+
+/**
+ * The restart loop, as bash: the pid file holds the loop's pid, so stopping the daemon (SIGTERM) stops
+ * the loop and the program it runs.
+ */
+const RESTART_LOOP = 'trap \'kill -TERM "$child" 2>/dev/null; wait "$child"; exit 0\' TERM; '
+  + 'while :; do "$@" & child=$!; wait "$child"; echo "restart loop: exited with status $?; starting again in 1 s"; sleep 1; done';
 
 export const logOf = (name: string) => join(STATE.logs, `${name}.log`);
 const pidFile = (name: string) => join(STATE.run, `${name}.pid`);
@@ -22,7 +36,8 @@ export function start(daemon: Daemon): number {
   mkdirSync(STATE.logs, { recursive: true });
   mkdirSync(STATE.run, { recursive: true });
   const log = openSync(logOf(daemon.name), 'a');
-  const child = spawn(daemon.argv[0], daemon.argv.slice(1), { detached: true, stdio: ['ignore', log, log], env: daemon.env ?? process.env });
+  const argv = daemon.restart ? ['bash', '-c', RESTART_LOOP, daemon.name, ...daemon.argv] : daemon.argv;
+  const child = spawn(argv[0], argv.slice(1), { detached: true, stdio: ['ignore', log, log], env: daemon.env ?? process.env });
   if (child.pid === undefined) throw new StepError(daemon.name, daemon.argv.join(' '), logOf(daemon.name), 'did not start');
   writeFileSync(pidFile(daemon.name), `${child.pid}\n${daemon.argv.join(' ')}\n`);
   child.unref();

@@ -6,7 +6,7 @@
  *
  *   PGHA_E2E_NODES=1|2|3 (default 1)   PGHA_E2E_MAJORS=15,17,18 (default: all three)
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { coreDnsManifest, storageClassManifest } from './addons';
 import { ensureBuilt } from './artifacts';
@@ -38,6 +38,9 @@ export function upOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): UpOption
   return { nodes, majors };
 }
 
+/** The control plane's daemons: a cluster missing one is started anew. */
+const CONTROL_PLANE = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kube-proxy'];
+
 /** Starts the cluster unless it is already up; returns kubectl for it. */
 export async function clusterUp(options: UpOptions): Promise<Kubectl> {
   const missing = missingOnHost();
@@ -45,15 +48,14 @@ export async function clusterUp(options: UpOptions): Promise<Kubectl> {
   const built = await ensureBuilt(options.majors);
   const kubectl = new Kubectl(built.kubeBin);
   const nodes = Array.from({ length: options.nodes }, (_, i) => nodePlan(i + 1));
-  if (isRunning('kube-apiserver') && nodes.every((n) => isRunning(`kubelet-${n.name}`))) {
+  if (CONTROL_PLANE.every(isRunning) && nodes.every((n) => isRunning(`kubelet-${n.name}`))) {
     // Images built since it started (a changed image script, another major) still reach every node.
     for (const node of nodes) await importImages(node, nodePaths(node), built.images, join(STATE.logs, `images-${node.name}.log`), say);
-    // Another checkout started it: give this one its kubeconfig too.
-    if (!existsSync(PATHS.kubeconfig)) {
-      const pki = new Pki(STATE.pki, join(STATE.logs, 'certificates.log'));
-      mkdirSync(dirname(PATHS.kubeconfig), { recursive: true });
-      writeFileSync(PATHS.kubeconfig, kubeconfig(pki, 'admin', `https://${hostAddress()}:${NETWORK.apiPort}`, 'kubernetes-admin'), { mode: 0o600 });
-    }
+    // Another checkout may have started it: this one's kubeconfig is written anew every time, since one
+    // left from an earlier cluster names a CA that no longer exists (state is wiped by cluster:down).
+    const pki = new Pki(STATE.pki, join(STATE.logs, 'certificates.log'));
+    mkdirSync(dirname(PATHS.kubeconfig), { recursive: true });
+    writeFileSync(PATHS.kubeconfig, kubeconfig(pki, 'admin', `https://${hostAddress()}:${NETWORK.apiPort}`, 'kubernetes-admin'), { mode: 0o600 });
     say('the cluster is already up');
     return kubectl;
   }

@@ -19,10 +19,7 @@ export async function startStore(t: KubeContext, db: Database): Promise<S3Server
 }
 
 export function storeClient(s3: S3Server): S3Store {
-  return new S3Store(
-    { endpoint: s3.endpoint, region: S3Server.REGION, bucket: BACKUP_BUCKET, pathStyle: true },
-    () => ({ accessKeyId: S3Server.ACCESS_KEY_ID, secretAccessKey: S3Server.SECRET_ACCESS_KEY }),
-  );
+  return s3.client(BACKUP_BUCKET);
 }
 
 /** `pgha/<cluster>/<system identifier>/wal/`: where the cluster's WAL lands (README.md, "Backups"). */

@@ -13,6 +13,7 @@ import http from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { S3Store } from '../../agent/backup/s3';
 import { ensureVersitygw } from '../../e2e/cluster/artifacts';
 
 export interface S3ServerOptions {
@@ -69,6 +70,14 @@ export class S3Server {
 
   get endpoint(): string {
     return `http://${this.host}:${this.port}`;
+  }
+
+  /** The agent's store client for `bucket` on this server (path-style, signed with the test keys). */
+  client(bucket: string): S3Store {
+    return new S3Store(
+      { endpoint: this.endpoint, region: S3Server.REGION, bucket, pathStyle: true },
+      () => ({ accessKeyId: S3Server.ACCESS_KEY_ID, secretAccessKey: S3Server.SECRET_ACCESS_KEY }),
+    );
   }
 
   /** CreateBucket, as a user does once before pointing backups at it. */

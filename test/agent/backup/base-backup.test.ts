@@ -7,21 +7,17 @@ import { statSync } from 'node:fs';
 import { chown, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { SupervisorBackupSource } from '../../../agent/backup/backup-source';
 import { parseBackupRecord } from '../../../agent/backup/backup-record';
-import { takeBaseBackup, type BaseBackupStore } from '../../../agent/backup/base-backup';
-import { archiveRoot, walKey } from '../../../agent/backup/layout';
+import type { BaseBackupStore } from '../../../agent/backup/base-backup';
+import { walKey } from '../../../agent/backup/layout';
 import { S3Store } from '../../../agent/backup/s3';
-import { WalServer } from '../../../agent/backup/wal-server';
 import { readControlData } from '../../../agent/postgres/pg-control';
-import { SupervisorClient, sleep } from '../../../agent/postgres/supervisor-client';
-import { describeWithPostgres, PG_BIN, PgFixture, PgServer, runAsPostgres } from '../../support/pg-fixture';
+import { startArchivingMember, type ArchivingMember } from '../../support/archiving-member';
+import { describeWithPostgres, PgFixture, PgServer, runAsPostgres } from '../../support/pg-fixture';
 import { S3Server } from '../../support/s3-server';
 
 jest.setTimeout(300_000);
 
-const SUPERVISOR = join(__dirname, '../../../agent/supervisor.sh');
-const WAL_SH = join(__dirname, '../../../agent/wal.sh');
 const BUCKET = 'base-backups';
 const PART = 5 * 1024 * 1024; // S3's smallest part: a few MiB of data make several parts
 
@@ -29,90 +25,37 @@ describeWithPostgres('base backups through the supervisor and the agent', () => 
   let s3: S3Server;
   let store: S3Store;
   let fixture: PgFixture;
+  let member: ArchivingMember;
   let primary: PgServer;
   let root: string;
-  const stops: Array<() => void> = [];
-
-  /** A member's run folder, WAL settings, WalServer and supervisor, as in a pod. */
-  function memberSettings(name: string): Record<string, string> {
-    const runDir = join(fixture.root, `${name}-run`);
-    return {
-      // The pod's socket is in the run folder; pg_basebackup reaches PostgreSQL there.
-      unix_socket_directories: `'${join(fixture.root, name, 'socket')},${join(runDir, 'socket')}'`,
-      archive_mode: 'always',
-      archive_command: `'PGHA_RUN_DIR=${runDir} /bin/bash ${WAL_SH} archive %p %f'`,
-    };
-  }
-
-  async function prepareMember(name: string): Promise<void> {
-    const { uid, gid } = statSync(fixture.root);
-    const runDir = join(fixture.root, `${name}-run`);
-    for (const dir of [runDir, join(runDir, 'socket'), join(runDir, 'wal'), join(fixture.root, `${name}-spool`)]) {
-      await mkdir(dir, { recursive: true, mode: 0o700 });
-      await chown(dir, uid, gid);
-    }
-  }
-
-  async function startMember(server: PgServer): Promise<void> {
-    const { uid, gid } = statSync(fixture.root);
-    const runDir = join(fixture.root, `${server.name}-run`);
-    const wal = new WalServer({ runDir, pgdata: server.dataDir, spoolDir: join(fixture.root, `${server.name}-spool`), store, archiveRoot: async () => root });
-    await wal.start();
-    const supervisor = spawn('bash', [SUPERVISOR], {
-      uid,
-      gid,
-      env: { PATH: `${PG_BIN}:/usr/bin:/bin`, PGDATA: server.dataDir, PGHA_RUN_DIR: runDir, PGHA_CONFIG_FILE: '/dev/null', PGPORT: String(server.port) },
-      stdio: 'ignore',
-    });
-    stops.push(() => wal.stop(), () => supervisor.kill('SIGTERM'));
-    const client = new SupervisorClient(runDir);
-    for (let i = 0; i < 200 && !(await client.readState()); i++) await sleep(10);
-  }
+  const cleanups: Array<() => Promise<void> | void> = [];
 
   beforeAll(async () => {
     s3 = await S3Server.start();
     await s3.createBucket(BUCKET);
-    store = new S3Store(
-      { endpoint: s3.endpoint, region: S3Server.REGION, bucket: BUCKET, pathStyle: true },
-      () => ({ accessKeyId: S3Server.ACCESS_KEY_ID, secretAccessKey: S3Server.SECRET_ACCESS_KEY }),
-    );
+    store = s3.client(BUCKET);
     fixture = await PgFixture.create();
-    await prepareMember('a');
-    primary = await fixture.createPrimary('a', { settings: memberSettings('a') });
-    root = archiveRoot('pgha', 'one', (await readControlData(primary.dataDir))!.systemIdentifier);
-    await startMember(primary);
+    member = await startArchivingMember({ fixture, name: 'a', store, prefix: 'pgha', cluster: 'one', make: (settings) => fixture.createPrimary('a', { settings }), cleanups });
+    ({ server: primary, root } = member);
     // 24 MiB of random bytes: they do not compress, so base.tar.gz takes several parts.
     await primary.query('CREATE TABLE noise (b bytea)');
     await primary.query(`INSERT INTO noise SELECT decode(string_agg(md5(random()::text), ''), 'hex') FROM generate_series(1, 65536 * 24) g GROUP BY g % 24`);
   });
 
   afterAll(async () => {
-    stops.forEach((stop) => stop());
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
     await fixture?.cleanup();
     await s3?.stop();
   });
 
-  function backupDeps(target: BaseBackupStore = store, server = primary) {
-    const runDir = join(fixture.root, `${server.name}-run`);
-    return {
-      store: target,
-      source: new SupervisorBackupSource(new SupervisorClient(runDir), runDir),
-      archiveRoot: async () => root,
-      cluster: 'one',
-      member: server.name,
-      pgdata: server.dataDir,
-      firstPartBytes: PART,
-    };
-  }
-
   test('stores base.tar.gz, backup_manifest and backup.json, and the tar verifies with pg_verifybackup', async () => {
-    const record = await takeBaseBackup(backupDeps());
+    const record = await member.backup({ firstPartBytes: PART });
 
     const folder = `${root}base/${record.id}/`;
     expect((await store.list(folder)).map((o) => o.key)).toEqual([`${folder}backup.json`, `${folder}backup_manifest`, `${folder}base.tar.gz`]);
     const stored = parseBackupRecord((await store.get(`${folder}backup.json`))!.toString('utf8'));
     expect(stored).toEqual(record);
-    expect(record).toMatchObject({ format: 1, cluster: 'one', member: 'a', postgresMajor: 15, timeline: 1, systemIdentifier: (await readControlData(primary.dataDir))!.systemIdentifier });
+    expect(record).toMatchObject({ format: 1, cluster: 'one', member: 'a', postgresMajor: Math.floor(Number(await primary.queryValue<string>('SHOW server_version_num')) / 10000), timeline: 1, systemIdentifier: (await readControlData(primary.dataDir))!.systemIdentifier });
     const gz = (await store.get(`${folder}base.tar.gz`))!;
     expect(gz.length).toBe(record.compressedBytes);
     expect(gz.length).toBeGreaterThan(2 * PART);
@@ -153,7 +96,7 @@ describeWithPostgres('base backups through the supervisor and the agent', () => 
     };
     let failed: Error | null = null;
     try {
-      await takeBaseBackup(backupDeps(dying));
+      await member.backup({ store: dying, firstPartBytes: PART });
     } catch (error) {
       failed = error as Error;
     } finally {
@@ -164,7 +107,7 @@ describeWithPostgres('base backups through the supervisor and the agent', () => 
     expect(objects.filter((k) => k.endsWith('backup.json'))).toHaveLength(1); // the first test's only
     expect(objects.filter((k) => k.endsWith('base.tar.gz'))).toHaveLength(1);
     // pg_basebackup ended (broken pipe or cancelled): a new backup can start at once.
-    const record = await takeBaseBackup(backupDeps());
+    const record = await member.backup({ firstPartBytes: PART });
     expect((await store.list(`${root}base/${record.id}/`)).map((o) => o.key.split('/').pop())).toEqual(['backup.json', 'backup_manifest', 'base.tar.gz']);
   });
 });

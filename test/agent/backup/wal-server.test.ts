@@ -26,8 +26,7 @@ describe('WalServer', () => {
   beforeAll(async () => {
     s3 = await S3Server.start();
     await s3.createBucket('wal');
-    store = new S3Store({ endpoint: s3.endpoint, region: S3Server.REGION, bucket: 'wal', pathStyle: true },
-      () => ({ accessKeyId: S3Server.ACCESS_KEY_ID, secretAccessKey: S3Server.SECRET_ACCESS_KEY }));
+    store = s3.client('wal');
   });
   afterAll(() => s3?.stop());
   beforeEach(async () => {

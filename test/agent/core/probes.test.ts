@@ -65,6 +65,11 @@ describe('failsafe confirmations', () => {
   it('refuses a member that is not the last holder seen', () => {
     expect(answerFailsafe(apiDown, 'pg-2', 'pg-0').confirm).toBe(false);
   });
+  it('confirms while one of its own API requests has waited a second without an answer (a hung API server)', () => {
+    expect(answerFailsafe(observation(), 'pg-0', 'pg-0', 1000)).toEqual({ confirm: true, reason: "confirming pg-0: this member's API request has had no answer for 1000 ms" });
+    expect(answerFailsafe(observation(), 'pg-0', 'pg-0', 999).confirm).toBe(false);
+    expect(answerFailsafe(observation(), 'pg-2', 'pg-0', 5000).confirm).toBe(false);
+  });
 });
 
 describe('readiness of a member that refuses newer binaries on older data', () => {

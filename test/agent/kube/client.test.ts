@@ -124,6 +124,17 @@ describe('an API that does not answer', () => {
     expect(elapsed).toBeLessThan(300 + 500);
   });
 
+  it('shows how long its oldest request has waited while the server hangs, and nothing once it failed', async () => {
+    server.setClientFilter(() => 'hang');
+    const client = clientFor(server, { timeoutMs: 600 });
+    expect(client.stalledForMs()).toBe(0);
+    const failure = client.request('GET', PODS).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(client.stalledForMs()).toBeGreaterThanOrEqual(250);
+    expect(await failure).toMatchObject({ name: 'ApiUnreachableError', timedOut: true });
+    expect(client.stalledForMs()).toBe(0);
+  });
+
   it('fails with ApiUnreachableError at once when refused', async () => {
     server.setClientFilter(() => 'refuse');
     expect(await timeToFailure(clientFor(server, { timeoutMs: 5000 }))).toBeLessThan(1000);

@@ -2,7 +2,7 @@
  * The chaos run's short form as an e2e scenario (`npm run e2e -- --only chaos`): five faults drawn with
  * a fixed seed, so CI replays the same sequence every time (CHAOS_SEED overrides it to explore).
  */
-import type { Scenario } from '../e2e/harness/scenario';
+import type { Scenario } from '../e2e/support/scenario';
 import { agentStatuses } from '../e2e/scenarios/postgres-cluster';
 import { runChaos } from './chaos-run';
 import { benchChart, clusterName, NAMESPACE } from './charts';

@@ -7,7 +7,7 @@
  * replayed), one line per fault, then `N passed, N failed`; exit 1 on any failure. `--dry-run` prints the
  * faults the seed draws without starting a cluster.
  */
-import { ensureAgentBundle } from '../e2e/harness/agent-build';
+import { ensureAgentBundle } from '../e2e/support/agent-build';
 import type { LocalCluster } from '../e2e/harness/cluster';
 import { missingPrerequisites } from '../e2e/harness/prerequisites';
 import { runCommand } from './cli';

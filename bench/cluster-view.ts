@@ -9,7 +9,7 @@ import { getObject, listObjects, POD, STATEFUL_SET } from '../e2e/harness/api-ob
 import type { LocalCluster } from '../e2e/harness/cluster';
 import { isReady } from '../e2e/harness/endpoints';
 import type { KubeObject, Pod, StatefulSet } from '../e2e/harness/kube';
-import { caFrom, credentialsFrom, type Credentials, type HostPort } from '../e2e/harness/postgres-client';
+import { caFrom, credentialsFrom, type Credentials, type HostPort } from '../e2e/support/postgres-client';
 import { SqlSessions } from '../e2e/load/sessions';
 
 export const ROLE_LABEL = 'cdk8s-postgres-ha/role';

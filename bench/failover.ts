@@ -9,7 +9,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureAgentBundle } from '../e2e/harness/agent-build';
+import { ensureAgentBundle } from '../e2e/support/agent-build';
 import type { LocalCluster } from '../e2e/harness/cluster';
 import { missingPrerequisites } from '../e2e/harness/prerequisites';
 import { runCommand } from './cli';

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import type { Pod } from '../e2e/harness/kube';
 import type { LocalCluster } from '../e2e/harness/cluster';
-import { delay } from '../e2e/harness/sleep';
+import { delay } from '../e2e/support/sleep';
 import { allContainersRunning, restartCount, SWITCHOVER_ANNOTATION, type ClusterView, type Healthy, type LeaseSettings } from './cluster-view';
 import type { ServiceWriter } from '../e2e/load/writer';
 import { now } from '../e2e/load/write-log';

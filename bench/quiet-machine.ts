@@ -5,7 +5,7 @@
  * anyway.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { delay } from '../e2e/harness/sleep';
+import { delay } from '../e2e/support/sleep';
 
 /** Other processes may use this share of one core: kernel housekeeping, an idle shell. */
 const QUIET_PERCENT = 25;

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { LocalCluster } from '../e2e/harness/cluster';
-import { delay } from '../e2e/harness/sleep';
+import { delay } from '../e2e/support/sleep';
 
 export interface AgentFootprint {
   readonly pod: string;

@@ -4,7 +4,7 @@
  */
 import type { App, Chart } from 'cdk8s';
 import { LocalCluster } from '../e2e/harness/cluster';
-import { delay } from '../e2e/harness/sleep';
+import { delay } from '../e2e/support/sleep';
 
 const LOCK_RETRY_MS = 5000;
 const LOCK_WAIT_LIMIT_MS = 60 * 60 * 1000;

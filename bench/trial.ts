@@ -3,7 +3,7 @@
  * the victim until it is back and streaming, wait until the whole cluster is healthy again, then count
  * what the final primary holds and compute the metrics. Shared by the benchmark and the chaos run.
  */
-import { delay } from '../e2e/harness/sleep';
+import { delay } from '../e2e/support/sleep';
 import { ClusterEvents } from './cluster-events';
 import type { ClusterView, Healthy } from './cluster-view';
 import type { Fault, FaultEffect } from './faults';

@@ -5,7 +5,7 @@
 import type { Container, Probe } from './kube';
 import { probeTiming, ProbeTracker, type ProbeKind } from './probe-schedule';
 import { runProbe, type ProbeTarget } from './probe-runner';
-import { Interruptible } from './sleep';
+import { Interruptible } from '../support/sleep';
 
 export interface ProbeHooks {
   /** The startup probe succeeded (called at once when there is none). */

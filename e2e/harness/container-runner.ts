@@ -18,7 +18,7 @@ import { mountPlan } from './mount-plan';
 import { untilNextRelist } from './pleg';
 import type { MountPoints } from './mount-points';
 import { processIdentity, type IdMapping } from './security';
-import { Interruptible } from './sleep';
+import { Interruptible } from '../support/sleep';
 
 export interface ContainerContext {
   /** The pod as last seen in the API (fieldRefs read it at each start). */

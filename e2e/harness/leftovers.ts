@@ -7,10 +7,10 @@ import { readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BRIDGE, HOST_VETH_PREFIX, NETNS_PREFIX } from './addresses';
 import { tryKill } from './container-process';
-import { run, runIgnoringFailure } from './exec';
+import { run, runIgnoringFailure } from '../support/exec';
 import { MountPoints } from './mount-points';
 import { NETNS_CONFIG_DIR } from './network';
-import { delay } from './sleep';
+import { delay } from '../support/sleep';
 import type { WorkDirs } from './work-dirs';
 
 const IP = '/usr/sbin/ip';

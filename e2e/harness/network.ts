@@ -9,7 +9,7 @@
 import { closeSync, ftruncateSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { AddressBook, BRIDGE, BRIDGE_ADDRESS, HOST_VETH_PREFIX, macFor, NETNS_PREFIX, POD_PREFIX_LENGTH } from './addresses';
-import { run } from './exec';
+import { run } from '../support/exec';
 
 const IP = '/usr/sbin/ip';
 export const NETNS_CONFIG_DIR = '/etc/netns';

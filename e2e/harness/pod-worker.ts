@@ -17,7 +17,7 @@ import type { PodInterface, PodNetwork } from './network';
 import { podStatus } from './pod-status';
 import type { IdMapping } from './security';
 import { volumeGroup } from './security';
-import { Interruptible } from './sleep';
+import { Interruptible } from '../support/sleep';
 import { unsupportedFeatures } from './unsupported';
 import { prepareVolumes, VolumeNotReadyError, type VolumeSources } from './volumes';
 import type { WorkDirs } from './work-dirs';

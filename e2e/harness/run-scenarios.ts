@@ -8,10 +8,10 @@
  * Ends with `N passed, N failed` (exit 1 on any failure). Without root or PostgreSQL 15 it explains
  * why and skips (exit 0), unless E2E_REQUIRED=1, which makes that a failure.
  */
-import { ensureAgentBundle } from './agent-build';
+import { ensureAgentBundle } from '../support/agent-build';
 import { LocalCluster } from './cluster';
 import { missingPrerequisites } from './prerequisites';
-import { ScenarioContext, seconds, type Scenario } from './scenario';
+import { ScenarioContext, seconds, type Scenario } from '../support/scenario';
 
 interface Options {
   readonly only?: readonly string[];

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StatefulSet } from '../harness/kube';
 import { getObject, STATEFUL_SET } from '../harness/api-objects';
-import type { ScenarioContext } from '../harness/scenario';
+import type { ScenarioContext } from '../support/scenario';
 import { NAMESPACE } from '../charts';
 
 const AGENT_API_PORT = 8008;

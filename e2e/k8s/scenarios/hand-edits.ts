@@ -4,7 +4,7 @@
  * Each is repaired or refused with a Warning Event that says what happened; the primary never moves, no
  * two pods accept writes, no acknowledged write is lost.
  */
-import { check } from '../../harness/scenario';
+import { check } from '../../support/scenario';
 import { now } from '../../load/write-log';
 import { ROLE_LABEL, type Database } from '../database';
 import { FaultWatch, secondsAfter, type FaultRecord } from '../fault-watch';

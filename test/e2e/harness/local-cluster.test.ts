@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { LocalCluster } from '../../../e2e/harness/cluster';
 import type { Pod } from '../../../e2e/harness/kube';
 import { missingPrerequisites } from '../../../e2e/harness/prerequisites';
-import { delay } from '../../../e2e/harness/sleep';
+import { delay } from '../../../e2e/support/sleep';
 import { NAMESPACE, webManifests } from './fixtures/web';
 
 const missing = missingPrerequisites(false);

@@ -5,9 +5,9 @@
  */
 import { Client, type ClientConfig, type QueryResultRow } from 'pg';
 import type { ObjectStore } from '../apiserver/store';
-import { CONFIG_MAP, getObject, SECRET } from './api-objects';
-import type { ConfigMap, Secret } from './kube';
-import { configMapBytes, secretBytes } from './object-data';
+import { CONFIG_MAP, getObject, SECRET } from '../harness/api-objects';
+import type { ConfigMap, Secret } from '../harness/kube';
+import { configMapBytes, secretBytes } from '../harness/object-data';
 
 export interface Credentials {
   readonly user: string;

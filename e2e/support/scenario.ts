@@ -3,7 +3,7 @@
  * that print one line each with their time, and waiters that fail with what they last saw.
  */
 import type { App, Chart } from 'cdk8s';
-import type { LocalCluster } from './cluster';
+import type { LocalCluster } from '../harness/cluster';
 import { delay } from './sleep';
 
 export interface Scenario {

@@ -1,4 +1,4 @@
-/** Runs a host tool (ip, mount, …) and fails with its stderr, so setup errors say what went wrong. */
+/** Runs a host tool (openssl, …) and fails with its stderr, so setup errors say what went wrong. */
 import { execFile } from 'node:child_process';
 
 export interface RunResult {
@@ -16,11 +16,3 @@ export function run(file: string, args: readonly string[], input?: string): Prom
   });
 }
 
-/** For cleanup paths: the failure is expected when there is nothing left to remove. */
-export async function runIgnoringFailure(file: string, args: readonly string[], input?: string): Promise<RunResult | undefined> {
-  try {
-    return await run(file, args, input);
-  } catch {
-    return undefined;
-  }
-}

@@ -1,13 +1,9 @@
 /**
- * PostgreSQL clients for scenarios: through a Service's cluster address (what an application in the
- * cluster uses) or straight to a pod, authenticated with the credentials the cluster generated into
- * its Secret.
+ * PostgreSQL clients for scenarios and the load tools: through a Service's address (what an application
+ * in the cluster uses) or straight to a pod, authenticated with the credentials the cluster generated into
+ * its Secret (e2e/k8s/database.ts reads them with kubectl).
  */
 import { Client, type ClientConfig, type QueryResultRow } from 'pg';
-import type { ObjectStore } from '../apiserver/store';
-import { CONFIG_MAP, getObject, SECRET } from '../harness/api-objects';
-import type { ConfigMap, Secret } from '../harness/kube';
-import { configMapBytes, secretBytes } from '../harness/object-data';
 
 export interface Credentials {
   readonly user: string;
@@ -17,19 +13,6 @@ export interface Credentials {
    * certificate against it and the endpoint's `serverName`; without it, they are plaintext.
    */
   readonly ca?: string;
-}
-
-/** Reads `POSTGRES_USER` / `POSTGRES_PASSWORD` from the auth Secret, as `kubectl get secret` would. */
-export function credentialsFrom(store: ObjectStore, namespace: string, secretName: string): Credentials | undefined {
-  const data = secretBytes(getObject<Secret>(store, SECRET, namespace, secretName));
-  const user = data?.POSTGRES_USER?.toString('utf8');
-  const password = data?.POSTGRES_PASSWORD?.toString('utf8');
-  return user && password ? { user, password } : undefined;
-}
-
-/** The CA certificate the agents publish in ConfigMap `<name>-ca-cert` (key `ca.crt`), as `kubectl get configmap` shows it. */
-export function caFrom(store: ObjectStore, namespace: string, configMapName: string): string | undefined {
-  return configMapBytes(getObject<ConfigMap>(store, CONFIG_MAP, namespace, configMapName))?.['ca.crt']?.toString('utf8');
 }
 
 export interface HostPort {

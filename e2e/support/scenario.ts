@@ -1,27 +1,14 @@
 /**
- * What a scenario is and what it gets to work with: a fresh LocalCluster of its chart, numbered steps
- * that print one line each with their time, and waiters that fail with what they last saw.
+ * What a scenario gets to work with (the real-cluster suite, e2e/k8s, and the benchmarks of bench/k8s):
+ * numbered steps that print one line each with their time, and waiters that fail with what they last saw.
  */
-import type { App, Chart } from 'cdk8s';
-import type { LocalCluster } from '../harness/cluster';
 import { delay } from './sleep';
-
-export interface Scenario {
-  /** Used by `--only` and for the log folder. */
-  readonly name: string;
-  /** One line: what the scenario proves. */
-  readonly summary: string;
-  readonly chart: (app: App) => Chart;
-  run(t: ScenarioContext): Promise<void>;
-  /** After a failure, before teardown: saves what helps to understand it into the log folder. */
-  diagnose?(t: ScenarioContext): Promise<void>;
-}
 
 /** How often waiters look again: fast enough not to add latency to timings, cheap for 2 cores. */
 const POLL_MS = 100;
 
-/** `C` is what the scenario drives: the stand-in LocalCluster, or the real cluster (e2e/k8s). */
-export class ScenarioContext<C = LocalCluster> {
+/** `C` is what the scenario drives: the real cluster (e2e/k8s KubeCluster). */
+export class ScenarioContext<C> {
   constructor(readonly cluster: C, private readonly print: (line: string) => void) {}
 
   /** Runs one step and prints `  ✓ description (1.23 s)`, or `  ✗ …` before rethrowing. */

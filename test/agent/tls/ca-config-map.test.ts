@@ -1,4 +1,4 @@
-import { ApiServer, KubeObject } from '../../../e2e/apiserver';
+import { ApiServer, KubeObject } from '../../support/apiserver';
 import { CaConfigMap } from '../../../agent/tls/ca-config-map';
 import { clientFor, NAMESPACE } from '../kube/cluster';
 

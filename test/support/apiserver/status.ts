@@ -1,6 +1,6 @@
 /**
  * API errors as Kubernetes reports them: a `kind: Status` body with code, reason and the message text of
- * k8s.io/apimachinery/pkg/api/errors, so clients (and people reading scenario logs) see what a real
+ * k8s.io/apimachinery/pkg/api/errors, so clients (and people reading test failures) see what a real
  * cluster would say.
  */
 import { qualifiedResource } from './resources';

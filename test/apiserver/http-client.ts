@@ -1,7 +1,7 @@
 /** A bare HTTP(S) client for the API server's tests: status code and parsed body, nothing interpreted. */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { ApiServer } from '../../../e2e/apiserver';
+import { ApiServer } from '../support/apiserver';
 
 export interface Answer {
   status: number;

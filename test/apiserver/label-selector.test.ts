@@ -1,4 +1,4 @@
-import { LabelSelector } from '../../../e2e/apiserver';
+import { LabelSelector } from '../support/apiserver';
 
 const labels = { app: 'pg', role: 'primary', index: '2' };
 
@@ -45,30 +45,5 @@ describe('LabelSelector.parse', () => {
     ['a=b c', "unable to parse requirement: found 'c', expected: ',' or end of selector"],
   ])('fails on "%s"', (selector, message) => {
     expect(() => LabelSelector.parse(selector)).toThrow(message);
-  });
-});
-
-describe('structured selectors', () => {
-  it('reads a Service selector map as equalities', () => {
-    const selector = LabelSelector.fromMap({ app: 'pg', role: 'primary' });
-    expect(selector.matches(labels)).toBe(true);
-    expect(selector.matches({ app: 'pg' })).toBe(false);
-  });
-
-  it('reads matchLabels and matchExpressions', () => {
-    const selector = LabelSelector.fromStructured({
-      matchLabels: { app: 'pg' },
-      matchExpressions: [
-        { key: 'role', operator: 'In', values: ['primary', 'replica'] },
-        { key: 'deleted', operator: 'DoesNotExist' },
-      ],
-    });
-    expect(selector.matches(labels)).toBe(true);
-    expect(selector.matches({ ...labels, deleted: 'yes' })).toBe(false);
-  });
-
-  it('fails on an operator matchExpressions does not have', () => {
-    const numeric = { matchExpressions: [{ key: 'a', operator: 'Gt', values: ['1'] }] };
-    expect(() => LabelSelector.fromStructured(numeric)).toThrow('"Gt" is not a valid label selector operator');
   });
 });

@@ -1,4 +1,4 @@
-import { ApiServer, KubeObject, ObjectStore, WatchEvent } from '../../../e2e/apiserver';
+import { ApiServer, KubeObject, ObjectStore, WatchEvent } from '../support/apiserver';
 
 const POD = { apiVersion: 'v1', kind: 'Pod' };
 const MERGE = 'application/merge-patch+json';

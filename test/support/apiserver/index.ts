@@ -3,11 +3,10 @@ export type { ApiServerOptions, ClientDecision, ClientFilter, ForbiddenRequest }
 export { ObjectStore } from './store';
 export type { DeleteOptions, ListOptions, ObjectList, WatchListener, WriteOptions } from './store';
 export { LabelSelector, LabelSelectorError } from './label-selector';
-export type { Operator, Requirement, StructuredLabelSelector } from './label-selector';
+export type { Operator, Requirement } from './label-selector';
 export { kubeTime } from './objects';
 export type { KubeObject, ObjectMeta, TypeRef, WatchEvent, WatchEventType } from './objects';
 export type { RequestAttributes, Verb } from './rbac';
-export type { RequestCount } from './request-counter';
 export { SERVED_TYPES } from './resources';
 export type { ResourceType } from './resources';
 export { StatusError } from './status';

@@ -1,8 +1,12 @@
 /**
- * A stand-in for the Kubernetes API server, for the agent's tests and the e2e harness: the REST
- * semantics the agent and the harness use, bearer-token authentication, RBAC from the stored Roles,
- * and fault injection (per-client partitions, a whole-API outage) for the failover scenarios.
- * The harness drives the cluster in-process through `store` and `apply`, unaffected by faults and RBAC.
+ * A test double of the Kubernetes API server for unit tests (the agent's Kubernetes client, test/agent/kube
+ * and test/agent/tls): not a cluster. It serves the REST semantics the agent's client relies on,
+ * bearer-token authentication, RBAC from the stored Roles, and fault injection a real API server cannot
+ * give a unit test on demand (per-client partitions, a whole-API outage, an answer lost after the write).
+ * Unlike kube-apiserver it validates almost nothing (objects are stored as sent), has no admission, no
+ * watch over HTTP, no ClusterRoles, no server-side apply and no pagination: README.md lists every
+ * difference. What only a real API server proves runs in the e2e suite on the real cluster (e2e/k8s).
+ * Tests set up and inspect state in-process through `store` and `apply`, unaffected by faults and RBAC.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import * as http from 'node:http';
@@ -13,7 +17,6 @@ import { join } from 'node:path';
 import { SUPERUSER_GROUP, TokenAuthenticator, UserInfo } from './authentication';
 import { KubeObject } from './objects';
 import { forbiddenReason, RbacAuthorizer, RequestAttributes } from './rbac';
-import { RequestCounter } from './request-counter';
 import { RequestInfo, resolveRequest } from './request-info';
 import { typeOf } from './resources';
 import { handleResourceRequest, RestResponse } from './rest-handler';
@@ -65,9 +68,8 @@ export class ApiServer {
   }
 
   readonly store = new ObjectStore();
-  /** Every request RBAC denied, in order: a scenario fails on any of them. */
+  /** Every request RBAC denied, in order: a test asserts there are none. */
   readonly forbidden: ForbiddenRequest[] = [];
-  readonly requests = new RequestCounter();
   /** The CA certificate that signed the serving certificate; undefined over plain HTTP. */
   readonly caCertPem: string | undefined;
 
@@ -194,7 +196,7 @@ export class ApiServer {
       return;
     }
     const user = this.authenticator.authenticate(request.headers.authorization);
-    // A partition, or an outage that spares only the harness: the request is never answered.
+    // A partition, or an outage that spares only the test's own (admin) requests: never answered.
     if (decision === 'hang' || (!this.available && !user?.groups.includes(SUPERUSER_GROUP))) return;
     this.handle(request, user).then(
       (result) => (result === 'drop' ? request.socket.destroy() : respond(response, result.code, result.body)),
@@ -206,7 +208,6 @@ export class ApiServer {
     if (!user) throw unauthorized();
     const info = resolveRequest(request.method ?? 'GET', request.url ?? '/');
     const attributes = requestAttributes(user, info);
-    this.requests.record(user.name, info.verb, info.subresource ? `${info.type.plural}/status` : info.type.plural);
     this.authorize(attributes);
     const body = await readBody(request);
     const mediaType = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();

@@ -1,4 +1,4 @@
-import { ApiServer, WatchEvent } from '../../../e2e/apiserver';
+import { ApiServer, WatchEvent } from '../support/apiserver';
 import { call, lease, paths, pod } from './http-client';
 
 let server: ApiServer;

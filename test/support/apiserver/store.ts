@@ -1,5 +1,5 @@
 /**
- * The object store behind the REST API, also used in-process by the harness (kubelet, Service proxies).
+ * The object store behind the REST API, also used in-process by tests to set up and inspect state.
  * It keeps Kubernetes' write semantics: one global resourceVersion counter bumped by every write,
  * optimistic concurrency on resourceVersion, create-on-update and unconditional update per type,
  * status subresource rules, graceful pod deletion, no-op updates that write nothing, and watch events

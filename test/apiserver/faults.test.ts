@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import { connect } from 'node:net';
-import { ApiServer } from '../../../e2e/apiserver';
+import { ApiServer } from '../support/apiserver';
 import { call, lease, paths } from './http-client';
 
 let server: ApiServer;
@@ -107,13 +107,4 @@ describe('dropResponses (test-only)', () => {
     await expect(answer).rejects.toThrow(/socket hang up|ECONNRESET/);
     expect((server.store.get(LEASE, 'db', 'l')!.spec as { holderIdentity: string }).holderIdentity).toBe('pg-1');
   });
-});
-
-it('counts requests per user, verb and resource', async () => {
-  await call(server, agent, 'GET', paths.pods('db'));
-  await call(server, agent, 'GET', paths.pods('db'));
-  await call(server, agent, 'POST', paths.leases('db'), { body: lease('l', 'pg-0') });
-  expect(server.requests.total({ user: 'system:serviceaccount:db:pg', verb: 'list', resource: 'pods' })).toBe(2);
-  expect(server.requests.total({ resource: 'leases' })).toBe(1);
-  expect(server.requests.total()).toBe(3);
 });

@@ -1,7 +1,6 @@
 /**
- * Kubernetes label selectors: the string syntax of `?labelSelector=` (k8s.io/apimachinery/pkg/labels) and
- * the two structured forms in manifests (a Service's `spec.selector` map, a StatefulSet's or PDB's
- * `matchLabels`/`matchExpressions`). The API server's lists and the harness's Service proxies share it.
+ * Kubernetes label selectors in the string syntax of `?labelSelector=` (k8s.io/apimachinery/pkg/labels),
+ * which the double's lists filter by.
  */
 
 export type Operator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt';
@@ -10,11 +9,6 @@ export interface Requirement {
   readonly key: string;
   readonly operator: Operator;
   readonly values: readonly string[];
-}
-
-export interface StructuredLabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
 }
 
 export class LabelSelectorError extends Error {}
@@ -26,27 +20,6 @@ export class LabelSelector {
   /** Parses `a=b,c!=d,e in (x,y),f notin (z),g,!h,i>3`. Throws LabelSelectorError on bad syntax. */
   static parse(text: string): LabelSelector {
     return new LabelSelector(new Parser(text).parseRequirements());
-  }
-
-  /** A Service's selector: every pair must be present (an empty map selects everything). */
-  static fromMap(labels: Record<string, string>): LabelSelector {
-    return new LabelSelector(
-      Object.keys(labels)
-        .sort()
-        .map((key) => requirement(key, 'In', [labels[key]])),
-    );
-  }
-
-  /** The metav1.LabelSelector of StatefulSets and PodDisruptionBudgets. */
-  static fromStructured(selector: StructuredLabelSelector): LabelSelector {
-    const fromLabels = LabelSelector.fromMap(selector.matchLabels ?? {}).requirements;
-    const fromExpressions = (selector.matchExpressions ?? []).map((e) => {
-      if (!['In', 'NotIn', 'Exists', 'DoesNotExist'].includes(e.operator)) {
-        throw new LabelSelectorError(`"${e.operator}" is not a valid label selector operator`);
-      }
-      return requirement(e.key, e.operator as Operator, e.values ?? []);
-    });
-    return new LabelSelector([...fromLabels, ...fromExpressions]);
   }
 
   matches(labels: Record<string, string> | undefined): boolean {

@@ -1,7 +1,7 @@
 /**
  * Bearer tokens: one per ServiceAccount, naming the user `system:serviceaccount:<ns>:<sa>` with the
  * groups Kubernetes gives service accounts, and an admin token in `system:masters` (RBAC never applies
- * to it) for the harness. Whether the ServiceAccount object exists is not checked.
+ * to it) for a test's own requests. Whether the ServiceAccount object exists is not checked.
  */
 import { randomBytes } from 'node:crypto';
 

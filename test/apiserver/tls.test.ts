@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkServerIdentity } from 'node:tls';
-import { ApiServer } from '../../../e2e/apiserver';
+import { ApiServer } from '../support/apiserver';
 import { call, paths } from './http-client';
 
 let server: ApiServer;

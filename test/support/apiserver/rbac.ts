@@ -64,7 +64,7 @@ export class RbacAuthorizer {
   }
 }
 
-/** Kubernetes' own wording, so a scenario's log reads like `kubectl` output. */
+/** Kubernetes' own wording, so a test's failure reads like `kubectl` output. */
 export function forbiddenReason(request: RequestAttributes): string {
   const resource = request.subresource ? `${request.resource}/${request.subresource}` : request.resource;
   const scope = request.namespace ? `in the namespace "${request.namespace}"` : 'at the cluster scope';

@@ -1,6 +1,6 @@
 /**
  * JSON Merge Patch (RFC 7386): objects merge key by key, `null` deletes a key, anything else (arrays
- * included) replaces. Also what the stand-in does for strategic merge patches, which differ only for
+ * included) replaces. Also what the test double does for strategic merge patches, which differ only for
  * lists with a patch merge key (containers, conditions...): those are replaced whole here.
  */
 export function applyMergePatch(target: unknown, patch: unknown): unknown {

@@ -1,4 +1,4 @@
-/** The shape of what the stand-in stores: any Kubernetes object, typed only as far as the server needs. */
+/** The shape of what the test double stores: any Kubernetes object, typed only as far as the server needs. */
 
 export interface ObjectMeta {
   name?: string;

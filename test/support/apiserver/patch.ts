@@ -1,4 +1,4 @@
-/** The PATCH content types the stand-in accepts, and their errors as the API server reports them. */
+/** The PATCH content types the test double accepts, and their errors as the API server reports them. */
 import { applyJsonPatch, JsonPatchConflictError, MalformedJsonPatchError } from './json-patch';
 import { applyMergePatch } from './merge-patch';
 import { badRequest, StatusError } from './status';

@@ -1,5 +1,5 @@
 /**
- * The resource types the stand-in serves, with the per-type behaviour Kubernetes gives them in its
+ * The resource types the test double serves, with the per-type behaviour Kubernetes gives them in its
  * registry strategies (pkg/registry/<group>/<resource>/strategy.go).
  */
 import { TypeRef } from './objects';

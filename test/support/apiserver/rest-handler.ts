@@ -31,7 +31,7 @@ export function handleResourceRequest(
     case 'list':
       return { code: 200, body: listOf(request, store.list(type, namespace, selectors(request)).items, store) };
     case 'watch':
-      throw methodNotAllowed('this API server stand-in serves no watches: list instead');
+      throw methodNotAllowed('this API server test double serves no watches: list instead');
     case 'create': {
       const object = objectFromBody(request, body, contentType);
       return { code: 201, body: store.create(object) };

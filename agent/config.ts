@@ -17,6 +17,10 @@ export interface AgentConfig {
   readonly clusterDomain: string;
   readonly postgresPort: number;
   readonly apiPort: number;
+  /** The member API's port: mutual TLS, the members only (agent/README.md, "HTTP API"). */
+  readonly memberPort: number;
+  /** The Secret with the CA that signs the members' certificates (`ca.crt`, `ca.key`); created when missing. */
+  readonly memberCaSecret: string;
   readonly leaseName: string;
   readonly leaseDurationMs: number;
   readonly renewDeadlineMs: number;
@@ -91,6 +95,8 @@ export function readConfig(env: Env): AgentConfig {
     clusterDomain: text('PGHA_CLUSTER_DOMAIN'),
     postgresPort: integer('PGHA_POSTGRES_PORT', 1, 65535),
     apiPort: integer('PGHA_API_PORT', 1, 65535),
+    memberPort: integer('PGHA_MEMBER_PORT', 1, 65535),
+    memberCaSecret: text('PGHA_MEMBER_CA_SECRET'),
     leaseName: text('PGHA_LEASE_NAME'),
     leaseDurationMs,
     renewDeadlineMs,

@@ -3,7 +3,7 @@
 // postgres container's tools (pg_basebackup, pg_rewind, the walreceiver) read. They never appear in the
 // rendered YAML, in environment variables, or in SQL text (roles get SCRAM verifiers).
 import { randomBytes } from 'node:crypto';
-import { chmod, rename, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Secrets } from './kube/secrets';
 
@@ -37,19 +37,29 @@ export async function loadCredentials(secrets: Secrets, name: string): Promise<C
   return { ok: true, credentials: { superuserPassword, replicationPassword } };
 }
 
+/** The labels of the Secret the agents generate. */
+export function managedSecretLabels(clusterName: string): Record<string, string> {
+  return { 'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/instance': clusterName, 'app.kubernetes.io/managed-by': 'cdk8s-postgres-ha' };
+}
+
 /** Creates the Secret with fresh passwords, or reads it when another member (or an earlier run) made it. */
 export async function ensureManagedCredentials(secrets: Secrets, name: string, labels: Record<string, string>): Promise<CredentialsResult> {
-  await secrets.create(
+  await createCredentialsSecret(secrets, name, { superuserPassword: generatePassword(), replicationPassword: generatePassword() }, labels);
+  return loadCredentials(secrets, name);
+}
+
+/** Creates the Secret with these passwords unless one of that name exists. */
+export function createCredentialsSecret(secrets: Secrets, name: string, credentials: Credentials, labels: Record<string, string>): Promise<'created' | 'exists'> {
+  return secrets.create(
     name,
     {
       [SECRET_KEYS.user]: SUPERUSER,
-      [SECRET_KEYS.password]: generatePassword(),
+      [SECRET_KEYS.password]: credentials.superuserPassword,
       [SECRET_KEYS.replicationUser]: REPLICATION_USER,
-      [SECRET_KEYS.replicationPassword]: generatePassword(),
+      [SECRET_KEYS.replicationPassword]: credentials.replicationPassword,
     },
     labels,
   );
-  return loadCredentials(secrets, name);
 }
 
 function generatePassword(): string {
@@ -68,4 +78,22 @@ export async function writePgpass(runDir: string, credentials: Credentials): Pro
   await writeFile(tmp, text, { mode: 0o600 });
   await chmod(tmp, 0o600);
   await rename(tmp, path);
+}
+
+/**
+ * The passwords of the pgpass file writePgpass() wrote, or null when there is none (a new pod: the
+ * memory-backed emptyDir is gone) or it lacks one. It outlives a restart of the agent container.
+ */
+export async function readPgpass(runDir: string): Promise<Credentials | null> {
+  const text = await readFile(join(runDir, 'pgpass'), 'utf8').catch(() => null);
+  if (text === null) return null;
+  const passwords = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    // *:*:*:<user>:<password>, where the password escapes \\ and \: (writePgpass).
+    const fields = line.match(/^\*:\*:\*:([^:]+):(.*)$/);
+    if (fields) passwords.set(fields[1], fields[2].replace(/\\(.)/g, '$1'));
+  }
+  const superuserPassword = passwords.get(SUPERUSER);
+  const replicationPassword = passwords.get(REPLICATION_USER);
+  return superuserPassword && replicationPassword ? { superuserPassword, replicationPassword } : null;
 }

@@ -2,18 +2,20 @@
 // HTTP API, and turns SIGTERM into a clean step-down. Nothing else lives here.
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { startArchiving } from './backup/archiving';
+import { startArchiving, storeOf } from './backup/archiving';
 import { readBackupConfig } from './backup/config';
+import { readRestoreConfig } from './backup/restore-config';
 import { memberHost, notAMember, readConfig } from './config';
 import { PodAddresses } from './peers/pod-addresses';
 import { answerFailsafe } from './core/failsafe';
 import { LeaseClock } from './core/lease-clock';
 import { PostgresSilenceClock } from './core/postgres-silence';
+import { SwitchoverClock } from './core/switchover-wait';
 import { roleOf } from './core/probes';
 import { agentFamilies, renderMetrics } from './http/metrics';
 import { postgresFamilies } from './http/postgres-metrics';
 import { PostgresScraper } from './http/postgres-scrape';
-import { startHttpServer } from './http/server';
+import { startHttpServer, startMemberServer, type AgentView } from './http/server';
 import { KubeClient } from './kube/client';
 import { Claims } from './kube/claims';
 import { EventRecorder } from './kube/events';
@@ -29,6 +31,8 @@ import { readControlData } from './postgres/pg-control';
 import { PostgresStatsReader } from './postgres/stats-reader';
 import { SupervisorClient } from './postgres/supervisor-client';
 import { SupervisorWatch } from './postgres/supervisor-watch';
+import { bootTimeMs } from './postgres/boot-clock';
+import { OomKillReporter } from './runtime/oom-kills';
 import { WalEndReader } from './postgres/wal-end';
 import { Actor } from './runtime/actor';
 import { jsonLogger } from './runtime/log';
@@ -38,7 +42,7 @@ import { AgentLoop } from './runtime/loop';
 import { StallClock } from './runtime/observer';
 import { StatusDocument } from './runtime/status';
 import { initialState } from './runtime/state';
-import { serverTlsFromEnv } from './tls/setup';
+import { memberTlsFromConfig, serverTlsFromEnv } from './tls/setup';
 
 /** The longest a pod's termination may take on our side; the kubelet's grace period is 30 s by default. */
 const SHUTDOWN_LIMIT_MS = 25_000;
@@ -58,28 +62,36 @@ async function main(): Promise<void> {
     await runOutsider(config, outsider, events, (reason) => log.info('not-a-member', { reason }));
     return;
   }
-  const state = initialState();
+  const restore = readRestoreConfig(process.env);
+  const state = initialState(restore !== null);
   const leaseClock = new LeaseClock(now());
   const supervisor = new SupervisorClient(config.runDir);
   const sql = new LocalSql(join(config.runDir, 'socket'), config.postgresPort);
   const dynamicConf = new DynamicConfFile(config.runDir);
   const walEnd = new WalEndReader(join(config.pgdata, 'pg_wal'));
   const addresses = new PodAddresses((m) => memberHost(config, m));
+  const memberTls = memberTlsFromConfig(config, kube);
   const peers = new PeerClient(
-    { host: (m) => addresses.host(m), apiPort: config.apiPort, postgresPort: config.postgresPort },
+    { host: (m) => addresses.host(m), memberPort: config.memberPort, postgresPort: config.postgresPort },
     PEER_TIMEOUT_MS,
+    memberTls,
   );
   const leases = new LeaseStore(kube, config.namespace, config.leaseName);
   const pods = new Pods(kube, config.namespace);
   const tls = serverTlsFromEnv(process.env, config, kube);
   const secrets = new Secrets(kube, config.namespace);
   const backup = readBackupConfig(process.env);
-  // Before the loop starts PostgreSQL: its first archive_command finds someone to answer it.
-  const archive = backup ? await startArchiving(config, backup, { secrets, events, log }) : null;
+  const restoreStore = restore ? storeOf(restore, secrets) : null;
+  // Before the loop starts PostgreSQL: its first archive_command (or restore_command) finds someone to answer it.
+  const archive =
+    backup || restore
+      ? await startArchiving(config, backup, { secrets, events, log }, restore && restoreStore ? { store: restoreStore, prefix: restore.prefix, cluster: restore.cluster } : null)
+      : null;
   const actor = new Actor({
     config,
     now,
     wallNow: () => Date.now(),
+    bootNow: () => bootTimeMs(),
     leases,
     pods,
     events,
@@ -91,6 +103,15 @@ async function main(): Promise<void> {
     peers,
     state,
     tls,
+    restore:
+      restore && restoreStore
+        ? {
+            source: { store: restoreStore, prefix: restore.prefix, cluster: restore.cluster, systemIdentifier: restore.systemIdentifier, bucket: restore.location.bucket },
+            target: restore.target,
+            // wal.sh in the postgres container's config folder (lib/config-maps.ts renders it with `restore`).
+            restoreCommand: '/bin/bash /etc/pgha/wal.sh restore %p %f',
+          }
+        : null,
   });
   let exiting = false;
   const exit = () => {
@@ -101,13 +122,14 @@ async function main(): Promise<void> {
   };
   const holderWatch = new HolderWatch(
     (m) => addresses.host(m),
-    config.apiPort,
+    config.memberPort,
     config.retryPeriodMs,
     () => loop.wake(),
+    memberTls,
     (holder, renewTime) => leaseClock.observe(holder, renewTime, now()),
   );
   const loop: AgentLoop = new AgentLoop({
-    observer: { config, now, leases, pods, statefulSets: new StatefulSets(kube, config.namespace, config.clusterName), supervisor, sql, dynamicConf, walEnd, peers, addresses, leaseClock, stall: new StallClock(), silence: new PostgresSilenceClock() },
+    observer: { config, now, leases, pods, statefulSets: new StatefulSets(kube, config.namespace, config.clusterName), supervisor, sql, dynamicConf, walEnd, peers, addresses, leaseClock, stall: new StallClock(), silence: new PostgresSilenceClock(), switchover: new SwitchoverClock() },
     actor,
     state,
     log,
@@ -129,8 +151,7 @@ async function main(): Promise<void> {
     log,
   });
 
-  await startHttpServer(
-    {
+  const view: AgentView = {
       observation: () => loop.observation,
       statusDocument: () => status.build(loop.observation),
       health: () => ({
@@ -166,9 +187,10 @@ async function main(): Promise<void> {
         if (answer.confirm) leaseClock.noteHolderAlive(from, now());
         return answer;
       },
-    },
-    config.apiPort,
-  );
+  };
+  await startHttpServer(view, config.apiPort, config.memberPort);
+  await memberTls.startRefresh(log);
+  await startMemberServer(view, config.memberPort, memberTls);
 
   const onSignal = (signal: string) => {
     if (state.memory.shuttingDown) return;
@@ -184,6 +206,7 @@ async function main(): Promise<void> {
   new VolumeGrowth(new Claims(kube, config.namespace), events, config.podName, config.storageSize, log).start();
   loop.start();
   new SupervisorWatch(config.runDir, supervisor, () => loop.wake()).start();
+  new OomKillReporter(() => supervisor.readState(), events, config.podName, log).start(config.retryPeriodMs);
 }
 
 main().catch((error: Error) => {

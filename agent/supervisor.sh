@@ -1,6 +1,6 @@
 #!/bin/bash
 # The postgres container's entrypoint. It owns the postmaster and runs what needs PostgreSQL's binaries
-# (initdb, pg_basebackup, pg_rewind, pg_ctl promote) when the failover agent in the other container asks,
+# (initdb, pg_basebackup, pg_rewind, pg_ctl promote, tar for a restore) when the failover agent in the other container asks,
 # through a FIFO in the shared /run/pgha emptyDir. It decides nothing about roles, with one exception that
 # cannot wait for the agent: a primary whose agent stopped renewing the heartbeat (crashed, hung, or cut
 # off from the Kubernetes API) is stopped with an immediate shutdown before another member may take over.
@@ -14,6 +14,7 @@ fifo=$run_dir/cmd
 state_file=$run_dir/supervisor.json
 results_dir=$run_dir/results
 heartbeat_file=$run_dir/heartbeat
+uptime_file=${PGHA_UPTIME_FILE:-/proc/uptime} # tests point it at a file of their own
 socket_dir=$run_dir/socket
 tls_reload_flag=$run_dir/tls/reload
 # With TLS on, the construct sets PGHA_TLS_CA_FILE: pg_basebackup and pg_rewind then verify the primary's
@@ -39,6 +40,12 @@ pg_mode=none      # none | primary | standby
 cmd_id='' cmd_verb='' cmd_status='' cmd_message=''
 terminating=0
 alive=true # false in the last state written before the supervisor exits
+# The kernel's count of processes its OOM killer ended in this container's memory cgroup (v1, or v2's
+# memory.events); -1 where neither can be read. A backend killed that way only makes the postmaster
+# restart its children (crash recovery, same postmaster), which nothing else would report.
+oom_kills=-1
+cgroup_dir=${PGHA_CGROUP_DIR:-/sys/fs/cgroup} # tests point it at a folder of their own
+oom_files=("$cgroup_dir/memory/memory.oom_control" "$cgroup_dir/memory.events")
 
 log() { echo "supervisor: $*"; }
 
@@ -58,14 +65,43 @@ write_state() {
   id=$json
   json_string "$cmd_message"
   message=$json
-  printf '{"boot":"%s","seq":%d,"alive":%s,"major":"%s","postgres":{"status":"%s","mode":"%s","pid":%d},"command":{"id":"%s","verb":"%s","status":"%s","message":"%s"}}\n' \
-    "$boot" "$seq" "$alive" "$binaries_major" "$pg_status" "$pg_mode" "$pg_pid" "$id" "$cmd_verb" "$cmd_status" "$message" >"$state_file.tmp" &&
+  printf '{"boot":"%s","seq":%d,"alive":%s,"major":"%s","oomKills":%d,"postgres":{"status":"%s","mode":"%s","pid":%d},"command":{"id":"%s","verb":"%s","status":"%s","message":"%s"}}\n' \
+    "$boot" "$seq" "$alive" "$binaries_major" "$oom_kills" "$pg_status" "$pg_mode" "$pg_pid" "$id" "$cmd_verb" "$cmd_status" "$message" >"$state_file.tmp" &&
     mv -f "$state_file.tmp" "$state_file"
 }
 
+# The wall clock, in ms.
 now_ms() { now=${EPOCHREALTIME/./}; now=$((now / 1000)); }
+# The boot clock the agent writes its heartbeat in (agent/postgres/boot-clock.ts), in ms: it never steps.
+boot_ms() {
+  local uptime _
+  read -r uptime _ <"$uptime_file"
+  now=$(( ${uptime%.*} * 1000 + 10#${uptime#*.} * 10 ))
+}
 
 postgres_alive() { [ "$pg_pid" -gt 0 ] && kill -0 "$pg_pid" 2>/dev/null; }
+
+# Reads the OOM kill count into $count (no subshell: it runs on every pass of the loop).
+read_oom_kills() {
+  local file key value
+  for file in "${oom_files[@]}"; do
+    [ -r "$file" ] || continue
+    while read -r key value; do
+      [ "$key" = oom_kill ] && { count=$value; return; }
+    done <"$file"
+  done
+  count=-1
+}
+
+# Reports a rise of the OOM kill count in the state (the agent posts an Event) and the container log.
+check_oom() {
+  local count
+  read_oom_kills
+  [ "$count" = "$oom_kills" ] && return
+  [ "$oom_kills" -ge 0 ] && [ "$count" -gt "$oom_kills" ] && log "the kernel's OOM killer ended $((count - oom_kills)) process(es) of this container ($count so far)"
+  oom_kills=$count
+  write_state
+}
 
 # Notices a postmaster that died without being asked (crash, OOM kill, kill -9 of the postmaster).
 check_postgres() {
@@ -105,10 +141,17 @@ check_tls_reload() {
 
 check_heartbeat() {
   [ "$pg_mode" = primary ] && [ "$pg_status" = running ] || return 0
-  local deadline=0
-  [ -r "$heartbeat_file" ] && read -r deadline <"$heartbeat_file"
+  local deadline=0 clock=''
+  # `boot <ms>`: the boot clock; a bare number: wall-clock epoch ms, from an agent older than this script
+  # (a pod between two revisions); anything else: no deadline, fence.
+  [ -r "$heartbeat_file" ] && read -r clock deadline <"$heartbeat_file"
+  if [ "$clock" = boot ]; then
+    boot_ms
+  else
+    deadline=$clock
+    now_ms
+  fi
   [[ $deadline =~ ^[0-9]+$ ]] || deadline=0
-  now_ms
   if [ "$now" -gt "$deadline" ]; then
     log "fencing: heartbeat deadline $deadline passed at $now (agent silent); immediate shutdown"
     stop_postgres QUIT
@@ -224,6 +267,47 @@ do_rewind() {
   fi
 }
 
+# A restore from the object store (agent/backup/restore.ts), in two steps so nothing half-made reaches
+# PGDATA: `unpack` extracts a base backup's tar.gz into a fresh folder beside PGDATA while the agent
+# streams it from the store into <archive> (a FIFO on the shared /tmp: the backup is never held in memory
+# nor stored twice), and `install-restore`, sent once the agent checked the stream's SHA-256 against
+# backup.json, swaps the folder in with recovery.signal set.
+do_unpack() {
+  local archive=$1 tmp=$PGDATA.restore
+  if postgres_alive; then
+    fail "stop postgres before unpacking a backup"
+    return
+  fi
+  rm -rf "$tmp"
+  mkdir -p -m 0700 "$tmp"
+  if run_tool tar -xzf "$archive" -C "$tmp"; then
+    ok "unpacked $archive"
+  else
+    rm -rf "$tmp"
+    fail "unpacking $archive failed: $tool_message"
+  fi
+}
+
+do_install_restore() {
+  local tmp=$PGDATA.restore
+  if postgres_alive; then
+    fail "stop postgres before installing a restored backup"
+    return
+  fi
+  if [ ! -s "$tmp/PG_VERSION" ] || [ ! -s "$tmp/global/pg_control" ]; then
+    fail "no unpacked backup at $tmp"
+    return
+  fi
+  # pg_basebackup -X none leaves pg_wal empty; recovery fetches every segment through restore_command.
+  mkdir -p -m 0700 "$tmp/pg_wal/archive_status"
+  rm -f "$tmp/standby.signal" "$tmp/postmaster.pid"
+  : >"$tmp/recovery.signal"
+  rm -rf "$PGDATA"
+  mv "$tmp" "$PGDATA"
+  chmod 0700 "$PGDATA"
+  ok "restored backup installed (recovery.signal set)"
+}
+
 handle() {
   local id=$1 verb=${2:-} arg1=${3:-} arg2=${4:-}
   # The id names the result file: nothing but letters, digits and dashes.
@@ -263,6 +347,8 @@ handle() {
       ;;
     clone) do_clone "$arg1" "$arg2" ;;
     rewind) do_rewind "$arg1" "$arg2" ;;
+    unpack) do_unpack "$arg1" ;;
+    install-restore) do_install_restore ;;
     *) fail "unknown command '$verb'" ;;
   esac
   write_state
@@ -304,6 +390,7 @@ while :; do
     [ -n "$line" ] && handle $line
   fi
   check_postgres
+  check_oom
   check_heartbeat
   check_tls_reload
 done

@@ -1,9 +1,10 @@
 // How the CLI reaches an agent's GET /status with the user's credentials, in one of two ways:
 // - proxy (default): `kubectl get --raw /api/v1/namespaces/<ns>/pods/<pod>:<port>/proxy/status`. One
 //   short request per member, needs `get pods/proxy`. The API server itself connects to the pod, so a
-//   NetworkPolicy enforced by the CNI must admit it: the rendered policy admits the agents' port from
-//   the members only, and where the API server is not on the pod's node (managed control planes, a
-//   multi-node cluster) such a policy drops it, and the agents look silent.
+//   NetworkPolicy enforced by the CNI must admit it: the rendered policy admits the agents' open port
+//   (8008) from the node and Prometheus only, and where the API server is not on the pod's node
+//   (managed control planes, a multi-node cluster) such a policy drops it, and the agents look silent.
+// Both read the open API's GET /status, which needs no member certificate (README.md, "Security").
 // - port-forward: `kubectl port-forward pod/<pod> :<port>`, then GET through the local end. The kubelet
 //   connects inside the pod's own network namespace, where no NetworkPolicy applies; needs
 //   `create pods/portforward` and costs a process per member.

@@ -48,7 +48,7 @@ export function checkSwitchover(target: string, r: StatusReport): SwitchoverPlan
   if (m.streaming === false) throw new Refusal(`${target} is not streaming from ${lease.holder}`);
   const max = s.maximumLagOnFailoverBytes;
   if (m.lagBytes !== null && max !== null && m.lagBytes > max) {
-    throw new Refusal(`${target} is ${m.lagBytes} bytes behind ${lease.holder}, more than maximumLagOnFailover (${max}): the primary would wait until it catches up`);
+    throw new Refusal(`${target} is ${m.lagBytes} bytes behind ${lease.holder}, more than maximumLagOnFailover (${max}): the primary would wait up to 30 s for it to catch up, then refuse`);
   }
   return { cluster: r.cluster, namespace: r.namespace, leaseName: lease.name, from: lease.holder, target };
 }

@@ -99,42 +99,53 @@ export interface BackupProps {
 
 /** The key of the CA certificate in `caConfigMap`. */
 const CA_KEY = 'ca.crt';
-const CA_DIR = '/etc/pgha-backup-ca';
 const PREFIX = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
 /** S3's bucket naming rules (lowercase, 3–63, no leading or trailing dot or dash). */
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
-/** What `backup` renders: checked once, read by the ConfigMap, StatefulSet and RBAC modules. */
+/**
+ * What `backup` renders: checked once, read by the ConfigMap, StatefulSet and RBAC modules. A restore's
+ * source store (`restore.store`, lib/restore.ts) is the same struct, rendered as `PGHA_RESTORE_*`.
+ */
 export class BackupBinding {
-  public static resolve(props: BackupProps | undefined): BackupBinding | undefined {
-    return props ? new BackupBinding(props) : undefined;
+  /** `prop`: the struct's name in messages and what it renders (`backup`, or `restore.store`). */
+  public static resolve(props: BackupProps | undefined, prop: 'backup' | 'restore.store' = 'backup'): BackupBinding | undefined {
+    return props ? new BackupBinding(props, prop) : undefined;
   }
 
   private readonly archiveTimeoutSeconds: number;
   private readonly endpoint: string;
   private readonly region: string;
-  private readonly prefix: string;
+  /** `<prefix>/<cluster>/...` in the bucket. */
+  public readonly prefix: string;
+  private readonly caVolume: string;
+  private readonly caDir: string;
 
-  private constructor(private readonly props: BackupProps) {
+  private constructor(
+    private readonly props: BackupProps,
+    private readonly prop: 'backup' | 'restore.store',
+  ) {
+    this.caVolume = prop === 'backup' ? 'backup-ca' : 'restore-ca';
+    this.caDir = `/etc/pgha-${this.caVolume}`;
     if (!BUCKET.test(props.bucket)) {
-      throw new Error(`backup.bucket must be an S3 bucket name (3 to 63 lowercase letters, digits, '.' and '-', `
+      throw new Error(`${prop}.bucket must be an S3 bucket name (3 to 63 lowercase letters, digits, '.' and '-', `
         + `starting and ending with a letter or digit), got "${props.bucket}"`);
     }
     this.region = props.region ?? 'us-east-1';
     if (!/^[a-z0-9-]+$/.test(this.region)) {
-      throw new Error(`backup.region must be a region name such as eu-west-1, got "${this.region}"`);
+      throw new Error(`${prop}.region must be a region name such as eu-west-1, got "${this.region}"`);
     }
     this.endpoint = props.endpoint ?? `https://s3.${this.region}.amazonaws.com`;
     if (!/^https?:\/\/[^/\s?#]+$/.test(this.endpoint)) {
-      throw new Error(`backup.endpoint must be an http:// or https:// URL with a host and an optional port, no path, got "${this.endpoint}"`);
+      throw new Error(`${prop}.endpoint must be an http:// or https:// URL with a host and an optional port, no path, got "${this.endpoint}"`);
     }
     this.prefix = props.prefix ?? 'pgha';
     if (!PREFIX.test(this.prefix)) {
-      throw new Error(`backup.prefix must be letters, digits and '-_./' without a leading, trailing or double '/', got "${this.prefix}"`);
+      throw new Error(`${prop}.prefix must be letters, digits and '-_./' without a leading, trailing or double '/', got "${this.prefix}"`);
     }
     const timeout = (props.archiveTimeout ?? Duration.seconds(60)).toSeconds({ integral: false });
     if (!Number.isInteger(timeout) || timeout < 1 || timeout > 86_400) {
-      throw new Error(`backup.archiveTimeout must be a whole number of seconds from 1 to 86400, got ${timeout}s`);
+      throw new Error(`${prop}.archiveTimeout must be a whole number of seconds from 1 to 86400, got ${timeout}s`);
     }
     this.archiveTimeoutSeconds = timeout;
   }
@@ -155,28 +166,32 @@ export class BackupBinding {
     ];
   }
 
-  public agentEnv(): k8s.EnvVar[] {
+  /**
+   * The store for the agent: `PGHA_BACKUP_*`, or with `variables` `PGHA_RESTORE_*` (the cluster's own
+   * store, rendered again as the source of a restore that names no other).
+   */
+  public agentEnv(variables: 'PGHA_BACKUP' | 'PGHA_RESTORE' = this.prop === 'backup' ? 'PGHA_BACKUP' : 'PGHA_RESTORE'): k8s.EnvVar[] {
     const sse = this.props.serverSideEncryption ?? ServerSideEncryption.NONE;
     const env: Array<[string, string]> = [
-      ['PGHA_BACKUP_BUCKET', this.props.bucket],
-      ['PGHA_BACKUP_ENDPOINT', this.endpoint],
-      ['PGHA_BACKUP_REGION', this.region],
-      ['PGHA_BACKUP_PREFIX', this.prefix],
-      ['PGHA_BACKUP_PATH_STYLE', String(this.props.pathStyle ?? false)],
-      ['PGHA_BACKUP_SECRET', this.secretName],
-      ...(sse.algorithm ? [['PGHA_BACKUP_SSE', sse.algorithm] as [string, string]] : []),
-      ...(sse.kmsKeyId ? [['PGHA_BACKUP_SSE_KMS_KEY_ID', sse.kmsKeyId] as [string, string]] : []),
-      ...(this.props.caConfigMap ? [['PGHA_BACKUP_CA_FILE', `${CA_DIR}/${CA_KEY}`] as [string, string]] : []),
+      ['BUCKET', this.props.bucket],
+      ['ENDPOINT', this.endpoint],
+      ['REGION', this.region],
+      ['PREFIX', this.prefix],
+      ['PATH_STYLE', String(this.props.pathStyle ?? false)],
+      ['SECRET', this.secretName],
+      ...(sse.algorithm ? [['SSE', sse.algorithm] as [string, string]] : []),
+      ...(sse.kmsKeyId ? [['SSE_KMS_KEY_ID', sse.kmsKeyId] as [string, string]] : []),
+      ...(this.props.caConfigMap ? [['CA_FILE', `${this.caDir}/${CA_KEY}`] as [string, string]] : []),
     ];
-    return env.map(([name, value]) => ({ name, value }));
+    return env.map(([name, value]) => ({ name: `${variables}_${name}`, value }));
   }
 
   public volumes(): k8s.Volume[] {
     const ca = this.props.caConfigMap;
-    return ca ? [{ name: 'backup-ca', configMap: { name: ca.name, items: [{ key: CA_KEY, path: CA_KEY }] } }] : [];
+    return ca ? [{ name: this.caVolume, configMap: { name: ca.name, items: [{ key: CA_KEY, path: CA_KEY }] } }] : [];
   }
 
   public agentVolumeMounts(): k8s.VolumeMount[] {
-    return this.props.caConfigMap ? [{ name: 'backup-ca', mountPath: CA_DIR, readOnly: true }] : [];
+    return this.props.caConfigMap ? [{ name: this.caVolume, mountPath: this.caDir, readOnly: true }] : [];
   }
 }

@@ -9,7 +9,7 @@ import { ClusterSettings } from './settings';
 
 /** The two ConfigMaps a pod mounts, and a hash of their contents for the pod template. */
 export interface ClusterConfigMaps {
-  /** `<name>-config`: postgresql.conf, pg_hba.conf, supervisor.sh (and wal.sh with backups), mounted at /etc/pgha. */
+  /** `<name>-config`: postgresql.conf, pg_hba.conf, supervisor.sh (and wal.sh with backup or restore), mounted at /etc/pgha. */
   readonly config: k8s.KubeConfigMap;
   /** `<name>-agent`: agent.js, mounted at /opt/pgha; absent when the agent image carries the bundle. */
   readonly agent?: k8s.KubeConfigMap;
@@ -33,7 +33,8 @@ export function createConfigMaps(scope: Construct, settings: ClusterSettings): C
     }),
     'pg_hba.conf': renderPgHba(settings.name, settings.tls.hbaConnectionType),
     'supervisor.sh': supervisorScript(),
-    ...(settings.backup ? { 'wal.sh': walScript() } : {}),
+    // restore_command too: a cluster bootstrapped from a backup recovers through it.
+    ...(settings.backup || settings.restore ? { 'wal.sh': walScript() } : {}),
   };
   const agentData: Record<string, string> = settings.agentImage.bundleInImage ? {} : { 'agent.js': agentBundle() };
   const config = new k8s.KubeConfigMap(scope, 'Config', {

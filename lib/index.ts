@@ -8,6 +8,8 @@ export { ClusterMonitoring } from './monitoring/cluster-monitoring';
 export type { MonitoringOptions } from './monitoring/options';
 export { ClusterConnections } from './network-policy';
 export * from './props';
+export { RecoveryTarget } from './restore';
+export type { RestoreProps } from './restore';
 export { CertManagerIssuerKind, PostgresTls } from './tls';
 export type { CertManagerIssuer, CertManagerTlsOptions } from './tls';
 export * from './version';

@@ -1,13 +1,15 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { objectMetadata, selectorLabels } from './labels';
-import { AGENT_API_PORT, POSTGRES_PORT } from './pod-layout';
+import { AGENT_MEMBER_PORT, POSTGRES_PORT } from './pod-layout';
 import { ClusterSettings } from './settings';
 
 /**
- * The members' ingress: PostgreSQL and the agent's API from the members themselves (replication,
+ * The members' ingress: PostgreSQL and the agents' member API from the members themselves (replication,
  * cloning, rewinding, the agents' peer checks), PostgreSQL from the peers allowed through
- * `ClusterConnections.allowFrom()`, nothing else.
+ * `ClusterConnections.allowFrom()`, the open API (port 8008) from Prometheus when monitoring asks for
+ * it, nothing else. The member API also authenticates every caller (mutual TLS), so it stays closed
+ * to strangers where the CNI does not enforce this policy.
  *
  * Egress is left open. The agent must reach the Kubernetes API server, whose address is not knowable
  * when the YAML is rendered (and, depending on the CNI, is matched before or after the `kubernetes`
@@ -23,7 +25,7 @@ export function createNetworkPolicy(scope: Construct, settings: ClusterSettings)
     selector: members,
     ingress: { default: kplus.NetworkPolicyTrafficDefault.DENY },
   });
-  policy.addIngressRule(members, [kplus.NetworkPolicyPort.tcp(POSTGRES_PORT), kplus.NetworkPolicyPort.tcp(AGENT_API_PORT)]);
+  policy.addIngressRule(members, [kplus.NetworkPolicyPort.tcp(POSTGRES_PORT), kplus.NetworkPolicyPort.tcp(AGENT_MEMBER_PORT)]);
   return policy;
 }
 
@@ -48,7 +50,8 @@ export class ClusterConnections {
 
   /**
    * Allows `peer` to connect to PostgreSQL (port 5432) on every member, and so through the Services.
-   * The agent's API (port 8008) stays reachable from the members only.
+   * The agents' ports stay closed to it: the member API (8009) admits the members only, the open API
+   * (8008) the kubelet and, with monitoring, Prometheus.
    *
    * A peer is what cdk8s-plus takes: a workload or pod (`kplus.Deployment`, `kplus.Pod`, …, selected
    * by its pod labels, in its chart's namespace), `kplus.Pods.select()` / `Pods.all()`,

@@ -1,5 +1,6 @@
 import { AgentImage } from './agent-image';
 import { BackupProps } from './backup';
+import { RestoreProps } from './restore';
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { ReplicationMode, StandbyMode } from './modes';
@@ -248,4 +249,14 @@ export interface PostgresClusterProps {
    * @see https://www.postgresql.org/docs/current/continuous-archiving.html
    */
   readonly backup?: BackupProps;
+
+  /**
+   * Bootstrap from base backups and WAL in an object store instead of `initdb`: the latest state or a
+   * point in time (time, LSN, transaction id, restore point), of this cluster's store or another
+   * cluster's (a clone). The restored cluster archives to its own `backup` root on a new timeline.
+   * README.md ("Restore and point-in-time recovery").
+   *
+   * @default - a new, empty cluster (`initdb`)
+   */
+  readonly restore?: RestoreProps;
 }

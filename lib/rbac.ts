@@ -39,10 +39,11 @@ export function createRbac(scope: Construct, settings: ClusterSettings): k8s.Kub
     { apiGroups: [''], resources: ['persistentvolumeclaims'], resourceNames: pods.map((pod) => `data-${pod}`), verbs: ['get', 'patch'] },
     // Promotions, demotions and failovers are told as Events.
     { apiGroups: [''], resources: ['events'], verbs: ['create'] },
-    // The credentials, the generated TLS CA and the object store's credentials: read always, created by the agent that first needs them
-    // when the user gave none.
-    { apiGroups: [''], resources: ['secrets'], resourceNames: [settings.authSecretName, ...settings.tls.secretNames(), ...(settings.backup ? [settings.backup.secretName] : [])], verbs: ['get'] },
-    ...(settings.authSecret && !settings.tls.createsSecret ? [] : [{ apiGroups: [''], resources: ['secrets'], verbs: ['create'] }]),
+    // The credentials, the CA (PostgreSQL's generated one, or the members' CA of the agents' API), the
+    // object store's credentials and the restore source's: read always, created by the agent that first
+    // needs them when missing (the CA always can be).
+    { apiGroups: [''], resources: ['secrets'], resourceNames: [...new Set([settings.authSecretName, ...settings.tls.secretNames(), ...(settings.backup ? [settings.backup.secretName] : []), ...(settings.restore?.secretNames ?? [])])], verbs: ['get'] },
+    { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
     // The CA certificate, published for clients (README.md, "TLS").
     ...settings.tls.configMapRules(),
   ];

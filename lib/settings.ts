@@ -1,5 +1,6 @@
 import { AgentImage } from './agent-image';
 import { BackupBinding } from './backup';
+import { RestoreBinding } from './restore';
 import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { ReplicationMode, StandbyMode } from './modes';
@@ -46,6 +47,8 @@ export interface ClusterSettings {
   readonly monitoring?: MonitoringSettings;
   /** Undefined when the WAL is not archived. */
   readonly backup?: BackupBinding;
+  /** Undefined when the cluster bootstraps with initdb. */
+  readonly restore?: RestoreBinding;
 }
 
 /** 63 (the limit of a label value) minus the `-<10-character hash>` of `controller-revision-hash`. */
@@ -112,6 +115,7 @@ export function resolveSettings(id: string, namespace: string, props: PostgresCl
   const tlsSource = props.tls ?? PostgresTls.generated();
   const monitoring = resolveMonitoring(props.monitoring);
 
+  const backup = BackupBinding.resolve(props.backup);
   return {
     name,
     namespace,
@@ -142,7 +146,8 @@ export function resolveSettings(id: string, namespace: string, props: PostgresCl
     tlsSource,
     tls: tlsSource._bind({ name, namespace, clusterDomain }),
     monitoring,
-    backup: BackupBinding.resolve(props.backup),
+    backup,
+    restore: RestoreBinding.resolve(props.restore, name, backup),
   };
 }
 

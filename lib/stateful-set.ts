@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { clusterLabels, objectMetadata, selectorLabels } from './labels';
-import { AGENT_API_PORT, CONFIG_DIR, POSTGRES_PORT, RUN_DIR } from './pod-layout';
+import { AGENT_API_PORT, AGENT_MEMBER_PORT, CONFIG_DIR, POSTGRES_PORT, RUN_DIR } from './pod-layout';
 import { leaseName } from './rbac';
 import { ClusterSettings } from './settings';
 
@@ -109,6 +109,7 @@ function podSpec(settings: ClusterSettings, refs: StatefulSetReferences): k8s.Po
       { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
       ...settings.tls.volumes(),
       ...(settings.backup?.volumes() ?? []),
+      ...(settings.restore?.volumes() ?? []),
     ],
   };
 }
@@ -150,7 +151,7 @@ function agentContainer(settings: ClusterSettings, refs: StatefulSetReferences):
     name: 'agent',
     image: settings.agentImage.image,
     command: ['node', '/opt/pgha/agent.js'],
-    ports: [{ name: 'agent-api', containerPort: AGENT_API_PORT }],
+    ports: [{ name: 'agent-api', containerPort: AGENT_API_PORT }, { name: 'agent-members', containerPort: AGENT_MEMBER_PORT }],
     env: [
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
       { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
@@ -162,6 +163,8 @@ function agentContainer(settings: ClusterSettings, refs: StatefulSetReferences):
       value('PGHA_CLUSTER_DOMAIN', settings.clusterDomain),
       value('PGHA_POSTGRES_PORT', POSTGRES_PORT),
       value('PGHA_API_PORT', AGENT_API_PORT),
+      value('PGHA_MEMBER_PORT', AGENT_MEMBER_PORT),
+      value('PGHA_MEMBER_CA_SECRET', settings.tls.memberCaSecretName),
       value('PGHA_LEASE_NAME', leaseName(settings.name)),
       value('PGHA_LEASE_DURATION_MS', settings.leaseDuration.toMilliseconds()),
       value('PGHA_RENEW_DEADLINE_MS', settings.renewDeadline.toMilliseconds()),
@@ -175,6 +178,7 @@ function agentContainer(settings: ClusterSettings, refs: StatefulSetReferences):
       value('PGHA_AUTH_SECRET_MANAGED', settings.authSecret === undefined),
       ...settings.tls.agentEnv(),
       ...(settings.backup?.agentEnv() ?? []),
+      ...(settings.restore?.agentEnv() ?? []),
     ],
     // Enough for the scheduler to account for the agent; no limit, because an agent killed for memory
     // fences its primary.
@@ -203,6 +207,7 @@ function agentContainer(settings: ClusterSettings, refs: StatefulSetReferences):
       { name: 'data', mountPath: DATA_DIR, readOnly: true },
       ...settings.tls.agentVolumeMounts(),
       ...(settings.backup?.agentVolumeMounts() ?? []),
+      ...(settings.restore?.agentVolumeMounts() ?? []),
       { name: 'tmp', mountPath: '/tmp' },
     ],
   };

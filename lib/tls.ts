@@ -187,6 +187,12 @@ export class TlsBinding {
   public readonly caConfigMapName?: string;
   /** The kubernetes.io/tls Secret mounted into the agent container; undefined unless fromSecret or certManager. */
   public readonly serverSecretName?: string;
+  /**
+   * The Secret with the CA that signs the agents' member certificates (their mutual-TLS API, port 8009):
+   * the generated CA `<name>-ca` when there is one, else `<name>-members-ca`, which the agents create in
+   * every other mode, disabled included (README.md, "Security").
+   */
+  public readonly memberCaSecretName: string;
 
   public constructor(
     private readonly cluster: TlsCluster,
@@ -198,6 +204,7 @@ export class TlsBinding {
     this.caSecretName = source === TlsSource.GENERATED ? `${cluster.name}-ca` : undefined;
     this.caConfigMapName = this.enabled ? `${cluster.name}-ca-cert` : undefined;
     this.serverSecretName = source === TlsSource.SECRET ? secret?.name : source === TlsSource.CERT_MANAGER ? `${cluster.name}-tls` : undefined;
+    this.memberCaSecretName = this.caSecretName ?? `${cluster.name}-members-ca`;
   }
 
   /** The owned postgresql.conf parameters. */
@@ -257,14 +264,12 @@ export class TlsBinding {
     return this.serverSecretName ? [{ name: 'tls', mountPath: TLS_SECRET_DIR, readOnly: true }] : [];
   }
 
-  /** Secrets the agent reads through the API: the generated CA's. A mounted Secret needs no rule: the kubelet reads it. */
+  /**
+   * Secrets the agent reads through the API and creates when missing: the generated CA's, or the members'
+   * CA. A mounted Secret needs no rule: the kubelet reads it.
+   */
   public secretNames(): string[] {
-    return this.caSecretName ? [this.caSecretName] : [];
-  }
-
-  /** Whether the agent must create a Secret for TLS (the generated CA). */
-  public get createsSecret(): boolean {
-    return this.caSecretName !== undefined;
+    return [this.memberCaSecretName];
   }
 
   /** Publishing the CA certificate for clients: create once, then read and update that ConfigMap only. */

@@ -1,5 +1,6 @@
 // Wires WAL archiving for the composition root: the store client with the Secret's credentials, the
-// WalServer that answers wal.sh, and the once-a-minute backlog check that raises a Warning Event.
+// WalServer that answers wal.sh, and the once-a-minute backlog check that raises a Warning Event. A
+// cluster bootstrapped from a backup also restores through it, from the source's store and root.
 import type { AgentConfig } from '../config';
 import type { EventRecorder } from '../kube/events';
 import { readControlData } from '../postgres/pg-control';
@@ -15,26 +16,42 @@ import { WalServer } from './wal-server';
 const SPOOL_DIR = '/tmp/pgha-wal';
 const CHECK_MS = 60_000;
 
+/** The store client of a store configuration, signing with the credentials of its Secret. */
+export function storeOf(backup: BackupConfig, secrets: SecretReader): S3Store {
+  const credentials = new StoreCredentials(secrets, backup.secretName);
+  return new S3Store(backup.location, () => credentials.get());
+}
+
+/**
+ * Starts the WalServer; resolves to the archive's status when the cluster archives (`backup`), else null.
+ * `restoreFrom`: the source of a restore (its system identifier is the restored data's own).
+ */
 export async function startArchiving(
   config: AgentConfig,
-  backup: BackupConfig,
+  backup: BackupConfig | null,
   deps: { secrets: SecretReader; events: EventRecorder; log: Logger },
-): Promise<() => Promise<ArchiveStatus>> {
-  const credentials = new StoreCredentials(deps.secrets, backup.secretName);
-  const store = new S3Store(backup.location, () => credentials.get());
+  restoreFrom: { readonly store: S3Store; readonly prefix: string; readonly cluster: string } | null = null,
+): Promise<(() => Promise<ArchiveStatus>) | null> {
+  const systemIdentifier = async () => {
+    const control = await readControlData(config.pgdata);
+    if (!control) throw new Error(`no pg_control in ${config.pgdata} yet`);
+    return control.systemIdentifier;
+  };
   const server = new WalServer({
     runDir: config.runDir,
     pgdata: config.pgdata,
     spoolDir: SPOOL_DIR,
-    store,
+    // Without `backup`, archive_mode is off: only restore requests come.
+    store: backup ? storeOf(backup, deps.secrets) : (restoreFrom as { store: S3Store }).store,
     archiveRoot: async () => {
-      const control = await readControlData(config.pgdata);
-      if (!control) throw new Error(`no pg_control in ${config.pgdata} yet`);
-      return archiveRoot(backup.prefix, config.clusterName, control.systemIdentifier);
+      if (!backup) throw new Error('this cluster archives no WAL (no backup configured)');
+      return archiveRoot(backup.prefix, config.clusterName, await systemIdentifier());
     },
+    ...(restoreFrom ? { restoreFrom: { store: restoreFrom.store, root: async () => archiveRoot(restoreFrom.prefix, restoreFrom.cluster, await systemIdentifier()) } } : {}),
     onResult: (r) => (r.ok ? deps.log.info : deps.log.error)(`wal-${r.verb}`, { file: r.name, result: r.detail }),
   });
   await server.start();
+  if (!backup) return null;
   const status = async () => archiveStatus(await server.backlog(), server.stats);
   let lastWarnedAt: number | null = null;
   setInterval(() => {

@@ -13,34 +13,37 @@ export interface BackupConfig {
 
 type Env = Record<string, string | undefined>;
 
-export function readBackupConfig(env: Env): BackupConfig | null {
-  const bucket = env.PGHA_BACKUP_BUCKET;
+/** `PGHA_BACKUP_*`, the store the cluster archives to; a restore's source store is `PGHA_RESTORE_*` (restore-config.ts). */
+export function readBackupConfig(env: Env, variables: 'PGHA_BACKUP' | 'PGHA_RESTORE' = 'PGHA_BACKUP'): BackupConfig | null {
+  const bucket = env[`${variables}_BUCKET`];
   if (!bucket) return null;
-  const text = (name: string): string => {
+  const text = (suffix: string): string => {
+    const name = `${variables}_${suffix}`;
     const value = env[name];
-    if (!value) throw new Error(`environment variable ${name} is required when PGHA_BACKUP_BUCKET is set`);
+    if (!value) throw new Error(`environment variable ${name} is required when ${variables}_BUCKET is set`);
     return value;
   };
-  const pathStyle = text('PGHA_BACKUP_PATH_STYLE');
+  const pathStyle = text('PATH_STYLE');
   if (pathStyle !== 'true' && pathStyle !== 'false') {
-    throw new Error(`environment variable PGHA_BACKUP_PATH_STYLE must be one of true, false, got '${pathStyle}'`);
+    throw new Error(`environment variable ${variables}_PATH_STYLE must be one of true, false, got '${pathStyle}'`);
   }
-  const sse = env.PGHA_BACKUP_SSE;
+  const sse = env[`${variables}_SSE`];
   if (sse !== undefined && sse !== 'AES256' && sse !== 'aws:kms') {
-    throw new Error(`environment variable PGHA_BACKUP_SSE must be one of AES256, aws:kms, got '${sse}'`);
+    throw new Error(`environment variable ${variables}_SSE must be one of AES256, aws:kms, got '${sse}'`);
   }
-  const caFile = env.PGHA_BACKUP_CA_FILE;
+  const caFile = env[`${variables}_CA_FILE`];
+  const kmsKeyId = env[`${variables}_SSE_KMS_KEY_ID`];
   return {
     location: {
-      endpoint: text('PGHA_BACKUP_ENDPOINT'),
-      region: text('PGHA_BACKUP_REGION'),
+      endpoint: text('ENDPOINT'),
+      region: text('REGION'),
       bucket,
       pathStyle: pathStyle === 'true',
       ...(caFile ? { ca: readFileSync(caFile, 'utf8') } : {}),
       ...(sse ? { serverSideEncryption: sse } : {}),
-      ...(env.PGHA_BACKUP_SSE_KMS_KEY_ID ? { kmsKeyId: env.PGHA_BACKUP_SSE_KMS_KEY_ID } : {}),
+      ...(kmsKeyId ? { kmsKeyId } : {}),
     },
-    prefix: text('PGHA_BACKUP_PREFIX'),
-    secretName: text('PGHA_BACKUP_SECRET'),
+    prefix: text('PREFIX'),
+    secretName: text('SECRET'),
   };
 }

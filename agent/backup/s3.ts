@@ -7,6 +7,7 @@ import aws4 from 'aws4';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
+import type { Readable } from 'node:stream';
 
 export interface S3Credentials {
   readonly accessKeyId: string;
@@ -53,6 +54,12 @@ export class S3Error extends Error {
 }
 
 const REQUEST_TIMEOUT_MS = 60_000;
+
+interface Answer {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: Buffer;
+}
 
 export class S3Store {
   private readonly base: URL;
@@ -112,12 +119,36 @@ export class S3Store {
     }
   }
 
+  /**
+   * The object's bytes as a stream (a base backup does not fit in memory); null when there is no such key.
+   * The caller consumes or destroys it.
+   */
+  async stream(key: string): Promise<Readable | null> {
+    try {
+      return await this.request('GET', key, {}, {}, undefined, true);
+    } catch (error) {
+      if (error instanceof S3Error && error.status === 404) return null;
+      throw error;
+    }
+  }
+
   /** Every object whose key starts with `prefix`, in key order (follows continuation tokens). */
   async list(prefix: string): Promise<ObjectInfo[]> {
+    return (await this.listing(prefix, null)).objects;
+  }
+
+  /** The "folders" right under `prefix` (ListObjectsV2 with delimiter `/`): `<prefix><name>/` each. */
+  async folders(prefix: string): Promise<string[]> {
+    return (await this.listing(prefix, '/')).prefixes;
+  }
+
+  private async listing(prefix: string, delimiter: string | null): Promise<{ objects: ObjectInfo[]; prefixes: string[] }> {
     const objects: ObjectInfo[] = [];
+    const prefixes: string[] = [];
     let token: string | undefined;
     do {
       const query: Record<string, string> = { 'list-type': '2', prefix };
+      if (delimiter) query.delimiter = delimiter;
       if (token) query['continuation-token'] = token;
       const xml = (await this.request('GET', '', query, {})).body.toString('utf8');
       for (const [, contents] of xml.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) {
@@ -127,9 +158,10 @@ export class S3Store {
           lastModified: new Date(xmlText(contents, 'LastModified')),
         });
       }
+      for (const [, common] of xml.matchAll(/<CommonPrefixes>([\s\S]*?)<\/CommonPrefixes>/g)) prefixes.push(xmlText(common, 'Prefix'));
       token = xmlText(xml, 'IsTruncated') === 'true' ? xmlText(xml, 'NextContinuationToken') : undefined;
     } while (token);
-    return objects;
+    return { objects, prefixes };
   }
 
   /** Removes the key; removing a key that is not there succeeds (S3 answers 204 either way). */
@@ -137,13 +169,17 @@ export class S3Store {
     await this.request('DELETE', key, {}, {});
   }
 
+  private request(method: string, key: string, query: Readonly<Record<string, string>>, headers: Record<string, string>, body?: Buffer): Promise<Answer>;
+  /** With `streamed`, a success resolves to the response itself, unread (an error answer is still read). */
+  private request(method: string, key: string, query: Readonly<Record<string, string>>, headers: Record<string, string>, body: Buffer | undefined, streamed: true): Promise<Readable>;
   private async request(
     method: string,
     key: string,
     query: Readonly<Record<string, string>>,
     headers: Record<string, string>,
     body?: Buffer,
-  ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+    streamed = false,
+  ): Promise<Answer | Readable> {
     const { bucket, pathStyle, region } = this.location;
     const encodedKey = key.split('/').map(encodeRfc3986).join('/');
     const host = pathStyle ? this.base.host : `${bucket}.${this.base.host}`;
@@ -170,6 +206,13 @@ export class S3Store {
           timeout: REQUEST_TIMEOUT_MS,
         },
         (response) => {
+          const success = (response.statusCode ?? 0) >= 200 && (response.statusCode ?? 0) < 300;
+          if (streamed && success) {
+            // The request's timeout covers the whole download otherwise: only an idle socket is an error.
+            request.setTimeout(0);
+            response.setTimeout(REQUEST_TIMEOUT_MS, () => response.destroy(new Error(`${what}: no data for ${REQUEST_TIMEOUT_MS / 1000} s`)));
+            return resolve(response);
+          }
           const chunks: Buffer[] = [];
           response.on('data', (chunk: Buffer) => chunks.push(chunk));
           response.on('error', reject);

@@ -34,6 +34,11 @@ export interface WalServerOptions {
   readonly store: WalStore;
   /** `<prefix>/<cluster>/<system identifier>/`: known once pg_control can be read. */
   readonly archiveRoot: () => Promise<string>;
+  /**
+   * Where restore_command reads from, when not from the archive above: a cluster bootstrapped from a
+   * backup recovers from the source's store and root (restore.ts) and archives to its own.
+   */
+  readonly restoreFrom?: { readonly store: Pick<WalStore, 'get'>; readonly root: () => Promise<string> };
   /** Called after each request, for logs and Events. */
   readonly onResult?: (result: WalResult) => void;
 }
@@ -100,13 +105,14 @@ export class WalServer {
     try {
       if (!isWalFileName(name)) throw new Error(`'${name}' is not a WAL file name`);
       const path = (await readFile(requestFile, 'utf8')).trim();
-      const key = walKey(await this.options.archiveRoot(), name);
       if (verb === 'archive') {
+        const key = walKey(await this.options.archiveRoot(), name);
         const detail = await this.archive(key, join(this.options.pgdata, path));
         reply = 'ok';
         result = { verb, name, ok: true, detail, at: new Date() };
       } else {
-        const spooled = await this.restore(key, name);
+        const from = this.options.restoreFrom ?? { store: this.options.store, root: this.options.archiveRoot };
+        const spooled = await this.restore(from.store, walKey(await from.root(), name), name);
         reply = spooled ? `ok ${spooled}` : 'missing';
         result = { verb, name, ok: spooled !== null, detail: spooled ? 'restored' : 'missing', at: new Date() };
       }
@@ -143,8 +149,8 @@ export class WalServer {
     return 'stored';
   }
 
-  private async restore(key: string, name: string): Promise<string | null> {
-    const compressed = await this.options.store.get(key);
+  private async restore(store: Pick<WalStore, 'get'>, key: string, name: string): Promise<string | null> {
+    const compressed = await store.get(key);
     if (!compressed) return null;
     const spooled = join(this.options.spoolDir, name);
     await writeFile(`${spooled}.tmp`, await gunzip(compressed));

@@ -101,6 +101,6 @@ export function peerIsCaughtUpStandby(o: Observation, lease: PresentLease, name:
   const theirs = statusLsn(status);
   if (theirs === null) return { ok: false, why: `${name} reports no WAL position` };
   const behind = reference - theirs;
-  if (behind > o.config.maxLagOnFailoverBytes) return { ok: false, why: `${name} is ${behind} bytes behind` };
+  if (behind > o.config.maxLagOnFailoverBytes) return { ok: false, why: `${name} is ${behind} bytes behind, more than maximumLagOnFailover (${o.config.maxLagOnFailoverBytes} bytes)` };
   return { ok: true, why: `${name} is ${behind > 0n ? behind : 0n} bytes behind` };
 }

@@ -11,6 +11,7 @@ import { parseLsn } from '../postgres/lsn';
 import { memberHost } from '../config';
 import { candidacy, holderGone, peerIsCaughtUpStandby } from './candidacy';
 import { unresponsivePrimary } from './postgres-silence';
+import { SWITCHOVER_WAIT_LIMIT_MS } from './switchover-wait';
 import { planRollout } from './rollout';
 import {
   dataWasPrimary,
@@ -25,7 +26,7 @@ import {
   sameClusterStatus,
   selfName,
 } from './facts';
-import type { Action, Observation, PresentLease } from './types';
+import type { Action, Observation, PresentLease, RestoreProgress } from './types';
 
 /**
  * A running standby its primary has not listed as streaming for this long cannot catch up by itself
@@ -131,9 +132,13 @@ function asHolder(o: Observation, lease: PresentLease): Action {
   const data = o.local.data;
 
   if (lease.systemIdentifier === null) {
+    const restoring = o.memory.restore ? restoreStep(o, o.memory.restore) : null;
+    if (restoring) return restoring;
     if (data.kind !== 'present') return lead('initdb', 'bootstrapping: this member holds the lease and has no data');
     if (!postgresRunning(o)) return lead('start-primary', 'bootstrapping: starting the new cluster');
     if (!o.local.sql) return lead('wait-ready', 'bootstrapping: waiting for PostgreSQL to accept connections');
+    // Restored data that recovers still (the agent restarted during a restore): roles can be set only after.
+    if (o.local.sql.inRecovery) return lead('wait-ready', 'bootstrapping: waiting for recovery to end');
     return lead('finish-bootstrap', 'bootstrapping: creating roles and recording the cluster');
   }
   if (data.kind !== 'present') return lead('abdicate', 'this member holds the lease but has no data; handing the lease back');
@@ -150,6 +155,31 @@ function asHolder(o: Observation, lease: PresentLease): Action {
   return serve(o, lease);
 }
 
+/**
+ * Bootstrapping from a backup instead of initdb (backup/restore.ts), while the lease records no cluster:
+ * the restore runs in the background while the holder keeps renewing; a failed one is retried after a
+ * pause, from scratch. Once it is done (or restored data is there and its PostgreSQL runs), the bootstrap
+ * finishes as after initdb. PostgreSQL that stopped on restored data never finished its bootstrap, so it is
+ * restored again rather than started on data whose recovery may not have reached its target.
+ */
+function restoreStep(o: Observation, restore: RestoreProgress): Action | null {
+  switch (restore.phase) {
+    case 'running':
+      return lead('restore-wait', `bootstrapping from a backup: ${restore.detail}`);
+    case 'failed':
+      if (o.now < restore.retryAt) {
+        return lead('restore-wait', `bootstrapping from a backup failed: ${restore.reason}; retrying in ${formatMs(restore.retryAt - o.now)}`);
+      }
+      return lead('restore', `bootstrapping from a backup: retrying after "${restore.reason}"`);
+    case 'pending':
+      if (o.local.data.kind !== 'present') return lead('restore', 'bootstrapping from a backup: this member holds the lease and has no data');
+      if (o.local.supervisor?.postgres === 'exited') return lead('restore', 'bootstrapping from a backup: PostgreSQL stopped on the restored data before the bootstrap finished; restoring again');
+      return null;
+    case 'done':
+      return null;
+  }
+}
+
 function lead(step: Extract<Action, { type: 'lead' }>['step'], reason: string): Action {
   return { type: 'lead', step, reason };
 }
@@ -162,10 +192,13 @@ function serve(o: Observation, lease: PresentLease): Action {
     return { type: 'lead', step: 'serve', reason: 'primary', clearSwitchover: `${target} is not a member (${o.config.members.join(', ')})` };
   }
   const reference = o.local.sql?.lsn ?? null;
-  if (reference === null) return lead('serve', `switchover to ${target} waits: own WAL position unknown`);
-  const check = peerIsCaughtUpStandby(o, lease, target, reference);
-  if (!check.ok) return lead('serve', `switchover to ${target} waits: ${check.why}`);
-  return { type: 'switchover', target, reason: `switchover requested: ${check.why}` };
+  const check = reference === null ? { ok: false, why: 'own WAL position unknown' } : peerIsCaughtUpStandby(o, lease, target, reference);
+  if (check.ok) return { type: 'switchover', target, reason: `switchover requested: ${check.why}` };
+  const waited = o.switchoverWaitedMs ?? 0;
+  if (waited >= SWITCHOVER_WAIT_LIMIT_MS) {
+    return { type: 'lead', step: 'serve', reason: 'primary', clearSwitchover: `${check.why}, still after ${formatMs(waited)} (a switchover waits at most ${formatMs(SWITCHOVER_WAIT_LIMIT_MS)} for its target)` };
+  }
+  return lead('serve', `switchover to ${target} waits: ${check.why}`);
 }
 
 /** A primary with no switchover requested carries the rolling update one step further (rollout.ts). */

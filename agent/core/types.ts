@@ -110,6 +110,8 @@ export interface MemberStatus {
   readonly rollout: string | null;
   /** WAL archiving (null when the cluster archives nothing): backlog, counts, last success and failure. */
   readonly archive?: ArchiveStatus | null;
+  /** Bootstrapping from a backup: this member's restore, while it runs, failed or once done (null otherwise). */
+  readonly restore?: { readonly phase: RestoreProgress['phase']; readonly detail: string } | null;
 }
 
 export interface PeerView {
@@ -145,7 +147,18 @@ export interface Memory {
   readonly shuttingDown: boolean;
   /** A change of the synchronous quorum waiting for the new members to catch up to `lsn`. */
   readonly pendingSync: { readonly target: SyncSet; readonly lsn: Lsn | null } | null;
+  /** Bootstrapping from a backup (`restore`); null when the cluster bootstraps with initdb. */
+  readonly restore: RestoreProgress | null;
 }
+
+/** Where a bootstrap from a backup stands in this agent process (backup/restore.ts runs it in the background). */
+export type RestoreProgress =
+  /** Not started by this process: a restore runs when there is no data, or the restored data's PostgreSQL stopped. */
+  | { readonly phase: 'pending' }
+  | { readonly phase: 'running'; readonly detail: string }
+  /** `retryAt`: monotonic milliseconds. */
+  | { readonly phase: 'failed'; readonly reason: string; readonly retryAt: number }
+  | { readonly phase: 'done'; readonly detail: string };
 
 
 export interface Observation {
@@ -171,6 +184,11 @@ export interface Observation {
    * postmaster's life (null while it answers, or when no probe is made). See postgres-silence.ts.
    */
   readonly postgresSilence: PostgresSilence | null;
+  /**
+   * How long this holder has seen the Lease's current switchover-to request (null: no request, or not
+   * the holder). See switchover-wait.ts.
+   */
+  readonly switchoverWaitedMs: number | null;
 }
 
 /** Steps a lease holder takes after renewing. */
@@ -182,6 +200,8 @@ export type LeadStep =
   | 'promote'
   | 'serve'
   | 'wait-ready'
+  | 'restore'
+  | 'restore-wait'
   | 'abdicate';
 
 /** Steps a member that follows the holder takes. */

@@ -9,6 +9,12 @@ import { ApiUnreachableError, KubeApiError, KubeClient } from './client';
 
 export interface Lease {
   resourceVersion: string;
+  /**
+   * Tells one Lease object from another of the same name. The API server creates a Lease that an
+   * update (PUT) finds missing, so a renewal that lands just after `kubectl delete lease` brings the
+   * Lease back under a new uid.
+   */
+  uid: string;
   holder: string | null;
   leaseDurationSeconds: number;
   acquireTime: string | null;
@@ -17,7 +23,7 @@ export interface Lease {
   annotations: Record<string, string>;
 }
 
-export type LeaseWrite = Omit<Lease, 'resourceVersion'>;
+export type LeaseWrite = Omit<Lease, 'resourceVersion' | 'uid'>;
 
 export type WriteOutcome =
   | { ok: true; lease: Lease }
@@ -32,7 +38,7 @@ export function microTime(date: Date): string {
 interface LeaseObject {
   apiVersion: 'coordination.k8s.io/v1';
   kind: 'Lease';
-  metadata: { name: string; namespace: string; resourceVersion?: string; annotations?: Record<string, string> };
+  metadata: { name: string; namespace: string; uid?: string; resourceVersion?: string; annotations?: Record<string, string> };
   spec: {
     holderIdentity?: string;
     leaseDurationSeconds?: number;
@@ -145,6 +151,7 @@ function fromObject(object: LeaseObject): Lease {
   const spec = object.spec ?? {};
   return {
     resourceVersion: object.metadata.resourceVersion ?? '',
+    uid: object.metadata.uid ?? '',
     // An empty holderIdentity means "released" to every leader-election client.
     holder: spec.holderIdentity || null,
     leaseDurationSeconds: spec.leaseDurationSeconds ?? 0,

@@ -1,9 +1,11 @@
-// Keeps one long-lived HTTP request open to the lease holder's agent (GET /watch). When the holder's
+// Keeps one long-lived request open to the lease holder's member API (GET /watch, mutual TLS). When the holder's
 // processes die, the kernel closes that connection at once, and this member re-runs its loop immediately
 // instead of at its next retry period: the crash is seen within milliseconds. It is only a wake-up hint;
 // decisions still come from a full observation. The holder also writes `renewed <renewTime>` on it after
 // each renewal that landed, so this member times the holder's silence from that moment (see LeaseClock).
-import http from 'node:http';
+import type http from 'node:http';
+import https from 'node:https';
+import type { MemberChannel } from './peer-client';
 
 export class HolderWatch {
   private holder: string | null = null;
@@ -15,6 +17,7 @@ export class HolderWatch {
     private readonly port: number,
     private readonly retryMs: number,
     private readonly onLost: (holder: string) => void,
+    private readonly channel: MemberChannel,
     private readonly onRenewed: (holder: string, renewTime: string) => void = () => undefined,
   ) {}
 
@@ -37,7 +40,16 @@ export class HolderWatch {
 
   private connect(holder: string): void {
     let established = false;
-    const request = http.get({ host: this.host(holder), port: this.port, path: '/watch', timeout: 0 }, (response) => {
+    const tls = this.channel.clientOptions(holder);
+    if (!tls) {
+      // No certificate of our own yet: look again after the retry period.
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = null;
+        if (this.holder === holder) this.connect(holder);
+      }, this.retryMs);
+      return;
+    }
+    const request = https.get({ host: this.host(holder), port: this.port, path: '/watch', timeout: 0, agent: false, ...tls }, (response) => {
       established = response.statusCode === 200;
       let pending = '';
       response.setEncoding('utf8');

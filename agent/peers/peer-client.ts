@@ -1,23 +1,30 @@
-// Talks to the other members' agents over HTTP (through the headless Service's per-pod DNS names), and
-// tells a refused connection from a silent one: the fast path for a crashed primary depends on it.
-import http from 'node:http';
+// Talks to the other members' agents over their member API (mutual TLS, agent/tls/member-tls.ts; at the
+// pod addresses, or the per-pod DNS names), and tells a refused connection from a silent one: the fast
+// path for a crashed primary depends on it. A peer whose certificate is not its member's is unreachable.
+import https from 'node:https';
 import net from 'node:net';
 import type { MemberStatus, PeerView } from '../core/types';
+import type { MemberTls } from '../tls/member-tls';
 
 export type Reach = 'ok' | 'refused' | 'unreachable';
 
 export interface PeerAddressing {
   host(member: string): string;
-  readonly apiPort: number;
+  /** The member API's port (PGHA_MEMBER_PORT). */
+  readonly memberPort: number;
   readonly postgresPort: number;
 }
 
+/** Where a member's TLS options come from: MemberTls, or a test's. */
+export type MemberChannel = Pick<MemberTls, 'clientOptions'>;
+
 export class PeerClient {
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  private readonly agent = new https.Agent({ keepAlive: true, maxSockets: 4 });
 
   constructor(
     private readonly addressing: PeerAddressing,
     private readonly timeoutMs: number,
+    private readonly channel: MemberChannel,
   ) {}
 
   async observe(members: readonly string[]): Promise<PeerView[]> {
@@ -62,7 +69,10 @@ export class PeerClient {
     return first.staleSocket ? this.attempt(method, name, path, false) : first;
   }
 
-  private attempt(method: string, name: string, path: string, agent: http.Agent | false): Promise<{ reach: Reach; status: number; body: string; staleSocket: boolean }> {
+  private attempt(method: string, name: string, path: string, agent: https.Agent | false): Promise<{ reach: Reach; status: number; body: string; staleSocket: boolean }> {
+    // Without its own certificate yet this member cannot ask anyone: it cannot tell, so unreachable.
+    const tls = this.channel.clientOptions(name);
+    if (!tls) return Promise.resolve({ reach: 'unreachable', status: 0, body: '', staleSocket: false });
     return new Promise((resolve) => {
       let settled = false;
       const done = (reach: Reach, status = 0, body = '', staleSocket = false) => {
@@ -71,8 +81,8 @@ export class PeerClient {
         clearTimeout(timer);
         resolve({ reach, status, body, staleSocket });
       };
-      const request = http.request(
-        { host: this.addressing.host(name), port: this.addressing.apiPort, path, method, agent, timeout: this.timeoutMs },
+      const request = https.request(
+        { host: this.addressing.host(name), port: this.addressing.memberPort, path, method, agent, timeout: this.timeoutMs, ...tls },
         (response) => {
           const chunks: Buffer[] = [];
           response.on('data', (c: Buffer) => chunks.push(c));

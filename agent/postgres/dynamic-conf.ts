@@ -1,7 +1,7 @@
 // /run/pgha/dynamic.conf: the settings that change with the member's role, included last by the rendered
 // postgresql.conf. All three are reloadable (PostgreSQL 13+), so following a new primary or changing the
-// synchronous quorum never restarts PostgreSQL. The agent reads the file back after a restart to know
-// what is in effect.
+// synchronous quorum never restarts PostgreSQL. A restore adds its recovery settings, which any later
+// write drops again. The agent reads the file back after a restart to know what is in effect.
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { standbyNamesSetting } from '../core/sync-standbys';
@@ -16,6 +16,8 @@ export interface DynamicSettings {
   /** Connection options that make the walreceiver verify the primary's certificate (agent/tls); none without TLS. */
   readonly tls?: readonly string[];
   readonly sync: SyncSet;
+  /** While a restore recovers from the store (backup/recovery-target.ts): restore_command and recovery_target_*. */
+  readonly recovery?: ReadonlyArray<readonly [string, string]>;
 }
 
 export function slotName(member: string): string {
@@ -44,6 +46,7 @@ export function renderDynamicConf(s: DynamicSettings): string {
     `primary_conninfo = ${quote(conninfo)}`,
     `primary_slot_name = ${quote(s.upstreamHost === null ? '' : slotName(s.applicationName))}`,
     `synchronous_standby_names = ${quote(standbyNamesSetting(s.sync))}`,
+    ...(s.recovery ?? []).map(([name, value]) => `${name} = ${quote(value)}`),
     '',
   ].join('\n');
 }

@@ -12,11 +12,13 @@ export interface SupervisorState {
   readonly alive: boolean;
   /** The major version of the postgres container's binaries ('' when `postgres -V` could not tell). */
   readonly major?: string;
+  /** Processes of the postgres container the kernel's OOM killer ended since the container started (-1: unknown). */
+  readonly oomKills?: number;
   readonly postgres: { readonly status: 'stopped' | 'running' | 'exited' | 'fenced'; readonly mode: 'none' | 'primary' | 'standby'; readonly pid: number };
   readonly command: { readonly id: string; readonly verb: string; readonly status: '' | 'running' | 'ok' | 'failed'; readonly message: string };
 }
 
-export type Verb = 'init' | 'start-primary' | 'start-standby' | 'promote' | 'stop' | 'reload' | 'clone' | 'rewind';
+export type Verb = 'init' | 'start-primary' | 'start-standby' | 'promote' | 'stop' | 'reload' | 'clone' | 'rewind' | 'unpack' | 'install-restore';
 
 export interface CommandResult {
   readonly ok: boolean;
@@ -33,6 +35,8 @@ const COMMAND_LIMIT_MS: Record<Verb, number> = {
   reload: 5_000,
   clone: 6 * 3_600_000,
   rewind: 6 * 3_600_000,
+  unpack: 6 * 3_600_000,
+  'install-restore': 120_000,
 };
 
 const POLL_MS = 10;
@@ -98,9 +102,13 @@ export class SupervisorClient {
   }
 
   /** Past this wall-clock time the supervisor stops a primary with an immediate shutdown. */
-  async writeHeartbeat(deadlineEpochMs: number): Promise<void> {
+  /**
+   * `deadlineBootMs` on the boot clock (boot-clock.ts), written as `boot <ms>`: a supervisor from before
+   * that format reads it as no deadline and fences at once, which is safe, never late.
+   */
+  async writeHeartbeat(deadlineBootMs: number): Promise<void> {
     const tmp = `${this.heartbeatFile}.tmp`;
-    await writeFile(tmp, `${Math.floor(deadlineEpochMs)}\n`);
+    await writeFile(tmp, `boot ${Math.floor(deadlineBootMs)}\n`);
     await rename(tmp, this.heartbeatFile);
   }
 }

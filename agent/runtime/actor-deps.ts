@@ -1,4 +1,6 @@
 // What carrying out actions needs: the configuration, clocks, and every adapter.
+import type { RestoreSource } from '../backup/restore';
+import type { RecoveryTarget } from '../backup/recovery-target';
 import type { AgentConfig } from '../config';
 import type { EventRecorder } from '../kube/events';
 import type { LeaseStore } from '../kube/lease-store';
@@ -16,8 +18,10 @@ export interface ActorDeps {
   readonly config: AgentConfig;
   /** Monotonic milliseconds. */
   readonly now: () => number;
-  /** Wall-clock epoch milliseconds (the supervisor's heartbeat and the Lease's MicroTimes). */
+  /** Wall-clock epoch milliseconds (the Lease's MicroTimes). */
   readonly wallNow: () => number;
+  /** Milliseconds on the boot clock the supervisor's heartbeat is written in (postgres/boot-clock.ts). */
+  readonly bootNow: () => number;
   readonly leases: LeaseStore;
   readonly pods: Pods;
   readonly events: EventRecorder;
@@ -29,4 +33,6 @@ export interface ActorDeps {
   readonly peers: PeerClient;
   readonly state: RuntimeState;
   readonly tls: ServerTls;
+  /** Bootstrapping from a backup instead of initdb; null without `restore`. */
+  readonly restore: { readonly source: RestoreSource; readonly target: RecoveryTarget; readonly restoreCommand: string } | null;
 }

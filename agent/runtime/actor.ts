@@ -7,11 +7,13 @@ import type { Action, LeadStep, Observation, PresentLease } from '../core/types'
 import { formatLsn } from '../postgres/lsn';
 import { EMPTY_SYNC } from '../core/sync-standbys';
 import type { ActorDeps } from './actor-deps';
+import { AuthSecretKeeper } from './auth-secret';
 import { Effects } from './effects';
 import { FollowerSteps } from './follower-steps';
 import { Handover } from './handover';
 import { HolderSteps } from './holder-steps';
 import { LeaseWrites, type AnnotationChanges } from './lease-writes';
+import { RestoreSteps } from './restore-steps';
 import { RolloutSteps } from './rollout-steps';
 
 export type { ActorDeps } from './actor-deps';
@@ -23,6 +25,8 @@ export class Actor {
   private readonly handover: Handover;
   private readonly follower: FollowerSteps;
   private readonly rollout: RolloutSteps;
+  private readonly authSecret: AuthSecretKeeper;
+  private readonly restore: RestoreSteps;
 
   constructor(private readonly d: ActorDeps) {
     this.effects = new Effects(d);
@@ -31,6 +35,8 @@ export class Actor {
     this.handover = new Handover(d, this.effects, this.writes);
     this.follower = new FollowerSteps(d, this.effects);
     this.rollout = new RolloutSteps(d, this.effects);
+    this.authSecret = new AuthSecretKeeper(d, this.effects);
+    this.restore = new RestoreSteps(d, this.effects);
   }
 
   async act(action: Action, o: Observation): Promise<string> {
@@ -117,8 +123,15 @@ export class Actor {
         return this.holder.finishBootstrap(o, renewed);
       case 'promote':
         return this.holder.promote(o, lease.previousHolder ? `handover from ${lease.previousHolder}` : 'holding the lease');
-      case 'serve':
-        return this.holder.serve(o, plan);
+      case 'serve': {
+        const served = await this.holder.serve(o, plan);
+        const kept = await this.authSecret.keep();
+        return kept ? `${served}; ${kept}` : served;
+      }
+      case 'restore':
+        return this.restore.start();
+      case 'restore-wait':
+        return 'lease renewed; the restore runs';
     }
   }
 }

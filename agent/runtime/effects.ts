@@ -3,7 +3,7 @@
 import { ROLE_LABEL } from '../core/annotations';
 import { selfName } from '../core/facts';
 import type { Observation, SyncSet } from '../core/types';
-import { ensureManagedCredentials, loadCredentials, writePgpass, type Credentials, type CredentialsResult } from '../credentials';
+import { ensureManagedCredentials, loadCredentials, managedSecretLabels, writePgpass, type Credentials, type CredentialsResult } from '../credentials';
 import type { ActorDeps } from './actor-deps';
 
 export class Effects {
@@ -22,7 +22,8 @@ export class Effects {
     return result.ok ? result.message : `${verb} failed: ${result.message}`;
   }
 
-  async writeDynamic(upstreamHost: string | null, sync: SyncSet): Promise<void> {
+  /** `recovery`: only while a restore recovers (backup/recovery-target.ts); every other write drops it. */
+  async writeDynamic(upstreamHost: string | null, sync: SyncSet, recovery?: ReadonlyArray<readonly [string, string]>): Promise<void> {
     await this.d.dynamicConf.write({
       upstreamHost,
       upstreamPort: this.d.config.postgresPort,
@@ -30,6 +31,7 @@ export class Effects {
       passfile: `${this.d.config.runDir}/pgpass`,
       tls: this.d.tls.conninfo(),
       sync,
+      ...(recovery ? { recovery } : {}),
     });
   }
 
@@ -37,15 +39,19 @@ export class Effects {
   async ensureCredentials(bootstrapping: boolean): Promise<CredentialsResult> {
     if (this.credentials) return { ok: true, credentials: this.credentials };
     const { config } = this.d;
-    const labels = { 'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/instance': config.clusterName, 'app.kubernetes.io/managed-by': 'cdk8s-postgres-ha' };
     const result =
       bootstrapping && config.authSecretManaged
-        ? await ensureManagedCredentials(this.d.secrets, config.authSecret, labels)
+        ? await ensureManagedCredentials(this.d.secrets, config.authSecret, managedSecretLabels(config.clusterName))
         : await loadCredentials(this.d.secrets, config.authSecret);
     if (!result.ok) return result;
     await writePgpass(config.runDir, result.credentials);
     this.credentials = result.credentials;
     return result;
+  }
+
+  /** The passwords this member has loaded, if it has. */
+  heldCredentials(): Credentials | null {
+    return this.credentials;
   }
 
   /** Before anything else becomes primary, no other pod may keep the label the primary Service selects. */

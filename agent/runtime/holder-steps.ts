@@ -164,21 +164,21 @@ export class HolderSteps {
   async failsafe(): Promise<string> {
     const started = this.d.now();
     const others = this.d.config.members.filter((m) => m !== this.d.config.podName);
-    const confirmedAt = new Map<string, { at: number; wall: number }>();
+    const confirmedAt = new Map<string, { at: number; boot: number }>();
     for (;;) {
       const ask = others.filter((m) => !confirmedAt.has(m));
-      const sent = { at: this.d.now(), wall: this.d.wallNow() };
+      const sent = { at: this.d.now(), boot: this.d.bootNow() };
       const answers = await Promise.all(ask.map((m) => this.d.peers.failsafe(m, this.d.config.podName)));
       ask.forEach((m, i) => answers[i] && confirmedAt.set(m, sent));
       if (confirmedAt.size === others.length || this.d.now() - started >= this.d.config.retryPeriodMs) break;
       await new Promise((resolve) => setTimeout(resolve, FAILSAFE_RETRY_MS));
     }
     if (confirmedAt.size < others.length) return `only ${confirmedAt.size} of ${others.length} members confirm this primary`;
-    const proof = [...confirmedAt.values()].reduce((a, b) => (b.at < a.at ? b : a), { at: Infinity, wall: Infinity });
+    const proof = [...confirmedAt.values()].reduce((a, b) => (b.at < a.at ? b : a), { at: Infinity, boot: Infinity });
     const sentAt = others.length === 0 ? started : proof.at;
-    const sentWall = others.length === 0 ? this.d.wallNow() : proof.wall;
+    const sentBoot = others.length === 0 ? this.d.bootNow() : proof.boot;
     this.d.state.memory = { ...this.d.state.memory, failsafeConfirmedAt: sentAt };
-    await this.d.supervisor.writeHeartbeat(sentWall + this.d.config.renewDeadlineMs);
+    await this.d.supervisor.writeHeartbeat(sentBoot + this.d.config.renewDeadlineMs);
     return `all ${others.length} members confirm this primary; serving on`;
   }
 }

@@ -27,6 +27,10 @@ export class LeaseWrites {
       return null;
     }
     await this.proven(sent);
+    if (lease.uid !== '' && outcome.lease.uid !== lease.uid) {
+      // Deleted between this tick's read and this renewal, and created again by it (see Lease.uid).
+      void this.d.events.record({ name: this.d.config.podName }, 'Warning', 'LeaseRecreated', `the Lease ${this.d.config.leaseName} was missing (deleted by hand?): this renewal created it again, ${this.d.config.podName} holding it`);
+    }
     this.d.state.metrics.renewals++;
     this.d.state.metrics.lastRenewLatencyMs = this.d.now() - sent.at;
     this.d.state.renewalListeners.forEach((listener) => listener(sent.micro));
@@ -116,13 +120,12 @@ export class LeaseWrites {
     return Math.round(this.d.config.leaseDurationMs / 1000);
   }
 
-  private sent(): { at: number; wall: number; micro: string } {
-    const wall = this.d.wallNow();
-    return { at: this.d.now(), wall, micro: microTime(new Date(wall)) };
+  private sent(): { at: number; boot: number; micro: string } {
+    return { at: this.d.now(), boot: this.d.bootNow(), micro: microTime(new Date(this.d.wallNow())) };
   }
 
-  private async proven(sent: { at: number; wall: number }): Promise<void> {
+  private async proven(sent: { at: number; boot: number }): Promise<void> {
     this.d.state.memory = { ...this.d.state.memory, lastRenewSentAt: sent.at };
-    await this.d.supervisor.writeHeartbeat(sent.wall + this.d.config.renewDeadlineMs);
+    await this.d.supervisor.writeHeartbeat(sent.boot + this.d.config.renewDeadlineMs);
   }
 }

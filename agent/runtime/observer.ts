@@ -3,6 +3,7 @@
 import { readLeaseAnnotations, ROLE_LABEL } from '../core/annotations';
 import type { LeaseClock } from '../core/lease-clock';
 import type { PostgresSilenceClock } from '../core/postgres-silence';
+import type { SwitchoverClock } from '../core/switchover-wait';
 import { runningAsStandby } from '../core/facts';
 import type { LeaseView, Memory, Observation, PodView, SqlView, StatefulSetView } from '../core/types';
 import type { AgentConfig } from '../config';
@@ -35,6 +36,7 @@ export interface ObserverDeps {
   readonly leaseClock: LeaseClock;
   readonly stall: StallClock;
   readonly silence: PostgresSilenceClock;
+  readonly switchover: SwitchoverClock;
 }
 
 /** Times how long a running standby has gone without its primary listing it as streaming. */
@@ -96,6 +98,7 @@ export async function observe(deps: ObserverDeps, memory: Memory): Promise<Obser
     memory,
     standbyStalledForMs: null,
     postgresSilence: null,
+    switchoverWaitedMs: null,
   };
   // The postmaster is identified by the supervisor's boot and its pid: a restarted one starts a new clock.
   const postmaster = supervisorState && supervisor?.postgres === 'running' ? `${supervisorState.boot}/${supervisorState.postgres.pid}` : null;
@@ -103,6 +106,7 @@ export async function observe(deps: ObserverDeps, memory: Memory): Promise<Obser
     ...observation,
     standbyStalledForMs: deps.stall.update(stalledStandby(observation), now),
     postgresSilence: deps.silence.update(postmaster, sqlPossible ? sql !== null : null, now),
+    switchoverWaitedMs: deps.switchover.update(lease.kind === 'present' && lease.holder === config.podName ? lease.switchoverTo : null, now),
   };
 }
 

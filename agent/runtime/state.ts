@@ -18,9 +18,10 @@ export interface RuntimeState {
   readonly renewalListeners: Set<(renewTime: string) => void>;
 }
 
-export function initialState(): RuntimeState {
+/** `restoring`: the cluster bootstraps from a backup (`restore` configured). */
+export function initialState(restoring = false): RuntimeState {
   return {
-    memory: { lastRenewSentAt: null, failsafeConfirmedAt: null, shuttingDown: false, pendingSync: null },
+    memory: { lastRenewSentAt: null, failsafeConfirmedAt: null, shuttingDown: false, pendingSync: null, restore: restoring ? { phase: 'pending' } : null },
     metrics: { renewals: 0, renewFailures: 0, lastRenewLatencyMs: null, promotions: 0, failovers: 0, fencings: 0, decisions: new Map() },
     renewalListeners: new Set(),
   };

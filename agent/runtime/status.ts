@@ -41,6 +41,7 @@ export class StatusDocument {
       streaming: (o?.local.sql?.replication ?? []).filter((r) => r.state === 'streaming').map((r) => r.applicationName),
       rollout: o && o.statefulSet !== null ? planRollout(o).reason : null,
       archive: this.archive ? await this.archive() : null,
+      restore: restoreStatus(o),
     };
   }
 
@@ -51,4 +52,11 @@ export class StatusDocument {
     }
     return this.history.entries;
   }
+}
+
+/** A bootstrap from a backup, as this member ran it (null when it ran none). */
+function restoreStatus(o: Observation | null): MemberStatus['restore'] {
+  const r = o?.memory.restore;
+  if (!r || r.phase === 'pending') return null;
+  return { phase: r.phase, detail: r.phase === 'failed' ? r.reason : r.detail };
 }

@@ -7,36 +7,29 @@
 // runs it again every minute, which renews a generated certificate 30 days before it expires and picks up
 // a Secret that cert-manager (or the user) rotated. Whenever the files change, the supervisor is asked to
 // reload PostgreSQL (SIGHUP reloads the TLS files, on a warm standby too).
-import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../runtime/log';
 import type { TlsConfig } from './config';
 import type { ServerNames } from './names';
-import { generateKey, issue, selfSignedCa, splitPem } from './x509';
+import { BACKDATE_MS, CA_SECRET_KEYS, loadOrCreateCa, signerOf, type Ca, type SecretStore } from './cluster-ca';
+import { generateKey, issue, splitPem } from './x509';
 
 const DAY_MS = 24 * 3_600_000;
-/** The generated CA: long enough to be forgotten, like kubeadm's. Replacing it is a documented manual step. */
-const CA_VALIDITY_MS = 3650 * DAY_MS;
 /** A member's certificate: renewed automatically, so its lifetime only bounds how long a stolen key is useful. */
 const LEAF_VALIDITY_MS = 365 * DAY_MS;
 /** Renewal starts this long before expiry: a month of daily chances even if the agent is often down. */
 const RENEW_BEFORE_MS = 30 * DAY_MS;
-/** Certificates start an hour in the past, so a member whose clock is behind does not reject a fresh one. */
-const BACKDATE_MS = 3_600_000;
 /** How often the timer looks at the files; reading three small files from memory costs nothing. */
 export const TLS_REFRESH_MS = 60_000;
 
-export const CA_SECRET_KEYS = { cert: 'ca.crt', key: 'ca.key' } as const;
+export { CA_SECRET_KEYS };
 export const TLS_SECRET_KEYS = { cert: 'tls.crt', key: 'tls.key', ca: 'ca.crt' } as const;
 
 export type TlsResult = { ok: true; changed: boolean; note: string } | { ok: false; reason: string };
 
-/** The part of the Secrets adapter this module uses. */
-export interface SecretStore {
-  get(name: string): Promise<Record<string, string> | null>;
-  create(name: string, data: Record<string, string>, labels: Record<string, string>): Promise<'created' | 'exists'>;
-}
+export type { SecretStore };
 
 export interface CaPublisher {
   publish(pem: string): Promise<'unchanged' | 'created' | 'updated'>;
@@ -57,12 +50,6 @@ interface Files {
   readonly cert: string;
   readonly key: string;
   readonly ca: string;
-}
-
-interface Ca {
-  readonly cert: X509Certificate;
-  readonly pem: string;
-  readonly privateKey: KeyObject;
 }
 
 export class ServerTls {
@@ -154,7 +141,7 @@ export class ServerTls {
         notAfter: new Date(notAfter),
         kind: { ca: false, dnsNames: this.d.names.dnsNames },
       },
-      { commonName: ca.cert.subject.replace(/^CN=/, ''), privateKey: ca.privateKey, publicKey: ca.cert.publicKey },
+      signerOf(ca),
     );
     await this.install({ cert, key: key.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, ca: ca.pem });
     return { ok: true, changed: true, note: `server certificate issued (${problem}), valid until ${new Date(notAfter).toISOString()}` };
@@ -182,27 +169,12 @@ export class ServerTls {
     return null;
   }
 
-  /** The CA from its Secret, created by the first member that needs it (a lost race reads the winner's). */
+  /** The CA from its Secret, created by the first member that needs it. */
   private async loadCa(now: number): Promise<Ca | { reason: string }> {
     if (this.ca) return this.ca;
-    const name = this.d.config.caSecret as string;
-    let data = await this.d.secrets.get(name);
-    if (!data) {
-      const key = generateKey();
-      const pem = selfSignedCa(this.d.names.caCommonName, key, new Date(now - BACKDATE_MS), new Date(now + CA_VALIDITY_MS));
-      const privateKey = key.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
-      await this.d.secrets.create(name, { [CA_SECRET_KEYS.cert]: pem, [CA_SECRET_KEYS.key]: privateKey }, this.d.labels);
-      data = await this.d.secrets.get(name);
-      if (!data) return { reason: `Secret ${name} was created but cannot be read back` };
-    }
-    const pem = data[CA_SECRET_KEYS.cert];
-    const keyPem = data[CA_SECRET_KEYS.key];
-    if (!pem || !keyPem) return { reason: `Secret ${name} lacks ${!pem ? CA_SECRET_KEYS.cert : CA_SECRET_KEYS.key}` };
-    const cert = new X509Certificate(pem);
-    const privateKey = createPrivateKey(keyPem);
-    if (!cert.ca || !cert.checkPrivateKey(privateKey)) return { reason: `Secret ${name} does not hold a CA certificate and its key` };
-    this.ca = { cert, pem, privateKey };
-    return this.ca;
+    const ca = await loadOrCreateCa(this.d.secrets, this.d.config.caSecret as string, this.d.names.caCommonName, this.d.labels, now);
+    if ('cert' in ca) this.ca = ca;
+    return ca;
   }
 
   // ---- secret: a kubernetes.io/tls Secret mounted into the agent container ----

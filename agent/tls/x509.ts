@@ -30,6 +30,7 @@ const OID = {
   authorityKeyIdentifier: '2.5.29.35',
   extKeyUsage: '2.5.29.37',
   serverAuth: '1.3.6.1.5.5.7.3.1',
+  clientAuth: '1.3.6.1.5.5.7.3.2',
 };
 
 /** KeyUsage bits (RFC 5280 section 4.2.1.3). */
@@ -51,8 +52,11 @@ export interface CertificateTemplate {
   readonly publicKey: KeyObject;
   readonly notBefore: Date;
   readonly notAfter: Date;
-  /** A CA that signs server certificates only (path length 0), or a TLS server with these DNS names. */
-  readonly kind: { readonly ca: true } | { readonly ca: false; readonly dnsNames: readonly string[] };
+  /**
+   * A CA that signs leaf certificates only (path length 0), or a TLS server with these DNS names; a
+   * member of the agents' API (agent/tls/member-tls.ts) is also a TLS client (`client: true`).
+   */
+  readonly kind: { readonly ca: true } | { readonly ca: false; readonly dnsNames: readonly string[]; readonly client?: boolean };
 }
 
 export interface Signer {
@@ -105,7 +109,7 @@ function extensions(template: CertificateTemplate, subjectKeyId: Buffer, authori
     extension(OID.basicConstraints, true, sequence()),
     // ECDSA keys sign the handshake; they never encipher keys, so digitalSignature is the only usage.
     extension(OID.keyUsage, true, namedBits([KEY_USAGE.digitalSignature])),
-    extension(OID.extKeyUsage, false, sequence(oid(OID.serverAuth))),
+    extension(OID.extKeyUsage, false, sequence(oid(OID.serverAuth), ...(template.kind.client ? [oid(OID.clientAuth)] : []))),
     extension(OID.subjectAltName, false, sequence(...template.kind.dnsNames.map((dns) => implicit(2, ia5(dns))))),
     ...keyIds,
   ];

@@ -6,9 +6,10 @@
  * acknowledged write may be missing on the final primary. The kubelet's crash-loop back-off is waited out
  * and reported, never counted as the product's failure (back-off.ts).
  */
-import type { ScenarioContext } from '../../e2e/support/scenario';
+import { ScenarioContext } from '../../e2e/support/scenario';
 import type { Database } from '../../e2e/k8s/database';
 import type { KubeCluster } from '../../e2e/k8s/kube-cluster';
+import { PgbenchLoad } from '../../e2e/load/pgbench';
 import { Prng } from '../prng';
 import { pendingBackOffs, type PendingBackOff, type PodStatusJson } from './back-off';
 import { K8S_FAULTS, type K8sFault } from './faults';
@@ -50,40 +51,46 @@ export interface ChaosOutcome {
 type Waits = Pick<ScenarioContext<KubeCluster>, 'waitFor'>;
 
 /**
- * waitFor whose deadline moves past any crash-loop back-off of the cluster's pods: the kubelet restarts
- * a container only when its back-off ends, so a wait that gave up first would blame the product.
+ * ScenarioContext's waitFor, with its deadline moved past any crash-loop back-off of the cluster's pods:
+ * the kubelet restarts a container only when its back-off ends, so a wait that gave up first would blame
+ * the product. While it waits it reads the pods every BACK_OFF_POLL_MS; when it times out while a
+ * back-off seen meanwhile ends later than AFTER_BACK_OFF_MS ago, it waits again until then.
  */
 export class BackOffAwareWaits implements Waits {
   readonly seen = new Map<string, PendingBackOff>();
 
-  constructor(private readonly db: Database, private readonly print: (line: string) => void) {}
+  constructor(private readonly t: Waits, private readonly db: Database, private readonly print: (line: string) => void) {}
 
   async waitFor<T>(description: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number): Promise<T> {
-    let deadline = Date.now() + timeoutMs;
-    let nextBackOffCheck = 0;
-    let last = 'no answer yet';
+    let latestEnd = 0;
+    let nextCheck = 0;
+    const watched = async () => {
+      if (Date.now() >= nextCheck) {
+        nextCheck = Date.now() + BACK_OFF_POLL_MS;
+        for (const b of await this.backOffs()) latestEnd = Math.max(latestEnd, this.note(b));
+      }
+      return probe();
+    };
+    let budget = timeoutMs;
     for (;;) {
       try {
-        const value = await probe();
-        if (value !== undefined && value !== false) return value;
-        last = `got ${String(value)}`;
+        return await this.t.waitFor(description, watched, budget);
       } catch (error) {
-        last = error instanceof Error ? error.message : String(error);
+        const until = latestEnd + AFTER_BACK_OFF_MS;
+        if (until <= Date.now()) throw error;
+        budget = until - Date.now();
       }
-      if (Date.now() >= nextBackOffCheck) {
-        nextBackOffCheck = Date.now() + BACK_OFF_POLL_MS;
-        for (const b of await this.backOffs()) {
-          deadline = Math.max(deadline, b.endsAt + AFTER_BACK_OFF_MS);
-          const key = `${b.pod}/${b.container}#${b.restarts}`;
-          if (!this.seen.has(key)) {
-            this.seen.set(key, b);
-            this.print(`    … the kubelet holds ${b.container} of ${b.pod} in crash-loop back-off ${(b.backOffMs / 1000).toFixed(0)} s (restart ${b.restarts}); waiting it out`);
-          }
-        }
-      }
-      if (Date.now() >= deadline) throw new Error(`timed out waiting for ${description}; last: ${last}`);
-      await new Promise((resolve) => setTimeout(resolve, 500));
     }
+  }
+
+  /** Records and prints a back-off the first time it is seen; returns when it ends. */
+  private note(b: PendingBackOff): number {
+    const key = `${b.pod}/${b.container}#${b.restarts}`;
+    if (!this.seen.has(key)) {
+      this.seen.set(key, b);
+      this.print(`    … the kubelet holds ${b.container} of ${b.pod} in crash-loop back-off ${(b.backOffMs / 1000).toFixed(0)} s (restart ${b.restarts}); waiting it out`);
+    }
+    return b.endsAt;
   }
 
   private async backOffs(): Promise<PendingBackOff[]> {
@@ -100,6 +107,8 @@ export interface ChaosOptions {
   readonly faults: number;
   readonly seed: number;
   readonly only?: readonly string[];
+  /** pgbench through the primary Service during every fault, beside the writer (initialised already). */
+  readonly pgbench?: boolean;
   readonly print: (line: string) => void;
   /** Numbers the trials' rows in the writer's table apart from earlier runs on the same database. */
   readonly firstTrialId?: number;
@@ -107,7 +116,7 @@ export interface ChaosOptions {
 
 export async function runK8sChaos(cluster: KubeCluster, db: Database, options: ChaosOptions): Promise<ChaosOutcome> {
   const plan = chaosPlan(options.seed, options.faults, catalogue(options.only));
-  const waits = new BackOffAwareWaits(db, options.print);
+  const waits = new BackOffAwareWaits(new ScenarioContext(cluster, options.print), db, options.print);
   const results: K8sTrialResult[] = [];
   let passed = 0;
   let failed = 0;
@@ -115,17 +124,21 @@ export async function runK8sChaos(cluster: KubeCluster, db: Database, options: C
     const label = `${index + 1}/${plan.length} ${step.fault.key}`;
     const started = Date.now();
     try {
+      const load = options.pgbench ? await startPgbench(db) : undefined;
       const result = await runTrial(cluster, db, waits, step.fault, 'sync', index + 1, (options.firstTrialId ?? 0) + index + 1, {
         chooseStandby: (standbys) => standbys[Math.floor(step.standbyPick * standbys.length)],
         healthyWaitMs: HEAL_MS,
       });
       results.push(result);
+      const pgbench = load ? await load.finish() : undefined;
       const problems = [
         ...(result.dualPrimaryMs > 0 ? [`TWO PRIMARIES: two pods acknowledged writes over ${result.dualPrimaryMs} ms`] : []),
         ...(result.lostAckedWrites > 0 ? [`LOST ${result.lostAckedWrites} acknowledged writes`] : []),
+        ...(pgbench && pgbench.lost > 0 ? [`LOST ${pgbench.lost} acknowledged pgbench transactions`] : []),
       ];
       const moved = result.oldPrimary === result.newPrimary ? `${result.oldPrimary} stays primary` : `${result.oldPrimary} → ${result.newPrimary}`;
-      const line = `${label} (hit ${result.victim}): ${moved}, writable ${seconds(result.timeToWritableMs)}, max gap ${seconds(result.maxGapMs)}, rejoin ${seconds(result.rejoinMs)}, lost ${result.lostAckedWrites}, two primaries ${result.dualPrimaryMs} ms (${seconds(Date.now() - started)})`;
+      const underLoad = pgbench ? `, pgbench ${pgbench.tps.toFixed(0)} tps, ${pgbench.lost} of ${pgbench.transactions} lost` : '';
+      const line = `${label} (hit ${result.victim}): ${moved}, writable ${seconds(result.timeToWritableMs)}, max gap ${seconds(result.maxGapMs)}, rejoin ${seconds(result.rejoinMs)}, lost ${result.lostAckedWrites}, two primaries ${result.dualPrimaryMs} ms${underLoad} (${seconds(Date.now() - started)})`;
       if (problems.length === 0) {
         passed++;
         options.print(`  ✓ ${line}`);
@@ -149,6 +162,26 @@ export async function runK8sChaos(cluster: KubeCluster, db: Database, options: C
     }
   }
   return { passed, failed, results, backOffs: [...waits.seen.values()] };
+}
+
+/**
+ * pgbench for one fault: pgbench_history's rows before and after it, through the primary Service, tell
+ * whether a transaction pgbench saw acknowledged is missing (each TPC-B transaction inserts one row; one
+ * whose acknowledgement was lost may add a row nobody counted, never the reverse).
+ */
+async function startPgbench(db: Database): Promise<{ finish(): Promise<{ transactions: number; lost: number; tps: number }> }> {
+  const service = await db.service();
+  const credentials = await db.credentials();
+  const rows = async () => Number((await db.sql<{ n: string }>(db.service(), 'select count(*) as n from pgbench_history'))[0].n);
+  const before = await rows();
+  const load = new PgbenchLoad(service, credentials);
+  return {
+    async finish() {
+      const totals = await load.stop();
+      const added = (await rows()) - before;
+      return { transactions: totals.transactions, lost: Math.max(0, totals.transactions - added), tps: totals.transactions / totals.seconds };
+    },
+  };
 }
 
 function seconds(ms: number | undefined): string {

@@ -5,7 +5,7 @@
  *
  *   npm run e2e
  */
-import { chaosOnCluster } from './chaos';
+import { runAndReport } from './chaos';
 
 /** primary-silent, api-frozen, switchover, hung-agent, kill-postmaster: both API faults' kinds among them. */
 export const CI_CHAOS_SEED = 16;
@@ -15,11 +15,7 @@ async function main(): Promise<number> {
   const seed = process.env.CHAOS_SEED ? Number(process.env.CHAOS_SEED) : CI_CHAOS_SEED;
   const faults = process.env.CHAOS_FAULTS ? Number(process.env.CHAOS_FAULTS) : CI_CHAOS_FAULTS;
   console.log(`chaos (short) on the real cluster: ${faults} faults, seed ${seed}`);
-  const started = Date.now();
-  const outcome = await chaosOnCluster({ faults, seed }, (line) => console.log(line));
-  for (const b of outcome.backOffs) console.log(`back-off waited out: ${b.container} of ${b.pod}, ${(b.backOffMs / 1000).toFixed(0)} s at restart ${b.restarts}`);
-  console.log(`\n${outcome.passed} passed, ${outcome.failed} failed (${((Date.now() - started) / 1000).toFixed(0)} s)`);
-  return outcome.failed === 0 ? 0 : 1;
+  return runAndReport({ faults, seed }, (line) => console.log(line));
 }
 
 main().then((code) => process.exit(code), (error: Error) => {

@@ -1,11 +1,12 @@
 /**
  * The chaos run on the real cluster (chaos-run.ts), as a command:
  *
- *   npm run chaos:k8s -- [--faults N] [--seed S] [--only fault,fault] [--dry-run] [--out FILE]
+ *   npm run chaos:k8s -- [--faults N] [--seed S] [--only fault,fault] [--pgbench] [--dry-run] [--out FILE]
  *
  * N faults (default 25) drawn by a PRNG seeded with S (default: the clock, printed so the run can be
  * replayed) on the sync-postgres example (postgres:17), one line per fault, then `N passed, N failed`
- * and the crash-loop back-offs waited out; exit 1 on any failure. `--only` draws from the named faults. `--dry-run` prints the draw without a
+ * and the crash-loop back-offs waited out; exit 1 on any failure. `--only` draws from the named faults;
+ * `--pgbench` adds pgbench's load (4 clients) through the primary Service to every fault. `--dry-run` prints the draw without a
  * cluster; `--out` also writes the lines to FILE (the committed results in bench/results/).
  */
 import { appendFileSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { Database } from '../../e2e/k8s/database';
 import { KubeCluster } from '../../e2e/k8s/kube-cluster';
 import { createNamespace, deleteNamespace } from '../../e2e/k8s/namespace';
 import { CHAOS_FAULTS, catalogue, chaosPlan, runK8sChaos, type ChaosOutcome } from './chaos-run';
+import { initializePgbench } from '../../e2e/load/pgbench';
 import { healthy, prepareTables } from './trial';
 
 const CHART = 'sync-postgres';
@@ -31,6 +33,7 @@ export interface ChaosArgs {
   readonly dryRun: boolean;
   readonly out?: string;
   readonly only?: readonly string[];
+  readonly pgbench?: boolean;
 }
 
 export function parseChaosArgs(argv: readonly string[], defaultSeed: number): ChaosArgs {
@@ -39,25 +42,27 @@ export function parseChaosArgs(argv: readonly string[], defaultSeed: number): Ch
   let dryRun = false;
   let out: string | undefined;
   let only: string[] | undefined;
+  let pgbench = false;
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
     const value = () => inline ?? argv[++i] ?? '';
     if (flag === '--faults') faults = Number(value());
     else if (flag === '--seed') seed = Number(value());
     else if (flag === '--dry-run') dryRun = true;
+    else if (flag === '--pgbench') pgbench = true;
     else if (flag === '--out') out = value();
     else if (flag === '--only') only = value().split(',').filter(Boolean);
-    else throw new Error(`unknown argument ${argv[i]}; usage: bench/k8s/chaos.ts [--faults N] [--seed S] [--only fault,fault] [--dry-run] [--out FILE]`);
+    else throw new Error(`unknown argument ${argv[i]}; usage: bench/k8s/chaos.ts [--faults N] [--seed S] [--only fault,fault] [--pgbench] [--dry-run] [--out FILE]`);
   }
   if (!Number.isInteger(faults) || faults < 1) throw new Error(`--faults must be a whole number ≥ 1, got ${faults}`);
   if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be a whole number ≥ 0, got ${seed}`);
   const unknown = (only ?? []).filter((key) => !CHAOS_FAULTS.some((f) => f.key === key));
   if (unknown.length > 0) throw new Error(`--only names unknown fault(s) ${unknown.join(', ')}; known: ${CHAOS_FAULTS.map((f) => f.key).join(', ')}`);
-  return { faults, seed, dryRun, out, ...(only ? { only } : {}) };
+  return { faults, seed, dryRun, out, ...(only ? { only } : {}), ...(pgbench ? { pgbench } : {}) };
 }
 
 /** Brings the cluster up, runs the chaos on a fresh sync-postgres, and tears the namespace down. */
-export async function chaosOnCluster(args: { faults: number; seed: number; only?: readonly string[] }, print: (line: string) => void): Promise<ChaosOutcome> {
+export async function chaosOnCluster(args: { faults: number; seed: number; only?: readonly string[]; pgbench?: boolean }, print: (line: string) => void): Promise<ChaosOutcome> {
   if (ensureAgentBundle()) print('built build/agent/agent.js (it was missing or older than agent/)');
   const up = { ...upOptionsFromEnv(), majors: ['17'] };
   const cluster = new KubeCluster(await clusterUp(up));
@@ -68,6 +73,7 @@ export async function chaosOnCluster(args: { faults: number; seed: number; only?
     await cluster.sh(`kubectl apply --server-side --validate=strict -f ${renderedFile(CHART, '17')}`);
     await healthy(new ScenarioContext(cluster, print), db);
     await prepareTables(db);
+    if (args.pgbench) await initializePgbench(await db.service(), await db.credentials());
     return await runK8sChaos(cluster, db, { ...args, print });
   } finally {
     await deleteNamespace(cluster, NAMESPACE, up.nodes).catch((error: Error) => print(`could not delete namespace ${NAMESPACE}: ${error.message}`));
@@ -88,6 +94,11 @@ async function main(): Promise<number> {
   }
   const code = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
   print(`Kubernetes ${VERSIONS.kubernetes} (e2e/cluster), ${CHART} on postgres:17, sync mode; ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; code ${code}; ${new Date().toISOString()}`);
+  return runAndReport(args, print);
+}
+
+/** Runs the chaos, prints the back-offs waited out and `N passed, N failed`; the exit code. */
+export async function runAndReport(args: { faults: number; seed: number; only?: readonly string[]; pgbench?: boolean }, print: (line: string) => void): Promise<number> {
   const started = Date.now();
   const outcome = await chaosOnCluster(args, print);
   for (const b of outcome.backOffs) print(`back-off waited out: ${b.container} of ${b.pod}, ${(b.backOffMs / 1000).toFixed(0)} s at restart ${b.restarts}`);

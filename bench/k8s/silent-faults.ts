@@ -60,6 +60,25 @@ async function waitForOtherLeader(cluster: KubeCluster, namespace: string, name:
 
 const sameIncarnation = (before: PodView, now: PodView) => now.uid === before.uid;
 
+/** One container of the primary frozen until another member leads (or the bound), then resumed. */
+function frozenContainer(key: string, title: string, container: 'postgres' | 'agent'): K8sFault {
+  return {
+    key,
+    title,
+    rejoins: true,
+    moves: true,
+    inject: async (cluster, namespace, name, primary) => {
+      await cluster.signalContainer(namespace, primary.name, container, 'SIGSTOP');
+      try {
+        await waitForOtherLeader(cluster, namespace, name, primary.name);
+      } finally {
+        await cluster.signalContainer(namespace, primary.name, container, 'SIGCONT').catch(() => 0);
+      }
+    },
+    isBack: sameIncarnation,
+  };
+}
+
 export const SILENT_FAULTS: readonly K8sFault[] = [
   {
     key: 'primary-silent',
@@ -117,34 +136,6 @@ export const SILENT_FAULTS: readonly K8sFault[] = [
     },
     isBack: () => true,
   },
-  {
-    key: 'hung-postgres',
-    title: "the primary's PostgreSQL frozen (SIGSTOP of the postgres container) while its agent runs",
-    rejoins: true,
-    moves: true,
-    inject: async (cluster, namespace, name, primary) => {
-      await cluster.signalContainer(namespace, primary.name, 'postgres', 'SIGSTOP');
-      try {
-        await waitForOtherLeader(cluster, namespace, name, primary.name);
-      } finally {
-        await cluster.signalContainer(namespace, primary.name, 'postgres', 'SIGCONT').catch(() => 0);
-      }
-    },
-    isBack: sameIncarnation,
-  },
-  {
-    key: 'hung-agent',
-    title: "the primary's agent frozen (SIGSTOP of the agent container) while PostgreSQL runs",
-    rejoins: true,
-    moves: true,
-    inject: async (cluster, namespace, name, primary) => {
-      await cluster.signalContainer(namespace, primary.name, 'agent', 'SIGSTOP');
-      try {
-        await waitForOtherLeader(cluster, namespace, name, primary.name);
-      } finally {
-        await cluster.signalContainer(namespace, primary.name, 'agent', 'SIGCONT').catch(() => 0);
-      }
-    },
-    isBack: sameIncarnation,
-  },
+  frozenContainer('hung-postgres', "the primary's PostgreSQL frozen (SIGSTOP of the postgres container) while its agent runs", 'postgres'),
+  frozenContainer('hung-agent', "the primary's agent frozen (SIGSTOP of the agent container) while PostgreSQL runs", 'agent'),
 ];

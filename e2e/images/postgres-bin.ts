@@ -68,6 +68,10 @@ async function main(): Promise<number> {
     throw new Error('usage: e2e/images/postgres-bin.ts <major> -- <command> [args...]');
   }
   const { root, bin } = await unpacked(major);
+  // A container runtime mounts /dev/shm as a world-writable tmpfs; the image's own folder is root's
+  // (0755), so PostgreSQL's POSIX shared memory could not be created there. Set on every run: roots
+  // unpacked before this line was added are fixed too.
+  chmodSync(join(root, 'dev', 'shm'), 0o1777);
   const tmp = shortTmp(major);
   rmSync(tmp, { force: true });
   symlinkSync(join(root, 'tmp'), tmp);

@@ -10,7 +10,9 @@ import { DirectProbe, PROBE_TABLE } from '../load/probe';
 import type { ServiceWriter } from '../load/writer';
 import type { ProbeAck } from '../load/write-log';
 import type { Database } from './database';
-import { startWriter, summarize, type WriterSummary } from './rollout';
+import { check } from '../support/scenario';
+import { describeWrites, startWriter, summarize, type WriterSummary } from './rollout';
+import type { KubeContext } from './scenario';
 
 export interface FaultRecord {
   readonly writes: WriterSummary;
@@ -52,4 +54,14 @@ export function firstAck(acks: readonly ProbeAck[], pod: string, from: number): 
 /** Seconds from `from` to `at`, for the steps' titles. */
 export function secondsAfter(from: number, at: number | undefined): string {
   return at === undefined ? 'never' : `${((at - from) / 1000).toFixed(2)} s`;
+}
+
+/** The closing step of a fault the primary must ride out: every write on it, none lost, never two primaries. */
+export function checkStayedOnPrimary(t: KubeContext, record: FaultRecord, primary: string): Promise<void> {
+  const { writes, dualPrimaryMs } = record;
+  return t.step(`writer: ${describeWrites(writes)}; never two pods accepting writes`, async () => {
+    check(writes.lost === 0, `${writes.lost} acknowledged writes lost`);
+    check(writes.primaries.join(',') === primary, `the writes went to ${writes.primaries.join(' → ')}`);
+    check(dualPrimaryMs === 0, `two pods accepted direct writes over the same ${dualPrimaryMs.toFixed(0)} ms`);
+  });
 }

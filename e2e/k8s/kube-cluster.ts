@@ -144,6 +144,21 @@ export class KubeCluster {
   }
 
   /**
+   * A signal to the processes of one container of the pod whose command line (the title PostgreSQL gives
+   * each process, as `ps` shows it) matches `title`, through the container's cgroup: one process of a
+   * program hangs (SIGSTOP) or resumes (SIGCONT) while the rest goes on. Returns the pids signalled.
+   */
+  async signalProcesses(namespace: string, name: string, container: string, title: RegExp, signal: 'SIGSTOP' | 'SIGCONT'): Promise<number[]> {
+    const pod = await this.pod(namespace, name);
+    const id = pod?.containerIds[container];
+    if (!id) throw new Error(`container ${container} of pod ${namespace}/${name} is not running`);
+    const matching = containerPids(id).filter((pid) => title.test(commandLine(pid)));
+    if (matching.length === 0) throw new Error(`no process of container ${container} of ${name} matches ${title}`);
+    for (const pid of matching) process.kill(pid, signal);
+    return matching;
+  }
+
+  /**
    * SIGKILL to every process of one container of the pod (a crash of that program alone; the pod's
    * other containers go on). Returns the containerd id of the container killed, or undefined when it
    * is not running (between restarts).
@@ -169,6 +184,15 @@ export function containerPids(containerId: string): number[] {
     if (dir) return readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
   }
   return [];
+}
+
+/** A process's command line with its NULs as spaces; '' once it is gone. */
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+  } catch {
+    return '';
+  }
 }
 
 function findDir(root: string, name: string, depth: number): string | undefined {

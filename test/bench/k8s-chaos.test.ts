@@ -1,5 +1,7 @@
 import { goDurationMs, pendingBackOffs } from '../../bench/k8s/back-off';
-import { CHAOS_FAULTS, catalogue, chaosPlan } from '../../bench/k8s/chaos-run';
+import { BackOffAwareWaits, CHAOS_FAULTS, catalogue, chaosPlan } from '../../bench/k8s/chaos-run';
+import { ScenarioContext } from '../../e2e/support/scenario';
+import type { Database } from '../../e2e/k8s/database';
 import { parseChaosArgs } from '../../bench/k8s/chaos';
 
 describe('the chaos run on the real cluster', () => {
@@ -64,5 +66,31 @@ describe('the chaos run limited to some faults', () => {
 
   it('fails on a fault it does not know', () => {
     expect(() => parseChaosArgs(['--only', 'kill-everything'], 1)).toThrow(/^--only names unknown fault\(s\) kill-everything; known: graceful-delete, /);
+  });
+});
+
+describe('waits during the chaos run', () => {
+  const print = () => undefined;
+  function waitsSeeing(message: string | null) {
+    const items = message === null ? [] : [{
+      metadata: { name: 'sync-postgres-1' },
+      status: { containerStatuses: [{ name: 'agent', restartCount: 4, state: { waiting: { reason: 'CrashLoopBackOff', message } }, lastState: { terminated: { finishedAt: new Date().toISOString() } } }] },
+    }];
+    const db = { namespace: 'demo', selector: 'app.kubernetes.io/instance=sync-postgres', cluster: { kubectl: { json: async () => ({ items }) } } } as unknown as Database;
+    return new BackOffAwareWaits(new ScenarioContext(undefined, print), db, print);
+  }
+  const readyAfter = (ms: number) => {
+    const started = Date.now();
+    return () => (Date.now() - started >= ms ? 'healed' : undefined);
+  };
+
+  it('waits past its timeout while the kubelet holds a container in crash-loop back-off, and reports it', async () => {
+    const waits = waitsSeeing('back-off 40s restarting failed container=agent pod=sync-postgres-1_demo(…)');
+    await expect(waits.waitFor('healed', readyAfter(1500), 300)).resolves.toBe('healed');
+    expect([...waits.seen.values()]).toEqual([expect.objectContaining({ pod: 'sync-postgres-1', container: 'agent', backOffMs: 40_000 })]);
+  });
+
+  it('fails at its timeout when no container is in back-off', async () => {
+    await expect(waitsSeeing(null).waitFor('healed', readyAfter(60_000), 300)).rejects.toThrow(/timed out after .* waiting for healed/);
   });
 });

@@ -72,7 +72,7 @@ describe('switchover checks', () => {
     const r = await report('ready');
     const behind = { ...r, members: r.members.map((m) => (m.pod === 'hot-postgres-0' ? { ...m, lagBytes: 20_000_000 } : m)) };
     expect(refusal(() => checkSwitchover('hot-postgres-0', behind))).toBe(
-      'hot-postgres-0 is 20000000 bytes behind hot-postgres-2, more than maximumLagOnFailover (16777216): the primary would wait until it catches up',
+      'hot-postgres-0 is 20000000 bytes behind hot-postgres-2, more than maximumLagOnFailover (16777216): the primary would wait up to 30 s for it to catch up, then refuse',
     );
   });
 

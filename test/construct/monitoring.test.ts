@@ -66,7 +66,7 @@ describe('monitoring', () => {
     test('the port it scrapes is the agent container\'s, and its selector picks the StatefulSet\'s pods', () => {
       const template = find(manifests, 'StatefulSet', 'pg').spec.template;
       const agent = template.spec.containers.find((c: any) => c.name === 'agent');
-      expect(agent.ports).toEqual([{ name: 'agent-api', containerPort: 8008 }]);
+      expect(agent.ports).toEqual([{ name: 'agent-api', containerPort: 8008 }, { name: 'agent-members', containerPort: 8009 }]);
       expect(template.metadata.labels).toEqual(expect.objectContaining(MEMBERS));
     });
 

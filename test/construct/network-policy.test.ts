@@ -7,6 +7,7 @@ import { container, find, Manifest, render } from './helpers';
 const MEMBERS = { matchLabels: { 'app.kubernetes.io/instance': 'pg', 'app.kubernetes.io/name': 'postgres' } };
 const POSTGRES = { port: 5432, protocol: 'TCP' };
 const AGENT_API = { port: 8008, protocol: 'TCP' };
+const AGENT_MEMBERS = { port: 8009, protocol: 'TCP' };
 
 /** A cluster `pg` in namespace `demo`, with whatever `setup` adds and allows; its rendered NetworkPolicy. */
 function policyWith(setup: (chart: Chart, cluster: PostgresCluster) => void): Manifest {
@@ -17,11 +18,11 @@ function policyWith(setup: (chart: Chart, cluster: PostgresCluster) => void): Ma
 }
 
 describe('NetworkPolicy', () => {
-  test('admits PostgreSQL and the agents\' API from the members only, and leaves egress open', () => {
+  test('admits PostgreSQL and the agents\' member API from the members only (not the open API), and leaves egress open', () => {
     expect(find(render().manifests, 'NetworkPolicy', 'pg').spec).toEqual({
       podSelector: MEMBERS,
       policyTypes: ['Ingress'],
-      ingress: [{ from: [{ podSelector: MEMBERS }], ports: [POSTGRES, AGENT_API] }],
+      ingress: [{ from: [{ podSelector: MEMBERS }], ports: [POSTGRES, AGENT_MEMBERS] }],
     });
   });
 
@@ -32,7 +33,7 @@ describe('NetworkPolicy', () => {
     expect(template.metadata.labels).toMatchObject(policy.spec.podSelector.matchLabels);
     expect(find(manifests, 'StatefulSet', 'pg').spec.selector).toEqual(policy.spec.podSelector);
     expect(container(manifests, 'pg', 'postgres').ports).toEqual([{ name: 'postgres', containerPort: POSTGRES.port }]);
-    expect(container(manifests, 'pg', 'agent').ports).toEqual([{ name: 'agent-api', containerPort: AGENT_API.port }]);
+    expect(container(manifests, 'pg', 'agent').ports).toEqual([{ name: 'agent-api', containerPort: AGENT_API.port }, { name: 'agent-members', containerPort: AGENT_MEMBERS.port }]);
   });
 
   test('is applied before the StatefulSet, so the members never run without it', () => {

@@ -29,14 +29,17 @@ describe('RBAC', () => {
       .toEqual(['pg-0', 'pg-1', 'pg-2', 'pg-3', 'pg-4']);
   });
 
-  test('only reads a given auth Secret, and may create none, when the TLS certificate comes from a Secret too', () => {
+  test('reads a given auth Secret and the members\' CA, which it alone may create, when the TLS certificate comes from a Secret too', () => {
     const chart = new Chart(Testing.app(), 'test', { namespace: 'demo' });
     new PostgresCluster(chart, 'pg', {
       authSecret: kplus.Secret.fromSecretName(chart, 'S', 'mine'),
       tls: PostgresTls.fromSecret(kplus.Secret.fromSecretName(chart, 'T', 'my-tls')),
     });
     const secretRules = find(Testing.synth(chart), 'Role', 'pg').rules.filter((r: any) => r.resources[0] === 'secrets');
-    expect(secretRules).toEqual([{ apiGroups: [''], resources: ['secrets'], resourceNames: ['mine'], verbs: ['get'] }]);
+    expect(secretRules).toEqual([
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['mine', 'pg-members-ca'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+    ]);
   });
 
   test('binds the Role to the cluster\'s ServiceAccount, which the pods run as', () => {

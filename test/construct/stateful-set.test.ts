@@ -174,7 +174,7 @@ describe('StatefulSet', () => {
       expect(container(render().manifests, 'pg', 'agent')).toMatchObject({
         image: 'node:24-alpine',
         command: ['node', '/opt/pgha/agent.js'],
-        ports: [{ name: 'agent-api', containerPort: 8008 }],
+        ports: [{ name: 'agent-api', containerPort: 8008 }, { name: 'agent-members', containerPort: 8009 }],
       });
       expect(container(render({ agentImage: AgentImage.nodeRuntime('node:22-alpine') }).manifests, 'pg', 'agent').image)
         .toBe('node:22-alpine');
@@ -234,6 +234,8 @@ describe('StatefulSet', () => {
         PGHA_CLUSTER_DOMAIN: 'cluster.local',
         PGHA_POSTGRES_PORT: '5432',
         PGHA_API_PORT: '8008',
+        PGHA_MEMBER_PORT: '8009',
+        PGHA_MEMBER_CA_SECRET: 'pg-ca',
         PGHA_LEASE_NAME: 'pg-leader',
         PGHA_LEASE_DURATION_MS: '10000',
         PGHA_RENEW_DEADLINE_MS: '6000',

@@ -127,7 +127,9 @@ describe('PostgresTls', () => {
 
     test('needs no access to the TLS Secret through the API (the kubelet mounts it)', () => {
       const secretNames = rules(manifests).filter((r: any) => r.resources[0] === 'secrets' && r.resourceNames).flatMap((r: any) => r.resourceNames);
-      expect(secretNames).toEqual(['pg-auth']);
+      // The members' CA is the agents' own (their API's client certificates), never the user's TLS Secret.
+      expect(secretNames).toEqual(['pg-auth', 'pg-members-ca']);
+      expect(envOf(container(manifests, 'pg', 'agent'))).toMatchObject({ PGHA_MEMBER_CA_SECRET: 'pg-members-ca' });
     });
   });
 
@@ -191,7 +193,8 @@ describe('PostgresTls', () => {
       expect(envOf(container(manifests, 'pg', 'postgres'))).not.toHaveProperty('PGHA_TLS_CA_FILE');
       expect(envOf(container(manifests, 'pg', 'agent'))).toMatchObject({ PGHA_TLS_SOURCE: 'disabled' });
       expect(rules(manifests).filter((r: any) => r.resources[0] === 'configmaps')).toEqual([]);
-      expect(rules(manifests).find((r: any) => r.resources[0] === 'secrets' && r.resourceNames).resourceNames).toEqual(['pg-auth']);
+      expect(rules(manifests).find((r: any) => r.resources[0] === 'secrets' && r.resourceNames).resourceNames).toEqual(['pg-auth', 'pg-members-ca']);
+      expect(envOf(container(manifests, 'pg', 'agent'))).toMatchObject({ PGHA_MEMBER_CA_SECRET: 'pg-members-ca' });
       expect(cluster.caConfigMap).toBeUndefined();
       expect(cluster.caVolume).toBeUndefined();
       const deployment = new kplus.Deployment(Chart.of(cluster), 'App', { metadata: { name: 'app' } });

@@ -12,13 +12,14 @@ import { WalServer } from '../../../agent/backup/wal-server';
 import { readControlData } from '../../../agent/postgres/pg-control';
 import { describeWithPostgres, PgFixture, PgServer, runAsPostgres } from '../../support/pg-fixture';
 import { S3Server } from '../../support/s3-server';
+import { walScript } from '../../support/wal-script';
 
 jest.setTimeout(300_000); // the first run on a machine builds versitygw
 
 /** Digests, not bytes, in expectations: a 16 MiB diff would exhaust jest's memory. */
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
-const WAL_SH = join(__dirname, '../../../agent/wal.sh');
+const WAL_SH = walScript();
 const BUCKET = 'wal-archive';
 
 describeWithPostgres('WAL archiving through the agent', () => {

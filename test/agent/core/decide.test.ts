@@ -1,6 +1,7 @@
 // The decision table: each row an observation and the one action the agent must take.
 import { decide } from '../../../agent/core/decide';
 import type { Action } from '../../../agent/core/types';
+import { SWITCHOVER_WAIT_LIMIT_MS } from '../../../agent/core/switchover-wait';
 import { asPrimary, config, lease, NOW, observation, peerDown, peerOk, status, SYSID } from './observation-builder';
 
 const kind = (a: Action) => (a.type === 'lead' || a.type === 'follow' ? `${a.type}/${a.step}` : a.type);
@@ -81,6 +82,47 @@ describe('the holder bootstrapping a new cluster', () => {
   it('makes the other members wait instead of cloning a cluster that is not finished', () => {
     const a = decide(observation({ lease: lease({ systemIdentifier: null }), local: { data: { kind: 'none' }, wal: null } }));
     expect(a).toEqual({ type: 'wait', reason: 'pg-0 is bootstrapping the cluster' });
+  });
+});
+
+describe('the holder bootstrapping from a backup (restore)', () => {
+  const holding = lease({ holder: 'pg-1', systemIdentifier: null });
+  const empty = { supervisor: { postgres: 'stopped' as const, mode: 'none' as const }, data: { kind: 'none' as const }, wal: null };
+
+  it('restores instead of initdb when it has no data', () => {
+    const a = decide(observation({ lease: holding, local: empty, memory: { restore: { phase: 'pending' } } }));
+    expect(a).toEqual({ type: 'lead', step: 'restore', reason: 'bootstrapping from a backup: this member holds the lease and has no data' });
+  });
+
+  it('only renews while the restore runs', () => {
+    const a = decide(asPrimary({ lease: holding, local: { sql: null }, memory: { restore: { phase: 'running', detail: 'recovering from base backup 20261204T190000Z to time 2026-12-04T19:05:07Z' } } }));
+    expect(a).toEqual({ type: 'lead', step: 'restore-wait', reason: 'bootstrapping from a backup: recovering from base backup 20261204T190000Z to time 2026-12-04T19:05:07Z' });
+  });
+
+  it('waits out the pause after a failed restore, with the reason, then restores again', () => {
+    const failed = { phase: 'failed' as const, reason: 'no complete base backup in the store under b/pgha/db/', retryAt: NOW + 30_000 };
+    expect(decide(observation({ lease: holding, local: empty, memory: { restore: failed } }))).toEqual({
+      type: 'lead',
+      step: 'restore-wait',
+      reason: 'bootstrapping from a backup failed: no complete base backup in the store under b/pgha/db/; retrying in 30.0s',
+    });
+    expect(kind(decide(observation({ lease: holding, local: empty, memory: { restore: { ...failed, retryAt: NOW } } })))).toBe('lead/restore');
+  });
+
+  it('restores again when PostgreSQL stopped on restored data before the bootstrap finished (the agent restarted meanwhile)', () => {
+    const data = { kind: 'present' as const, systemIdentifier: SYSID, state: 'in archive recovery' as const, standbySignal: false };
+    const a = decide(observation({ lease: holding, local: { supervisor: { postgres: 'exited', mode: 'primary' }, data }, memory: { restore: { phase: 'pending' } } }));
+    expect(kind(a)).toBe('lead/restore');
+  });
+
+  it('finishes the bootstrap as after initdb once the restore is done, not before recovery ended', () => {
+    const done = { restore: { phase: 'done' as const, detail: 'restored' }, lastRenewSentAt: NOW - 1000 };
+    expect(decide(asPrimary({ lease: holding, memory: done, local: { sql: { inRecovery: true, timeline: null, lsn: null, replication: [], slots: [] } } }))).toEqual({
+      type: 'lead',
+      step: 'wait-ready',
+      reason: 'bootstrapping: waiting for recovery to end',
+    });
+    expect(kind(decide(asPrimary({ lease: holding, memory: done })))).toBe('lead/finish-bootstrap');
   });
 });
 
@@ -363,9 +405,30 @@ describe('switchover', () => {
     expect(a).toEqual({ type: 'switchover', target: 'pg-2', reason: 'switchover requested: pg-2 is 0 bytes behind' });
   });
 
-  it('waits while the target lags', () => {
-    const a = decide(asPrimary({ lease: lease({ holder: 'pg-1', switchoverTo: 'pg-2' }), local: { sql: { inRecovery: false, timeline: 1, lsn: 0x9000000n, replication: [], slots: [] } } }));
-    expect(a).toEqual({ type: 'lead', step: 'serve', reason: `switchover to pg-2 waits: pg-2 is ${0x9000000 - 0x3000060} bytes behind` });
+  const lagging = (switchoverWaitedMs: number) => asPrimary({
+    lease: lease({ holder: 'pg-1', switchoverTo: 'pg-2' }),
+    local: { sql: { inRecovery: false, timeline: 1, lsn: 0x9000000n, replication: [], slots: [] } },
+    switchoverWaitedMs,
+  });
+  const behind = `pg-2 is ${0x9000000 - 0x3000060} bytes behind, more than maximumLagOnFailover (16777216 bytes)`;
+
+  it('waits while the target lags, up to the switchover wait limit', () => {
+    expect(decide(lagging(0))).toEqual({ type: 'lead', step: 'serve', reason: `switchover to pg-2 waits: ${behind}` });
+    expect(decide(lagging(SWITCHOVER_WAIT_LIMIT_MS - 1))).toEqual({ type: 'lead', step: 'serve', reason: `switchover to pg-2 waits: ${behind}` });
+  });
+
+  it('rejects the request, saying how far behind the target is and the limit, once the target has lagged for the wait limit', () => {
+    expect(decide(lagging(SWITCHOVER_WAIT_LIMIT_MS))).toEqual({
+      type: 'lead',
+      step: 'serve',
+      reason: 'primary',
+      clearSwitchover: `${behind}, still after 30.0s (a switchover waits at most 30.0s for its target)`,
+    });
+  });
+
+  it('rejects a target whose agent never answers once the wait limit has passed', () => {
+    const a = decide(asPrimary({ lease: lease({ holder: 'pg-1', switchoverTo: 'pg-2' }), peers: [peerOk('pg-0', { role: 'replica' }), peerDown('pg-2', 'unreachable')], switchoverWaitedMs: 45_000 }));
+    expect(a).toMatchObject({ type: 'lead', step: 'serve', clearSwitchover: expect.stringMatching(/^pg-2's agent does not answer \(.*\), still after 45.0s \(a switchover waits at most 30.0s for its target\)$/) });
   });
 
   it('rejects a target that is not a member', () => {

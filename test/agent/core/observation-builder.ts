@@ -19,6 +19,8 @@ export function config(overrides: Partial<AgentConfig> = {}): AgentConfig {
     clusterDomain: 'cluster.local',
     postgresPort: 5432,
     apiPort: 8008,
+    memberPort: 8009,
+    memberCaSecret: 'pg-ca',
     leaseName: 'pg-leader',
     leaseDurationMs: 10_000,
     renewDeadlineMs: 6_000,
@@ -54,6 +56,7 @@ export function lease(options: LeaseOptions = {}): PresentLease {
   if (options.syncStandbys) annotations[ANNOTATIONS.syncStandbys] = formatSyncSet(options.syncStandbys);
   const record: Lease = {
     resourceVersion: '42',
+    uid: 'lease-uid-1',
     holder,
     leaseDurationSeconds: 10,
     acquireTime: '2026-11-26T00:00:00.000000Z',
@@ -131,9 +134,10 @@ export function observation(patch: Patch = {}): Observation {
       { name: 'pg-2', role: 'replica', ready: true, deleting: false, revision: 'pg-1' },
     ],
     statefulSet: null,
-    memory: { lastRenewSentAt: null, failsafeConfirmedAt: null, shuttingDown: false, pendingSync: null },
+    memory: { lastRenewSentAt: null, failsafeConfirmedAt: null, shuttingDown: false, pendingSync: null, restore: null },
     standbyStalledForMs: null,
     postgresSilence: null,
+    switchoverWaitedMs: null,
   };
   return {
     ...base,

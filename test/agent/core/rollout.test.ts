@@ -134,7 +134,7 @@ describe('the primary carrying out the rolling update (decide)', () => {
 
   it('does not switch over to an updated standby further behind than maximumLagOnFailover', () => {
     const a = decide(rolling([NEW, OLD, NEW], { lsn: { 'pg-0': 0x1000000n, 'pg-2': 0x1000000n } }));
-    expect(a).toMatchObject({ type: 'lead', step: 'serve', reason: `primary; rolling update to ${NEW}: every standby is updated; switching over to pg-0 (at 0/1000000): waits, pg-0 is ${0x3000060 - 0x1000000} bytes behind` });
+    expect(a).toMatchObject({ type: 'lead', step: 'serve', reason: `primary; rolling update to ${NEW}: every standby is updated; switching over to pg-0 (at 0/1000000): waits, pg-0 is ${0x3000060 - 0x1000000} bytes behind, more than maximumLagOnFailover (16777216 bytes)` });
   });
 
   it('serves a user\'s switchover request before the rolling update', () => {

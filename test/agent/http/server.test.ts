@@ -1,9 +1,12 @@
 // The agent's HTTP API over a real socket: probe status codes with reasons, the status document, metrics,
 // and the peer hints.
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { agentFamilies, renderMetrics } from '../../../agent/http/metrics';
-import { startHttpServer, type AgentView } from '../../../agent/http/server';
+import { startHttpServer, startMemberServer, type AgentView } from '../../../agent/http/server';
+import type { MemberTls } from '../../../agent/tls/member-tls';
+import { memberTls, memorySecrets } from '../tls/member-certs';
 import type { Observation } from '../../../agent/core/types';
 import { asPrimary, observation, status } from '../core/observation-builder';
 
@@ -36,7 +39,7 @@ describe('agent HTTP API', () => {
   };
 
   beforeAll(async () => {
-    server = await startHttpServer(view, 0);
+    server = await startHttpServer(view, 0, 8009);
     port = (server.address() as AddressInfo).port;
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
@@ -78,25 +81,114 @@ describe('agent HTTP API', () => {
     expect(answer.body).toContain('pgha_decisions_total{member="pg-1",action="follow/stream"} 3');
   });
 
-  it('runs the loop at once on POST /wake', async () => {
-    expect((await get(port, '/wake', 'POST')).status).toBe(200);
-    expect(woken).toEqual(['wake']);
-  });
-
-  it('confirms or refuses a failsafe request with the reason', async () => {
-    expect(await get(port, '/failsafe?from=pg-0', 'POST')).toMatchObject({ status: 200, body: 'confirming pg-0\n' });
-    expect(await get(port, '/failsafe?from=pg-2', 'POST')).toMatchObject({ status: 409, body: 'not pg-2\n' });
-  });
-
-  it('keeps a /watch stream open until the server goes away', async () => {
-    const opened = await new Promise<http.IncomingMessage>((resolve) => http.get({ host: '127.0.0.1', port, path: '/watch' }, resolve));
-    expect(opened.statusCode).toBe(200);
-    const closed = new Promise((resolve) => opened.on('close', resolve));
-    opened.destroy();
-    await closed;
+  it('refuses what steers a member, naming where members are served', async () => {
+    for (const [method, path] of [['POST', '/wake'], ['POST', '/failsafe?from=pg-0'], ['GET', '/watch']]) {
+      const route = `${method} ${path.split('?')[0]}`;
+      expect(await get(port, path, method)).toMatchObject({ status: 403, body: `${route} is served to the cluster's members only, over mutual TLS on port 8009\n` });
+    }
+    expect(woken).toEqual([]);
   });
 
   it('answers 404 for unknown routes', async () => {
     expect(await get(port, '/nope')).toMatchObject({ status: 404, body: 'no route GET /nope\n' });
+  });
+});
+
+describe('agent member API', () => {
+  let server: https.Server;
+  let port: number;
+  const woken: string[] = [];
+  const confirmed: string[] = [];
+  const view: AgentView = {
+    observation: () => observation(),
+    statusDocument: async () => status('pg-0'),
+    health: () => ({ now: 10_000, lastTickAt: 9_000, startedAt: 0, actionStartedAt: null, actionLimitMs: 0, stallLimitMs: 30_000 }),
+    metrics: async () => '',
+    wake: () => woken.push('wake'),
+    failsafe: (from) => {
+      confirmed.push(from);
+      return { confirm: true, reason: `confirming ${from}` };
+    },
+    onRenewal: () => undefined,
+  };
+  /** Callers: pg-1 of this cluster; other-0 of another cluster sharing the CA; pg-1 with another CA's certificate. */
+  let member: MemberTls;
+  let otherCluster: MemberTls;
+  let otherCa: MemberTls;
+
+  beforeAll(async () => {
+    const secrets = memorySecrets();
+    const self = await memberTls('pg-0', secrets);
+    member = await memberTls('pg-1', secrets);
+    // The other cluster's Secret is named other-ca; give it this cluster's CA, as a shared CA would.
+    await secrets.create('other-ca', (await secrets.get('pg-ca'))!, {});
+    otherCluster = await memberTls('other-0', secrets, 'other');
+    otherCa = await memberTls('pg-1', memorySecrets());
+    server = await startMemberServer(view, 0, self);
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(() => {
+    server.closeAllConnections();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  /** A request as `caller` (no certificate when null), trusting this cluster's CA (it is public). */
+  function call(caller: MemberTls | null, path: string, method = 'GET'): Promise<{ status: number; body: string } | { error: string }> {
+    const c = (caller ?? member).current!;
+    const ca = member.current!.ca;
+    return new Promise((resolve) => {
+      const request = https.request(
+        { host: '127.0.0.1', port, path, method, agent: false, ca, ...(caller ? { cert: c.cert, key: c.key } : {}), checkServerIdentity: () => undefined },
+        (response) => {
+          let body = '';
+          response.on('data', (chunk) => (body += chunk));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+        },
+      );
+      request.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }));
+      request.end();
+    });
+  }
+
+  it('fails the handshake of a caller without a client certificate, and steers nothing', async () => {
+    expect(await call(null, '/failsafe?from=pg-1', 'POST')).toEqual({ error: expect.stringMatching(/^(ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED|ECONNRESET)$/) });
+    expect(await call(null, '/wake', 'POST')).toEqual({ error: expect.stringMatching(/^(ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED|ECONNRESET)$/) });
+    expect(confirmed).toEqual([]);
+    expect(woken).toEqual([]);
+  });
+
+  it("fails the handshake of a caller whose certificate another CA signed, even naming a member", async () => {
+    expect(await call(otherCa, '/failsafe?from=pg-1', 'POST')).toEqual({ error: expect.stringMatching(/^(ERR_SSL_TLSV1_ALERT_UNKNOWN_CA|ECONNRESET)$/) });
+    expect(await call(otherCa, '/status')).toEqual({ error: expect.stringMatching(/^(ERR_SSL_TLSV1_ALERT_UNKNOWN_CA|ECONNRESET)$/) });
+    expect(confirmed).toEqual([]);
+  });
+
+  it("refuses another cluster's member signed by the same CA with 403", async () => {
+    expect(await call(otherCluster, '/failsafe?from=other-0', 'POST')).toEqual({ status: 403, body: 'the client certificate names other-0, not a member of this cluster\n' });
+    expect(await call(otherCluster, '/wake', 'POST')).toEqual({ status: 403, body: 'the client certificate names other-0, not a member of this cluster\n' });
+    expect(confirmed).toEqual([]);
+    expect(woken).toEqual([]);
+  });
+
+  it('refuses a member asking on behalf of another', async () => {
+    expect(await call(member, '/failsafe?from=pg-2', 'POST')).toEqual({ status: 403, body: 'pg-1 cannot ask on behalf of pg-2\n' });
+    expect(confirmed).toEqual([]);
+  });
+
+  it("serves a member: failsafe confirmations, wake-ups, the status document and the /watch stream", async () => {
+    expect(await call(member, '/failsafe?from=pg-1', 'POST')).toEqual({ status: 200, body: 'confirming pg-1\n' });
+    expect(confirmed).toEqual(['pg-1']);
+    expect(await call(member, '/wake', 'POST')).toEqual({ status: 200, body: 'ok\n' });
+    expect(woken).toEqual(['wake']);
+    const doc = await call(member, '/status');
+    expect('status' in doc && JSON.parse(doc.body)).toMatchObject({ name: 'pg-0', role: 'primary' });
+    const c = member.current!;
+    const opened = await new Promise<http.IncomingMessage>((resolve) =>
+      https.get({ host: '127.0.0.1', port, path: '/watch', agent: false, ca: c.ca, cert: c.cert, key: c.key, checkServerIdentity: () => undefined }, resolve),
+    );
+    expect(opened.statusCode).toBe(200);
+    const closed = new Promise((resolve) => opened.on('close', resolve));
+    opened.destroy();
+    await closed;
   });
 });

@@ -55,6 +55,7 @@ describe('get', () => {
     await store.create(claim('pg-0', at, { a: 'b' }));
     expect(await store.get()).toEqual({
       resourceVersion: expect.stringMatching(/^\d+$/),
+      uid: expect.stringMatching(/.+/),
       holder: 'pg-0',
       leaseDurationSeconds: 10,
       acquireTime: microTime(at),

@@ -1,10 +1,12 @@
-// The standby's side of GET /watch against the holder's real HTTP server: renewals arrive as they land,
+// The standby's side of GET /watch against the holder's real member API (mutual TLS): renewals arrive as they land,
 // and the stream's end (the holder's process gone) wakes the standby.
-import type http from 'node:http';
+import type https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { startHttpServer, type AgentView } from '../../../agent/http/server';
+import { startMemberServer, type AgentView } from '../../../agent/http/server';
 import { HolderWatch } from '../../../agent/peers/holder-watch';
+import type { MemberTls } from '../../../agent/tls/member-tls';
 import { status } from '../core/observation-builder';
+import { memberTls, memorySecrets } from '../tls/member-certs';
 
 async function until(what: string, condition: () => boolean, timeoutMs = 3000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -15,8 +17,16 @@ async function until(what: string, condition: () => boolean, timeoutMs = 3000): 
 }
 
 describe('HolderWatch', () => {
-  let server: http.Server;
+  let server: https.Server;
   let announce: (renewTime: string) => void = () => undefined;
+  let holder: MemberTls;
+  let standby: MemberTls;
+
+  beforeAll(async () => {
+    const secrets = memorySecrets();
+    holder = await memberTls('pg-0', secrets);
+    standby = await memberTls('pg-1', secrets);
+  });
 
   beforeEach(async () => {
     const view: AgentView = {
@@ -28,7 +38,7 @@ describe('HolderWatch', () => {
       failsafe: () => ({ confirm: false, reason: 'no' }),
       onRenewal: (listener) => (announce = listener),
     };
-    server = await startHttpServer(view, 0);
+    server = await startMemberServer(view, 0, holder);
   });
 
   afterEach(() => {
@@ -40,7 +50,7 @@ describe('HolderWatch', () => {
     const renewals: Array<[string, string]> = [];
     const lost: string[] = [];
     const port = (server.address() as AddressInfo).port;
-    const watch = new HolderWatch(() => '127.0.0.1', port, 50, (holder) => lost.push(holder), (holder, renewTime) => renewals.push([holder, renewTime]));
+    const watch = new HolderWatch(() => '127.0.0.1', port, 50, (who) => lost.push(who), standby, (who, renewTime) => renewals.push([who, renewTime]));
     try {
       const opened = new Promise((resolve) => server.once('request', resolve));
       watch.follow('pg-0');
@@ -63,12 +73,27 @@ describe('HolderWatch', () => {
   it('ignores renewals of a holder it no longer follows', async () => {
     const renewals: string[] = [];
     const port = (server.address() as AddressInfo).port;
-    const watch = new HolderWatch(() => '127.0.0.1', port, 50, () => undefined, (holder) => renewals.push(holder));
+    const watch = new HolderWatch(() => '127.0.0.1', port, 50, () => undefined, standby, (who) => renewals.push(who));
     watch.follow('pg-0');
     await new Promise((resolve) => setTimeout(resolve, 100));
     watch.follow(null);
     announce('2026-11-26T00:00:03.000000Z');
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(renewals).toEqual([]);
+  });
+
+  it('reads nothing from a server whose certificate names another member than the holder it follows', async () => {
+    const renewals: string[] = [];
+    const lost: string[] = [];
+    const port = (server.address() as AddressInfo).port;
+    // The server holds pg-0's certificate; this watch expects pg-2 at that address.
+    const watch = new HolderWatch(() => '127.0.0.1', port, 50, (who) => lost.push(who), standby, (who) => renewals.push(who));
+    watch.follow('pg-2');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    announce('2026-11-26T00:00:04.000000Z');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    watch.stop();
+    expect(renewals).toEqual([]);
+    expect(lost).toEqual([]);
   });
 });

@@ -23,6 +23,13 @@ describe('dynamic.conf', () => {
     expect(text).toContain(`synchronous_standby_names = 'ANY 1 ("pg-1", "pg-2")'`);
   });
 
+  it('carries the recovery settings of a restore only when given them, quoted', () => {
+    const recovery = [['restore_command', '/bin/bash /etc/pgha/wal.sh restore %p %f'], ['recovery_target_name', "it's"]] as const;
+    const text = renderDynamicConf({ ...standby, upstreamHost: null, recovery });
+    expect(text).toContain("restore_command = '/bin/bash /etc/pgha/wal.sh restore %p %f'\nrecovery_target_name = 'it''s'\n");
+    expect(renderDynamicConf({ ...standby, upstreamHost: null })).not.toContain('restore_command');
+  });
+
   it('reads back what it wrote', () => {
     expect(parseDynamicConf(renderDynamicConf({ ...standby, sync: { k: 2, members: ['pg-0', 'pg-2'] } }))).toEqual({
       upstreamHost: 'pg-0.pg-pods.demo.svc.cluster.local',

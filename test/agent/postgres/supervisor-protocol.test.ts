@@ -17,8 +17,10 @@ describe('supervisor protocol', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pgha-supervisor-'));
+    mkdirSync(join(dir, 'cgroup', 'memory'), { recursive: true });
+    writeFileSync(join(dir, 'cgroup', 'memory', 'memory.oom_control'), 'oom_kill_disable 0\nunder_oom 0\noom_kill 0\n');
     supervisor = spawn('bash', [script], {
-      env: { PATH: `${BINARIES}:${process.env.PATH}`, PGDATA: join(dir, 'pgdata'), PGHA_RUN_DIR: join(dir, 'run'), PGHA_CONFIG_FILE: join(dir, 'postgresql.conf'), PGHA_SUPERVISOR_POLL_SECONDS: '0.005' },
+      env: { PATH: `${BINARIES}:${process.env.PATH}`, PGDATA: join(dir, 'pgdata'), PGHA_RUN_DIR: join(dir, 'run'), PGHA_CONFIG_FILE: join(dir, 'postgresql.conf'), PGHA_SUPERVISOR_POLL_SECONDS: '0.005', PGHA_CGROUP_DIR: join(dir, 'cgroup') },
       stdio: 'ignore',
     });
     client = new SupervisorClient(join(dir, 'run'));
@@ -55,6 +57,17 @@ describe('supervisor protocol', () => {
     writeFileSync(join(dir, 'pgdata', 'PG_VERSION'), '14\n');
     expect(await client.run('start-standby')).toEqual({ ok: false, message: 'refusing to start: the data directory is PostgreSQL 14, these binaries are PostgreSQL 15' });
     expect((await client.readState())?.postgres.status).toBe('stopped');
+  });
+
+  it('reports how many processes of its container the kernel\'s OOM killer ended (cgroup v1 memory.oom_control)', async () => {
+    expect((await client.readState())?.oomKills).toBe(0);
+    writeFileSync(join(dir, 'cgroup', 'memory', 'memory.oom_control'), 'oom_kill_disable 0\nunder_oom 0\noom_kill 2\n');
+    let state = await client.readState();
+    for (let i = 0; i < 200 && state?.oomKills !== 2; i++) {
+      await sleep(10);
+      state = await client.readState();
+    }
+    expect(state?.oomKills).toBe(2);
   });
 
   it('writes a last state marked not alive when it exits on SIGTERM', async () => {

@@ -16,7 +16,7 @@ function primary(confirmsAfterMs: Record<string, number>) {
   const deps = {
     config: config({ retryPeriodMs: 1000, renewDeadlineMs: 6000, members: ['pg-0', 'pg-1', 'pg-2'], podName: 'pg-0' }),
     now: () => Date.now(),
-    wallNow: () => Date.now(),
+    bootNow: () => Date.now(),
     state,
     peers: {
       failsafe: async (name: string) => {

@@ -1,0 +1,36 @@
+/**
+ * The restore scenario's second cluster: `restored-postgres`, bootstrapped from backup-postgres's base
+ * backup and WAL in the same store (a clone by name) to a time the scenario records, and archiving to its
+ * own root. Rendered at run time, when the target is known, like a user's manifest after an incident.
+ */
+import { App, Chart, Duration, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { join } from 'node:path';
+import { PostgresCluster, RecoveryTarget, type PostgresVersion } from '../../lib';
+import { BACKUP_BUCKET, BACKUP_POSTGRES, BACKUP_SECRET, BACKUP_STORE_HOST, BACKUP_STORE_PORT } from './backup-postgres';
+
+export const RESTORED_POSTGRES = 'restored-postgres';
+
+/** Renders the chart into e2e/.work/rendered/restore/ and returns the file to `kubectl apply -f`. */
+export function renderRestored(version: PostgresVersion, target: RecoveryTarget): string {
+  const outdir = join(__dirname, '..', '.work', 'rendered', 'restore');
+  const app = new App({ outdir });
+  const chart = new Chart(app, RESTORED_POSTGRES, { namespace: 'demo' });
+  new PostgresCluster(chart, RESTORED_POSTGRES, {
+    version,
+    replicas: 3,
+    storageClassName: 'standard',
+    storageSize: Size.mebibytes(200),
+    backup: {
+      bucket: BACKUP_BUCKET,
+      credentialsSecret: kplus.Secret.fromSecretName(chart, 'S3', BACKUP_SECRET),
+      endpoint: `http://${BACKUP_STORE_HOST}:${BACKUP_STORE_PORT}`,
+      pathStyle: true,
+      archiveTimeout: Duration.seconds(5),
+    },
+    // The store is the cluster's own `backup` store; the source is the deleted cluster, by name.
+    restore: { cluster: BACKUP_POSTGRES, target },
+  });
+  app.synth();
+  return join(outdir, `${RESTORED_POSTGRES}.k8s.yaml`);
+}

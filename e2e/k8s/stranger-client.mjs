@@ -1,0 +1,78 @@
+// Runs inside the `stranger` pod of the stranger scenario (node:24-alpine, a pod of the namespace that is
+// not a member). It tries everything that steers an agent, the way a stranger would: on the open port
+// (8008, plain HTTP) and on the member port (8009) without a client certificate and with a forged one
+// naming a member (signed by a CA of its own, /stranger/forged.*). It never verifies the servers: it
+// only wants to be heard.
+//   once <member>...: every attempt once against each member, one JSON line per attempt
+//   loop <member>...: POST /failsafe?from=<each member> to every other member, again and again; every
+//                     second a JSON line with the attempts so far by outcome
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+
+const [mode, ...members] = process.argv.slice(2);
+const podsService = process.env.PODS_SERVICE;
+const forged = { cert: fs.readFileSync('/stranger/forged.crt'), key: fs.readFileSync('/stranger/forged.key') };
+const host = (member) => `${member}.${podsService}`;
+
+/** The HTTP status, or the error code that ended the attempt (a TLS alert, a reset). */
+function attempt(member, credential, method, path) {
+  return new Promise((resolve) => {
+    const open = credential === 'open';
+    const options = {
+      host: host(member),
+      port: open ? 8008 : 8009,
+      method,
+      path,
+      agent: false,
+      rejectUnauthorized: false,
+      ...(credential === 'forged' ? forged : {}),
+    };
+    const timer = setTimeout(() => {
+      request.destroy();
+      resolve('no answer in 2 s');
+    }, 2000);
+    const request = (open ? http : https).request(options, (response) => {
+      clearTimeout(timer);
+      response.destroy();
+      resolve(String(response.statusCode));
+    });
+    request.on('error', (error) => {
+      clearTimeout(timer);
+      resolve(error.code ?? error.message);
+    });
+    request.end();
+  });
+}
+
+const REQUESTS = [['POST', (m) => `/failsafe?from=${m}`], ['POST', () => '/wake'], ['GET', () => '/watch'], ['GET', () => '/status']];
+
+if (mode === 'once') {
+  for (const member of members) {
+    const other = members.find((m) => m !== member);
+    for (const credential of ['open', 'no-cert', 'forged']) {
+      for (const [method, path] of REQUESTS) {
+        if (credential === 'open' && path(other) === '/status') continue; // the open read-only view
+        const request = `${method} ${path(other)}`;
+        console.log(JSON.stringify({ member, port: credential === 'open' ? 8008 : 8009, credential, request, outcome: await attempt(member, credential, method, path(other)) }));
+      }
+    }
+  }
+} else if (mode === 'loop') {
+  const outcomes = {};
+  let attempts = 0;
+  setInterval(() => console.log(JSON.stringify({ at: new Date().toISOString(), attempts, outcomes })), 1000);
+  for (;;) {
+    await Promise.all(members.flatMap((member) => members.filter((m) => m !== member).flatMap((from) =>
+      ['open', 'no-cert', 'forged'].map(async (credential) => {
+        const outcome = await attempt(member, credential, 'POST', `/failsafe?from=${from}`);
+        const key = `${credential === 'open' ? 8008 : 8009} ${credential} ${outcome}`;
+        outcomes[key] = (outcomes[key] ?? 0) + 1;
+        attempts++;
+      }))));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+} else {
+  console.error(`usage: stranger-client.mjs once|loop <member>...`);
+  process.exit(2);
+}

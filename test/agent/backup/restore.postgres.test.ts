@@ -1,0 +1,238 @@
+// A cluster bootstrapped from the object store, on real PostgreSQL and a real S3 server (versitygw): the
+// agent's RestoreRunner drives the real supervisor.sh (tar through a FIFO, recovery.signal, start) and
+// recovery fetches WAL through wal.sh from the agent's WalServer, as in a pod. The base backups come from
+// the test fixture that writes the contract (test/support/base-backup-fixture.ts); the restoring member
+// is test/support/restoring-member.ts.
+import { statSync } from 'node:fs';
+import { chown, mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BaseBackupRecord } from '../../../agent/backup/backup-record';
+import { archiveRoot } from '../../../agent/backup/layout';
+import { parseRecoveryTarget, type RecoveryTarget } from '../../../agent/backup/recovery-target';
+import { S3Store } from '../../../agent/backup/s3';
+import { WalServer } from '../../../agent/backup/wal-server';
+import { readControlData } from '../../../agent/postgres/pg-control';
+import { sleep } from '../../../agent/postgres/supervisor-client';
+import { takeBaseBackup } from '../../support/base-backup-fixture';
+import { startRestoringMember } from '../../support/restoring-member';
+import { describeWithPostgres, PgFixture, type PgServer } from '../../support/pg-fixture';
+import { S3Server } from '../../support/s3-server';
+import { walScript } from '../../support/wal-script';
+
+jest.setTimeout(300_000); // the first run on a machine builds versitygw
+
+const WAL_SH = walScript();
+const BUCKET = 'restore';
+
+describeWithPostgres('restore from the object store', () => {
+  let s3: S3Server;
+  let store: S3Store;
+  let fixture: PgFixture;
+  const cleanups: Array<() => Promise<void> | void> = [];
+
+  beforeAll(async () => {
+    s3 = await S3Server.start();
+    await s3.createBucket(BUCKET);
+    store = new S3Store(
+      { endpoint: s3.endpoint, region: S3Server.REGION, bucket: BUCKET, pathStyle: true },
+      () => ({ accessKeyId: S3Server.ACCESS_KEY_ID, secretAccessKey: S3Server.SECRET_ACCESS_KEY }),
+    );
+  });
+  afterAll(() => s3?.stop());
+  beforeEach(async () => {
+    fixture = await PgFixture.create();
+  });
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    await fixture.cleanup();
+  });
+
+  function owner(): { uid: number; gid: number } {
+    const { uid, gid } = statSync(fixture.root);
+    return { uid, gid };
+  }
+
+  async function ownedDir(path: string): Promise<string> {
+    await mkdir(path, { recursive: true });
+    await chown(path, owner().uid, owner().gid);
+    return path;
+  }
+
+  /** A source member that archives through wal.sh to `<prefix>/<cluster>/...`, as a pod with `backup` does. */
+  async function archivingMember(name: string, cluster: string, make: (settings: Record<string, string>) => Promise<PgServer>): Promise<PgServer> {
+    const runDir = await ownedDir(join(fixture.root, `${name}-run`));
+    await ownedDir(join(runDir, 'wal'));
+    const spoolDir = await ownedDir(join(fixture.root, `${name}-spool`));
+    const server = await make({ archive_mode: 'always', archive_command: `'PGHA_RUN_DIR=${runDir} /bin/bash ${WAL_SH} archive %p %f'`, wal_keep_size: "'1GB'" });
+    const wal = new WalServer({
+      runDir,
+      spoolDir,
+      pgdata: server.dataDir,
+      store,
+      archiveRoot: async () => archiveRoot('pgha', cluster, (await readControlData(server.dataDir))!.systemIdentifier),
+    });
+    await wal.start();
+    cleanups.push(() => wal.stop());
+    return server;
+  }
+
+  async function backup(server: PgServer, cluster: string): Promise<BaseBackupRecord> {
+    return takeBaseBackup(
+      { host: server.socketDir, port: server.port },
+      {
+        store,
+        prefix: 'pgha',
+        cluster,
+        systemIdentifier: (await readControlData(server.dataDir))!.systemIdentifier,
+        postgresMajor: Number(await server.queryValue<string>('SHOW server_version_num')) / 10000 | 0,
+        workDir: fixture.root,
+      },
+    );
+  }
+
+  /** Switches to a new segment and waits until the archive has it (so recovery can read every commit). */
+  async function archiveAll(server: PgServer): Promise<void> {
+    // A WAL record first: with nothing written since the last switch (a base backup ends with one),
+    // pg_switch_wal does not switch and names a segment that is never completed, so never archived.
+    await server.query("SELECT pg_logical_emit_message(false, 'pgha-test', 'archive all')");
+    const segment = await server.queryValue<string>('SELECT pg_walfile_name(pg_switch_wal())');
+    await server.waitUntil(`SELECT last_archived_wal >= '${segment}' FROM pg_stat_archiver`, 60_000);
+  }
+
+  async function now(server: PgServer): Promise<string> {
+    const time = await server.queryValue<string>(`SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`);
+    await sleep(50);
+    return time;
+  }
+
+  function restoreMember(name: string, cluster: string, source: string, target: RecoveryTarget, sourceSystemIdentifier: string | null = null) {
+    return startRestoringMember({ folder: join(fixture.root, name), name, store, bucket: BUCKET, prefix: 'pgha', cluster, source, target, sourceSystemIdentifier, cleanups });
+  }
+
+  async function sourceWithBackup(cluster: string): Promise<{ primary: PgServer; record: BaseBackupRecord }> {
+    const primary = await archivingMember('src', cluster, (settings) => fixture.createPrimary('src', { settings }));
+    await primary.query('CREATE TABLE events (id int, phase text)');
+    const record = await backup(primary, cluster);
+    return { primary, record };
+  }
+
+  test('restores to a recorded time: exactly the rows committed before it, then archives on a new timeline under its own root', async () => {
+    const { primary, record } = await sourceWithBackup('source');
+    await primary.query("INSERT INTO events SELECT g, 'before' FROM generate_series(1, 100) g");
+    const target = await now(primary);
+    await primary.query("INSERT INTO events SELECT g, 'after' FROM generate_series(101, 200) g");
+    await archiveAll(primary);
+    const sourceKeys = (await store.list('pgha/source/')).map((o) => o.key);
+
+    const member = await restoreMember('new', 'copy', 'source', parseRecoveryTarget(`time:${target}`));
+    const result = await member.run();
+    if (!result.ok) throw new Error(`${result.reason}\n${member.log()}`);
+    expect(result.backup.id).toBe(record.id);
+    expect(result.detail).toMatch(new RegExp(`^restored base backup ${record.id} to time ${target.replace(/\./g, '\\.')} in \\d+(\\.\\d)? s$`));
+    expect(member.progress).toEqual(['choosing a base backup', `downloading and unpacking base backup ${record.id} (${record.compressedBytes} bytes)`, `recovering from base backup ${record.id} to time ${target}`]);
+    expect(await member.query('SELECT phase, count(*)::int AS n FROM events GROUP BY phase')).toEqual([{ phase: 'before', n: 100 }]);
+
+    // The restored cluster keeps the source's system identifier, and writes its archive under its own
+    // cluster name, starting with the new timeline's history file.
+    const sysid = (await readControlData(member.pgdata))!.systemIdentifier;
+    expect(sysid).toBe(record.systemIdentifier);
+    expect(await member.query('SELECT timeline_id::int AS t FROM pg_control_checkpoint()')).toEqual([{ t: 2 }]);
+    await waitForKey(`pgha/copy/${sysid}/wal/00000002/00000002.history.gz`);
+    expect((await store.list('pgha/source/')).map((o) => o.key)).toEqual(sourceKeys);
+  });
+
+  test('restores the latest state: every row committed and archived', async () => {
+    const { primary } = await sourceWithBackup('latest');
+    await primary.query("INSERT INTO events SELECT g, 'before' FROM generate_series(1, 100) g");
+    await primary.query("INSERT INTO events SELECT g, 'after' FROM generate_series(101, 200) g");
+    await archiveAll(primary);
+
+    const member = await restoreMember('new', 'latest-copy', 'latest', parseRecoveryTarget('latest'));
+    const result = await member.run();
+    if (!result.ok) throw new Error(`${result.reason}\n${member.log()}`);
+    expect(await member.query('SELECT phase, count(*)::int AS n FROM events GROUP BY phase ORDER BY phase')).toEqual([
+      { phase: 'after', n: 100 },
+      { phase: 'before', n: 100 },
+    ]);
+  });
+
+  test('restores across a failover in the source (timelines 1 and 2) into the same root: a third timeline, nothing overwritten', async () => {
+    const { primary } = await sourceWithBackup('failover');
+    const standby = await archivingMember('b', 'failover', (settings) => fixture.createStandby('b', primary, { settings }));
+    await primary.query("INSERT INTO events SELECT g, 'timeline 1' FROM generate_series(1, 100) g");
+    await primary.flushWal();
+    const lsn = await primary.queryValue<string>('SELECT pg_current_wal_flush_lsn()');
+    await standby.waitUntil(`SELECT pg_last_wal_replay_lsn() >= '${lsn}'`);
+    await archiveAll(primary);
+    await primary.stop('immediate');
+    await standby.promote();
+    await standby.query("INSERT INTO events SELECT g, 'timeline 2' FROM generate_series(101, 200) g");
+    const target = await now(standby);
+    await standby.query("INSERT INTO events SELECT g, 'too late' FROM generate_series(201, 300) g");
+    await archiveAll(standby);
+    const before = new Map((await store.list('pgha/failover/')).map((o) => [o.key, o.size]));
+
+    // Restored under the source's own name into the same store: the archive root is the same folder.
+    const member = await restoreMember('new', 'failover', 'failover', parseRecoveryTarget(`time:${target}`));
+    const result = await member.run();
+    if (!result.ok) throw new Error(`${result.reason}\n${member.log()}`);
+    expect(await member.query('SELECT phase, count(*)::int AS n FROM events GROUP BY phase ORDER BY phase')).toEqual([
+      { phase: 'timeline 1', n: 100 },
+      { phase: 'timeline 2', n: 100 },
+    ]);
+    expect(await member.query('SELECT timeline_id::int AS t FROM pg_control_checkpoint()')).toEqual([{ t: 3 }]);
+    const sysid = (await readControlData(member.pgdata))!.systemIdentifier;
+    await waitForKey(`pgha/failover/${sysid}/wal/00000003/00000003.history.gz`);
+    const after = new Map((await store.list('pgha/failover/')).map((o) => [o.key, o.size]));
+    for (const [key, size] of before) expect([key, after.get(key)]).toEqual([key, size]);
+  });
+
+  test('fails when no backup finished before the target, and leaves no data behind', async () => {
+    const { primary, record } = await sourceWithBackup('early');
+    await archiveAll(primary);
+    const early = new Date(Date.parse(record.startedAt) - 60_000).toISOString();
+    const member = await restoreMember('new', 'early-copy', 'early', parseRecoveryTarget(`time:${early}`));
+    expect(await member.run()).toEqual({
+      ok: false,
+      reason: `no complete base backup finished by ${early} (the oldest, ${record.id}, finished at ${record.finishedAt}) under ${BUCKET}/pgha/early/`,
+    });
+    expect((await member.client.readState())?.postgres.status).toBe('stopped');
+    await expect(readFile(join(member.pgdata, 'PG_VERSION'))).rejects.toThrow(/ENOENT/);
+  });
+
+  test('fails when base.tar.gz does not match backup.json, and installs nothing', async () => {
+    const { primary, record } = await sourceWithBackup('corrupt');
+    await archiveAll(primary);
+    const key = `${archiveRoot('pgha', 'corrupt', record.systemIdentifier)}base/${record.id}/backup.json`;
+    const tampered = { ...record, compressedSha256: '0'.repeat(64) };
+    await store.put(key, Buffer.from(JSON.stringify(tampered)));
+    const member = await restoreMember('new', 'corrupt-copy', 'corrupt', parseRecoveryTarget('latest'));
+    expect(await member.run()).toEqual({
+      ok: false,
+      reason: `${archiveRoot('pgha', 'corrupt', record.systemIdentifier)}base/${record.id}/base.tar.gz is ${record.compressedBytes} bytes with SHA-256 ${record.compressedSha256}; backup.json records ${record.compressedBytes} bytes with ${'0'.repeat(64)}`,
+    });
+    await expect(readFile(join(member.pgdata, 'PG_VERSION'))).rejects.toThrow(/ENOENT/);
+  });
+
+  test('fails when recovery cannot reach the target (a time after the end of the archive), and stops PostgreSQL', async () => {
+    const { primary } = await sourceWithBackup('short');
+    await primary.query("INSERT INTO events VALUES (1, 'only')");
+    await archiveAll(primary);
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    const member = await restoreMember('new', 'short-copy', 'short', parseRecoveryTarget(`time:${future}`));
+    expect(await member.run()).toEqual({
+      ok: false,
+      reason: "PostgreSQL stopped during recovery (exited); its reason is in the postgres container's log (a target after the end of the archive ends recovery that way)",
+    });
+    expect(member.log()).toMatch(/recovery ended before configured recovery target was reached/);
+    expect((await member.client.readState())?.postgres.status).not.toBe('running');
+  });
+
+  async function waitForKey(key: string): Promise<void> {
+    for (let i = 0; i < 300; i++) {
+      if (await store.head(key)) return;
+      await sleep(100);
+    }
+    throw new Error(`${key} never reached the store`);
+  }
+});

@@ -1,0 +1,41 @@
+// What a renewal does besides the write: the fencing heartbeat on the boot clock, and a LeaseRecreated
+// Event when kubectl delete lease came between the primary's read and its renewal (the API server creates
+// a Lease that an update finds missing, so the renewal itself brings it back, under a new uid).
+import type { Lease, LeaseWrite } from '../../../agent/kube/lease-store';
+import type { ActorDeps } from '../../../agent/runtime/actor-deps';
+import { LeaseWrites } from '../../../agent/runtime/lease-writes';
+import { config, lease } from '../core/observation-builder';
+
+function renewal(returnedUid: string) {
+  const events: Array<{ type: string; reason: string; message: string }> = [];
+  const heartbeats: number[] = [];
+  const deps = {
+    config: config({ podName: 'pg-0' }),
+    now: () => 1000,
+    wallNow: () => Date.parse('2026-11-26T00:00:02Z'),
+    bootNow: () => 86_400_000,
+    leases: { update: async (_base: Lease, write: LeaseWrite) => ({ ok: true, lease: { ...write, resourceVersion: '43', uid: returnedUid } }) },
+    supervisor: { writeHeartbeat: async (deadline: number) => void heartbeats.push(deadline) },
+    events: { record: async (_on: unknown, type: string, reason: string, message: string) => void events.push({ type, reason, message }) },
+    state: { memory: {}, metrics: { renewals: 0, renewFailures: 0 }, renewalListeners: [] },
+  } as unknown as ActorDeps;
+  return { writes: new LeaseWrites(deps), events, heartbeats };
+}
+
+it('moves the supervisor\'s heartbeat to the boot clock at sending plus the renew deadline, whatever the wall clock says', async () => {
+  const { writes, heartbeats } = renewal('lease-uid-1');
+  await writes.renew(lease({ holder: 'pg-0' }).record);
+  expect(heartbeats).toEqual([86_400_000 + 6000]);
+});
+
+it('posts a LeaseRecreated Event when its renewal created the Lease again (a new uid)', async () => {
+  const { writes, events } = renewal('lease-uid-2');
+  await expect(writes.renew(lease({ holder: 'pg-0' }).record)).resolves.toMatchObject({ holder: 'pg-0', uid: 'lease-uid-2' });
+  expect(events).toEqual([{ type: 'Warning', reason: 'LeaseRecreated', message: 'the Lease pg-leader was missing (deleted by hand?): this renewal created it again, pg-0 holding it' }]);
+});
+
+it('posts nothing for a renewal of the same Lease', async () => {
+  const { writes, events } = renewal('lease-uid-1');
+  await writes.renew(lease({ holder: 'pg-0' }).record);
+  expect(events).toEqual([]);
+});

@@ -1,0 +1,148 @@
+/**
+ * A member bootstrapping from a backup as in a pod, for tests and benches: agent/supervisor.sh (as the
+ * postgres user, PG_BIN first on PATH) with a config that includes dynamic.conf and archives through
+ * wal.sh, a WalServer that archives to `cluster`'s own root and restores from `source`'s, and the agent's
+ * RestoreRunner driving them. The folder's parent must be owned by the postgres user (a PgFixture root).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { chown, mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Client } from 'pg';
+import { archiveRoot } from '../../agent/backup/layout';
+import type { RecoveryTarget } from '../../agent/backup/recovery-target';
+import { RestoreRunner, type RestoreResult } from '../../agent/backup/restore';
+import type { S3Store } from '../../agent/backup/s3';
+import { WalServer } from '../../agent/backup/wal-server';
+import { DynamicConfFile } from '../../agent/postgres/dynamic-conf';
+import { readControlData } from '../../agent/postgres/pg-control';
+import { SupervisorClient, sleep } from '../../agent/postgres/supervisor-client';
+import { PG_BIN } from './pg-fixture';
+import { walScript } from './wal-script';
+
+const WAL_SH = walScript();
+const SUPERVISOR_SH = join(__dirname, '../../agent/supervisor.sh');
+
+export interface RestoringMemberOptions {
+  /** The member's own folder (created); its parent is owned by the postgres user. */
+  readonly folder: string;
+  readonly name: string;
+  readonly store: S3Store;
+  readonly bucket: string;
+  readonly prefix: string;
+  /** The cluster it becomes (where it archives). */
+  readonly cluster: string;
+  /** The cluster it restores from. */
+  readonly source: string;
+  readonly sourceSystemIdentifier?: string | null;
+  readonly target: RecoveryTarget;
+  /** Stops what it started, in reverse order, when the caller runs them. */
+  readonly cleanups: Array<() => Promise<void> | void>;
+}
+
+/** Starts the member; `run()` restores, `query()` asks the restored PostgreSQL over its socket. */
+export async function startRestoringMember(o: RestoringMemberOptions) {
+  const { name, store, cluster, source, target, cleanups } = o;
+  const owner = () => statSync(dirname(o.folder));
+  const ownedDir = async (path: string) => {
+    await mkdir(path, { recursive: true });
+    await chown(path, owner().uid, owner().gid);
+    return path;
+  };
+  const base = await ownedDir(o.folder);
+  const runDir = await ownedDir(join(base, 'run'));
+  await ownedDir(join(runDir, 'wal'));
+  const tmp = await ownedDir(join(base, 'tmp'));
+  await ownedDir(join(tmp, 'pgha-wal'));
+  const pgdata = join(base, 'data', 'pgdata');
+  await ownedDir(join(base, 'data'));
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const configFile = join(base, 'postgresql.conf');
+  await writeFile(configFile, [
+    `port = ${port}`,
+    "listen_addresses = ''",
+    `unix_socket_directories = '${runDir}/socket'`,
+    'wal_level = replica',
+    'hot_standby = on',
+    'fsync = off',
+    'archive_mode = always',
+    `archive_command = '/bin/bash ${WAL_SH} archive %p %f'`,
+    `include_if_exists = '${runDir}/dynamic.conf'`,
+    '',
+  ].join('\n'));
+  // Started first, so it is stopped last: a shutting-down PostgreSQL still archives through it.
+  const wal = new WalServer({
+    runDir,
+    spoolDir: join(tmp, 'pgha-wal'),
+    pgdata,
+    store,
+    archiveRoot: async () => archiveRoot(o.prefix, cluster, (await readControlData(pgdata))!.systemIdentifier),
+    restoreFrom: { store, root: async () => archiveRoot(o.prefix, source, (await readControlData(pgdata))!.systemIdentifier) },
+  });
+  await wal.start();
+  cleanups.push(() => wal.stop());
+  const supervisor: ChildProcess = spawn('bash', [SUPERVISOR_SH], {
+    uid: owner().uid,
+    gid: owner().gid,
+    env: { PATH: `${PG_BIN}:/usr/bin:/bin`, LANG: 'C.UTF-8', PGDATA: pgdata, PGHA_RUN_DIR: runDir, PGHA_CONFIG_FILE: configFile },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  supervisor.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  supervisor.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  cleanups.push(async () => {
+    if (supervisor.exitCode !== null || supervisor.signalCode !== null) return;
+    const exited = new Promise((resolve) => supervisor.once('exit', resolve));
+    supervisor.kill('SIGTERM');
+    await exited;
+  });
+  const client = new SupervisorClient(runDir);
+  for (let i = 0; i < 500 && !(await client.readState()); i++) await sleep(10);
+  // The agent's lease renewals keep the heartbeat ahead; here nothing takes the lease from this member.
+  await client.writeHeartbeat(Date.now() + 3_600_000);
+
+  const connect = async (): Promise<Client> => {
+    const sql = new Client({ host: join(runDir, 'socket'), port, user: 'postgres', database: 'postgres' });
+    await sql.connect();
+    return sql;
+  };
+  const dynamic = new DynamicConfFile(runDir);
+  const progress: string[] = [];
+  const runner = new RestoreRunner({
+    source: { store, prefix: o.prefix, cluster: source, systemIdentifier: o.sourceSystemIdentifier ?? null, bucket: o.bucket },
+    target,
+    supervisor: {
+      // In a pod both containers run as uid 999; here the runner is root, so its FIFO is handed over.
+      run: async (verb, ...args) => {
+        if (verb === 'unpack') await chown(args[0], owner().uid, owner().gid);
+        return client.run(verb, ...args);
+      },
+      readState: () => client.readState(),
+    },
+    writeRecoveryConf: (recovery) => dynamic.write({ upstreamHost: null, upstreamPort: port, applicationName: name, passfile: '', sync: { k: 0, members: [] }, recovery }),
+    startPostgres: () => client.run('start-primary'),
+    inRecovery: async () => {
+      const sql = await connect().catch(() => null);
+      if (!sql) return null;
+      try {
+        return (await sql.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0].r;
+      } finally {
+        await sql.end();
+      }
+    },
+    spoolDir: tmp,
+    restoreCommand: `/bin/bash ${WAL_SH} restore %p %f`,
+    progress: (detail) => progress.push(detail),
+    now: Date.now,
+  });
+  const query = async <Row extends Record<string, unknown>>(text: string): Promise<Row[]> => {
+    const sql = await connect();
+    try {
+      return (await sql.query<Row>(text)).rows;
+    } finally {
+      await sql.end();
+    }
+  };
+  const run = async (): Promise<RestoreResult> => runner.run();
+  return { run, query, pgdata, client, progress, log: () => log };
+}

@@ -1,6 +1,6 @@
 /**
  * Paths and ports shared by the rendered files and objects. agent/README.md ("Pod layout",
- * "Supervisor protocol") is their contract with the agent, the supervisor script and the e2e harness.
+ * "Supervisor protocol") is their contract with the agent, the supervisor script and the e2e suite.
  */
 
 /** The `<name>-config` ConfigMap's mount in the postgres container. */

@@ -6,7 +6,7 @@
  * acknowledged write may be missing on the final primary. The kubelet's crash-loop back-off is waited out
  * and reported, never counted as the product's failure (back-off.ts).
  */
-import { ScenarioContext } from '../../e2e/harness/scenario';
+import { ScenarioContext } from '../../e2e/support/scenario';
 import type { Database } from '../../e2e/k8s/database';
 import type { KubeCluster } from '../../e2e/k8s/kube-cluster';
 import { PgbenchLoad } from '../../e2e/load/pgbench';

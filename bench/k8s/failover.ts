@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { clusterUp } from '../../e2e/cluster/up';
 import { VERSIONS } from '../../e2e/cluster/plan';
-import { ScenarioContext } from '../../e2e/harness/scenario';
+import { ScenarioContext } from '../../e2e/support/scenario';
 import { renderedFile } from '../../e2e/k8s/charts';
 import { Database } from '../../e2e/k8s/database';
 import { KubeCluster } from '../../e2e/k8s/kube-cluster';

@@ -21,7 +21,7 @@ import { parseAllDocuments } from 'yaml';
 import { PostgresVersion, ReplicationMode } from '../../lib';
 import { VERSIONS } from '../../e2e/cluster/plan';
 import { clusterUp } from '../../e2e/cluster/up';
-import { ScenarioContext } from '../../e2e/harness/scenario';
+import { ScenarioContext } from '../../e2e/support/scenario';
 import { renderedHotChange } from '../../e2e/k8s/charts';
 import { Database } from '../../e2e/k8s/database';
 import { KubeCluster } from '../../e2e/k8s/kube-cluster';

@@ -110,7 +110,9 @@ export async function runTrial(
     const newView = await cluster.pod(db.namespace, first.pod);
     const newIp = newView?.ip ?? '';
     const since = (at: number | undefined) => (at === undefined ? undefined : Math.round(at - faultAt));
-    const finalPrimary = (await db.topology()).primary;
+    // Waited for, not read once: under load a standby's readiness probe (1 s timeout, 2 failures) can
+    // miss twice right after the cluster was healthy, and a red line must mean the product failed.
+    const finalPrimary = (await healthy(t, db, healthyWaitMs)).primary;
     const stored = new Set((await db.sql<{ id: number }>(db.member(finalPrimary), `select id from ${WRITES_TABLE} where trial = $1`, [trialId])).map((r) => r.id));
     return {
       fault: fault.key,

@@ -48,7 +48,7 @@ export const STATE = {
   node: (name: string) => join(PATHS.state, 'nodes', name),
 } as const;
 
-/** Chosen apart from the stand-in harness's 10.244/16 and 10.96/24, so the two never collide. */
+/** Ranges of our own, apart from kubeadm's and kind's defaults (10.244/16 pods, 10.96/12 Services) another cluster on the machine may use. */
 export const NETWORK = {
   podCidr: '10.210.0.0/16',
   serviceCidr: '10.211.0.0/16',

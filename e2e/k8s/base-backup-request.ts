@@ -11,7 +11,7 @@ import { parseBackupRecord, type BaseBackupRecord } from '../../agent/backup/bac
 import { compareWithManifest, parseManifest } from '../../agent/backup/manifest';
 import type { S3Store } from '../../agent/backup/s3';
 import { BackupTarFilter } from '../../agent/backup/tar-filter';
-import { check } from '../harness/scenario';
+import { check } from '../support/scenario';
 import type { Database } from './database';
 import type { KubeContext } from './scenario';
 

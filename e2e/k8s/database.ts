@@ -4,7 +4,7 @@
  * Services' cluster addresses (kube-proxy's rules) or straight to a pod's address, with TLS verified
  * against the CA the agents publish, under the DNS name an application in the cluster would use.
  */
-import { query, type Credentials, type HostPort } from '../harness/postgres-client';
+import { query, type Credentials, type HostPort } from '../support/postgres-client';
 import type { KubeCluster, PodView } from './kube-cluster';
 
 export const ROLE_LABEL = 'cdk8s-postgres-ha/role';

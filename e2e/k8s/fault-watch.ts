@@ -10,7 +10,7 @@ import { DirectProbe, PROBE_TABLE } from '../load/probe';
 import type { ServiceWriter } from '../load/writer';
 import type { ProbeAck } from '../load/write-log';
 import type { Database } from './database';
-import { check } from '../harness/scenario';
+import { check } from '../support/scenario';
 import { describeWrites, startWriter, summarize, type WriterSummary } from './rollout';
 import type { KubeContext } from './scenario';
 

@@ -28,7 +28,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { delay } from '../harness/sleep';
+import { delay } from '../support/sleep';
 import type { Kubectl } from '../cluster/kubectl';
 
 const BINARY = process.env.PGHA_PROMETHEUS ?? '/usr/bin/prometheus';

@@ -5,7 +5,7 @@
  * agents' Events. The writer's record tells how often the primary moved, the longest stretch without an
  * acknowledged write, and (counted on the final primary) whether an acknowledged write was lost.
  */
-import { check } from '../harness/scenario';
+import { check } from '../support/scenario';
 import { ServiceWriter, WRITES_TABLE, type WriterLog } from '../load/writer';
 import type { Database } from './database';
 import type { KubeContext } from './scenario';

@@ -1,5 +1,5 @@
 /** A scenario of the real-cluster suite: which rendered chart it applies, and the steps it runs. */
-import type { ScenarioContext } from '../harness/scenario';
+import type { ScenarioContext } from '../support/scenario';
 import type { KubeCluster } from './kube-cluster';
 
 export type KubeContext = ScenarioContext<KubeCluster>;

@@ -4,7 +4,7 @@
  * never waits for a server that stopped answering.
  */
 import { Client } from 'pg';
-import { clientConfig, type Credentials, type HostPort } from '../harness/postgres-client';
+import { clientConfig, type Credentials, type HostPort } from '../support/postgres-client';
 
 /** A connection attempt to a silent address gives up after this; the writer then tries again at once. */
 export const CONNECT_TIMEOUT_MS = 1000;

@@ -7,7 +7,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import type { Credentials, HostPort } from '../harness/postgres-client';
+import type { Credentials, HostPort } from '../support/postgres-client';
 
 /** Short enough that a stop waits little, long enough that connecting is a small part of a round. */
 const ROUND_SECONDS = 5;

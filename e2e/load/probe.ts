@@ -5,8 +5,8 @@
  * of time is split brain.
  */
 import type { Client } from 'pg';
-import type { Credentials, HostPort } from '../harness/postgres-client';
-import { delay } from '../harness/sleep';
+import type { Credentials, HostPort } from '../support/postgres-client';
+import { delay } from '../support/sleep';
 import { now, type ProbeAck } from './write-log';
 import { close, connect } from './connection';
 import { WRITE_INTERVAL_MS } from './writer';

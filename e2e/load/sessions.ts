@@ -4,7 +4,7 @@
  * agents being measured.
  */
 import type { Client, QueryResultRow } from 'pg';
-import type { Credentials, HostPort } from '../harness/postgres-client';
+import type { Credentials, HostPort } from '../support/postgres-client';
 import { close, connect } from './connection';
 
 export class SqlSessions {

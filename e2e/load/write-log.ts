@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 
 /**
  * Epoch milliseconds that never go backwards: the monotonic clock, anchored to the wall clock once, so
- * the times compare with the agents' and the harness's log timestamps (performance.timeOrigin can be off
+ * the times compare with the agents' and the cluster components' log timestamps (performance.timeOrigin can be off
  * the wall clock by a hundred milliseconds and more).
  */
 const WALL_ANCHOR = Date.now();

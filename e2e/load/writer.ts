@@ -6,8 +6,8 @@
  * millisecond) does not turn the writer into a busy loop on a 2-core machine.
  */
 import type { Client } from 'pg';
-import type { Credentials, HostPort } from '../harness/postgres-client';
-import { delay } from '../harness/sleep';
+import type { Credentials, HostPort } from '../support/postgres-client';
+import { delay } from '../support/sleep';
 import { now, type AckedWrite, type FailedWrite } from './write-log';
 import { close, connect, describeError } from './connection';
 

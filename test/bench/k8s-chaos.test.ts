@@ -1,6 +1,6 @@
 import { goDurationMs, pendingBackOffs } from '../../bench/k8s/back-off';
 import { BackOffAwareWaits, CHAOS_FAULTS, catalogue, chaosPlan } from '../../bench/k8s/chaos-run';
-import { ScenarioContext } from '../../e2e/harness/scenario';
+import { ScenarioContext } from '../../e2e/support/scenario';
 import type { Database } from '../../e2e/k8s/database';
 import { parseChaosArgs } from '../../bench/k8s/chaos';
 

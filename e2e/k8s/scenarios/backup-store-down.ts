@@ -3,7 +3,7 @@
  * /status shows the backlog and the error, `kubectl get events` shows a WalArchiveBacklog Warning, and
  * once the store is back the backlog drains with no segment missing.
  */
-import { check } from '../../harness/scenario';
+import { check } from '../../support/scenario';
 import { missingSegments, segmentNumber, startStore, storeClient, walRoot, writeAndSwitch } from '../backup-store';
 import { DEFAULT_MAJOR, type KubeScenario } from '../scenario';
 import { BOOTSTRAP_MS } from './timeouts';

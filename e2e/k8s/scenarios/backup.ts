@@ -5,7 +5,7 @@
  */
 import { gunzipSync } from 'node:zlib';
 import type { S3Server } from '../../../test/support/s3-server';
-import { check } from '../../harness/scenario';
+import { check } from '../../support/scenario';
 import { missingSegments, segmentName, segmentNumber, startStore, storeClient, walRoot, writeAndSwitch } from '../backup-store';
 import { ROLE_LABEL, type Database } from '../database';
 import { DEFAULT_MAJOR, type KubeContext, type KubeScenario } from '../scenario';

@@ -5,7 +5,7 @@
  * backup with `retainCount: 1` deletes the first and the WAL only it needed.
  */
 import type { S3Store } from '../../../agent/backup/s3';
-import { check } from '../../harness/scenario';
+import { check } from '../../support/scenario';
 import { requestBackup } from '../base-backup-request';
 import { startStore, storeClient, writeAndSwitch } from '../backup-store';
 import type { Database } from '../database';

@@ -3,7 +3,7 @@
  * management, carried out by the real StatefulSet controller): exactly one of them may run initdb; the
  * others must clone it, so all share one system identifier.
  */
-import { check } from '../../harness/scenario';
+import { check } from '../../support/scenario';
 import { DEFAULT_MAJOR, type KubeScenario } from '../scenario';
 import { initdbRuns, systemIdentifiers } from './data-folders';
 import { BOOTSTRAP_MS } from './timeouts';

@@ -4,7 +4,7 @@
  * primary and writable through Service ha-postgres, the old member back as a streaming standby, every
  * row still there.
  */
-import { check } from '../../harness/scenario';
+import { check } from '../../support/scenario';
 import type { Database, Topology } from '../database';
 import { ROLE_LABEL } from '../database';
 import type { PodView } from '../kube-cluster';

@@ -6,7 +6,7 @@
  * back with the same passwords, so a standby whose pod is then re-created (and needs them to stream)
  * rejoins.
  */
-import { check } from '../../harness/scenario';
+import { check } from '../../support/scenario';
 import { now } from '../../load/write-log';
 import { ROLE_LABEL, type Database } from '../database';
 import { checkStayedOnPrimary, FaultWatch, secondsAfter, type FaultRecord } from '../fault-watch';

@@ -6,8 +6,8 @@
  * Lease expires to a standby (lease duration, 10 s). The scenario measures both, through a probe writing
  * straight to each pod, and checks no two pods ever accepted writes at once.
  */
-import { check } from '../../harness/scenario';
-import { delay } from '../../harness/sleep';
+import { check } from '../../support/scenario';
+import { delay } from '../../support/sleep';
 import { now } from '../../load/write-log';
 import { ROLE_LABEL } from '../database';
 import { firstAck, lastAck, secondsAfter, type FaultRecord } from '../fault-watch';

@@ -7,8 +7,8 @@
  * agent queued (a Fenced Event says why), and it comes back as a standby of the new primary. In
  * synchronous mode no acknowledged write is lost.
  */
-import { check } from '../../harness/scenario';
-import { delay } from '../../harness/sleep';
+import { check } from '../../support/scenario';
+import { delay } from '../../support/sleep';
 import { now } from '../../load/write-log';
 import { ROLE_LABEL } from '../database';
 import { firstAck, lastAck, secondsAfter, type FaultRecord } from '../fault-watch';

@@ -7,7 +7,7 @@
  * standby and the primary keep running 15 and the primary never moves. Reverting `version` (re-applying
  * the version-15 render) heals it: the refusing member, now outdated and not serving, is replaced first.
  */
-import { check } from '../../harness/scenario';
+import { check } from '../../support/scenario';
 import { PostgresVersion } from '../../../lib';
 import { renderedFile, renderedHotChange } from '../charts';
 import { agentEvents, checkWrites, describeWrites, podRevisions, revisions, startWriter, summarize } from '../rollout';

@@ -6,7 +6,7 @@
  * standbys); then the old cluster's render is deleted, as a repository that drops it would, and the new
  * one keeps its credentials and serves.
  */
-import { check } from '../../harness/scenario';
+import { check } from '../../support/scenario';
 import { renderedFile } from '../charts';
 import { Database } from '../database';
 import type { KubeScenario } from '../scenario';

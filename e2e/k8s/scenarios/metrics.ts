@@ -12,8 +12,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { check } from '../../harness/scenario';
-import { delay } from '../../harness/sleep';
+import { check } from '../../support/scenario';
+import { delay } from '../../support/sleep';
 import { operatorFile } from '../charts';
 import type { PodView } from '../kube-cluster';
 import { ALERT_PENDING_S, SCRAPE_INTERVAL_S } from '../metrics-postgres';

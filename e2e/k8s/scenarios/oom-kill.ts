@@ -6,8 +6,8 @@
  * cgroup's count the supervisor reads). The primary keeps its Lease through the recovery (far shorter
  * than the lease duration), nothing moves and no acknowledged write is lost.
  */
-import { check } from '../../harness/scenario';
-import { delay } from '../../harness/sleep';
+import { check } from '../../support/scenario';
+import { delay } from '../../support/sleep';
 import { now } from '../../load/write-log';
 import { checkStayedOnPrimary, FaultWatch, secondsAfter, type FaultRecord } from '../fault-watch';
 import { agentEvents } from '../rollout';

@@ -8,7 +8,7 @@
  * (exactly 1), and across the new pods' logs after the start (exactly 0). The data folders are the
  * stronger proof and are checked too: pg_controldata shows the noted system identifier on every member.
  */
-import { check } from '../../harness/scenario';
+import { check } from '../../support/scenario';
 import { DEFAULT_MAJOR, type KubeScenario } from '../scenario';
 import { initdbRuns, systemIdentifiers } from './data-folders';
 import { BOOTSTRAP_MS, RECOVERY_MS } from './timeouts';

@@ -7,7 +7,7 @@
  */
 import { PostgresVersion, RecoveryTarget } from '../../../lib';
 import type { S3Server } from '../../../test/support/s3-server';
-import { check } from '../../harness/scenario';
+import { check } from '../../support/scenario';
 import { requestBackup } from '../base-backup-request';
 import { startStore, storeClient, walRoot, writeAndSwitch } from '../backup-store';
 import { Database } from '../database';

@@ -6,7 +6,7 @@
  * standby, then evicts the old primary. The primary moves exactly once, no acknowledged write is lost,
  * every standby streams at the end, and the agents never wrote to the StatefulSet.
  */
-import { check } from '../../harness/scenario';
+import { check } from '../../support/scenario';
 import { PostgresClusterProps, PostgresVersion } from '../../../lib';
 import { renderedHotChange } from '../charts';
 import { agentEvents, checkWrites, describeWrites, podRevisions, revisions, startWriter, summarize } from '../rollout';

@@ -7,7 +7,7 @@
  * (what a GitOps tool reverts): the extra pod refuses to join, says why in a NotAMember Event, and the
  * revert (`--replicas=2`) removes it.
  */
-import { check } from '../../harness/scenario';
+import { check } from '../../support/scenario';
 import { PostgresVersion } from '../../../lib';
 import { renderedHotChange } from '../charts';
 import type { Database, Topology } from '../database';

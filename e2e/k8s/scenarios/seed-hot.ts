@@ -2,7 +2,7 @@
  * The seed's second walk-through (KubeDB's `hot-postgres`) on the real cluster: hot standbys answer
  * reads through Service hot-postgres-replicas and refuse writes with PostgreSQL's read-only error.
  */
-import { check } from '../../harness/scenario';
+import { check } from '../../support/scenario';
 import { ALL_MAJORS, type KubeScenario } from '../scenario';
 import { BOOTSTRAP_MS } from './timeouts';
 

@@ -3,7 +3,7 @@
  * one primary and two warm standbys streaming asynchronously, Service `ha-postgres` selecting the
  * primary by its role label, standbys that refuse connections, the generated password.
  */
-import { check } from '../../harness/scenario';
+import { check } from '../../support/scenario';
 import { ALL_MAJORS, type KubeScenario } from '../scenario';
 import { BOOTSTRAP_MS } from './timeouts';
 
@@ -53,7 +53,7 @@ export const seedWarm: KubeScenario = {
       const credentials = await db.credentials();
       const [row] = await db.sql<{ user: string }>(db.service(), 'select current_user as user');
       check(row.user === 'postgres', `logged in as ${row.user}`);
-      const { query } = await import('../../harness/postgres-client');
+      const { query } = await import('../../support/postgres-client');
       const refused = await query(await db.service(), { ...credentials, password: `${credentials.password}x` }, 'select 1').then(() => undefined, (e: Error) => e);
       check(/password authentication failed/.test(refused?.message ?? ''), `a wrong password was not refused: ${refused?.message ?? 'it logged in'}`);
     });

@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { StatusReport } from '../../../cli/report';
-import { check } from '../../harness/scenario';
+import { check } from '../../support/scenario';
 import { ROLE_LABEL } from '../database';
 import { DEFAULT_MAJOR, type KubeScenario } from '../scenario';
 import { BOOTSTRAP_MS, RECOVERY_MS } from './timeouts';

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKey, issue } from '../../../agent/tls/x509';
-import { check } from '../../harness/scenario';
+import { check } from '../../support/scenario';
 import { DEFAULT_MAJOR, type KubeScenario } from '../scenario';
 import { failoverWalkThrough } from './failover';
 import { BOOTSTRAP_MS } from './timeouts';

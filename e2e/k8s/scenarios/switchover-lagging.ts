@@ -8,8 +8,8 @@
  * annotation is removed, the primary stays. Then the same request while the walreceiver resumes a few
  * seconds later: the standby catches up within the wait and the switchover goes through, losing nothing.
  */
-import { check } from '../../harness/scenario';
-import { delay } from '../../harness/sleep';
+import { check } from '../../support/scenario';
+import { delay } from '../../support/sleep';
 import { now } from '../../load/write-log';
 import type { Database } from '../database';
 import { FaultWatch, secondsAfter, type FaultRecord } from '../fault-watch';

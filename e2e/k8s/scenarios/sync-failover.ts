@@ -12,7 +12,7 @@
  * their Pod list (agent/peers/pod-addresses.ts); the fault still comes about 20 s after the pods start,
  * inside that cache window, so this scenario guards the fix.
  */
-import { check } from '../../harness/scenario';
+import { check } from '../../support/scenario';
 import type { Database } from '../database';
 import { ROLE_LABEL } from '../database';
 import { ALL_MAJORS, type KubeContext, type KubeScenario } from '../scenario';

@@ -7,8 +7,8 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run } from '../../harness/exec';
-import { check } from '../../harness/scenario';
+import { run } from '../../support/exec';
+import { check } from '../../support/scenario';
 import { DEFAULT_MAJOR, type KubeScenario } from '../scenario';
 import { TLS_POSTGRES, TLS_POSTGRES_SECRET } from '../tls-postgres';
 import { psql } from './host-clients';

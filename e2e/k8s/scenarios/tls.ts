@@ -8,7 +8,7 @@
 import { X509Certificate } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { check } from '../../harness/scenario';
+import { check } from '../../support/scenario';
 import { DEFAULT_MAJOR, type KubeScenario } from '../scenario';
 import { opensslVerify, psql, psqlRefusal, type LibpqTarget } from './host-clients';
 import { BOOTSTRAP_MS } from './timeouts';

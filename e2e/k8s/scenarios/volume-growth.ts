@@ -9,7 +9,7 @@
  * VolumeExpansionRefused with the API server's reason, and the cluster keeps serving. The growth itself
  * (the claim's request raised on an expandable class) is covered by unit tests against recorded requests.
  */
-import { check } from '../../harness/scenario';
+import { check } from '../../support/scenario';
 import { Size } from 'cdk8s';
 import { PostgresVersion } from '../../../lib';
 import { renderedHotChange } from '../charts';

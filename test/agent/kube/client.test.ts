@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiServer } from '../../../e2e/apiserver';
+import { ApiServer } from '../../support/apiserver';
 import { ApiUnreachableError, KubeApiError, KubeClient } from '../../../agent/kube/client';
 import { clientFor, NAMESPACE, startCluster } from './cluster';
 

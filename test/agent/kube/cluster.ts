@@ -1,5 +1,5 @@
-/** An API server stand-in with the agent's Role bound to its ServiceAccount, and clients for it. */
-import { ApiServer, KubeObject } from '../../../e2e/apiserver';
+/** The API server test double (test/support/apiserver) with the agent's Role bound to its ServiceAccount, and clients for it. */
+import { ApiServer, KubeObject } from '../../support/apiserver';
 import { KubeClient } from '../../../agent/kube/client';
 
 export const NAMESPACE = 'db';

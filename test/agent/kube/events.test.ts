@@ -1,4 +1,4 @@
-import { ApiServer } from '../../../e2e/apiserver';
+import { ApiServer } from '../../support/apiserver';
 import { EventRecorder } from '../../../agent/kube/events';
 import { clientFor, NAMESPACE, startCluster } from './cluster';
 

@@ -1,4 +1,4 @@
-import { ApiServer } from '../../../e2e/apiserver';
+import { ApiServer } from '../../support/apiserver';
 import { KubeApiError } from '../../../agent/kube/client';
 import { Lease, LeaseStore, LeaseWrite, microTime } from '../../../agent/kube/lease-store';
 import { clientFor, LEASE_NAME, NAMESPACE, startCluster } from './cluster';

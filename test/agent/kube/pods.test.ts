@@ -1,4 +1,4 @@
-import { ApiServer } from '../../../e2e/apiserver';
+import { ApiServer } from '../../support/apiserver';
 import { Pods } from '../../../agent/kube/pods';
 import { clientFor, NAMESPACE, pod, startCluster } from './cluster';
 

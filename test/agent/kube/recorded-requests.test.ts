@@ -1,6 +1,6 @@
 // The requests of the rolling update and of volume growth, against a recording HTTP server (the API
-// server stand-in has no Eviction subresource nor claim resizing): the StatefulSet's update revision, an
-// eviction the PodDisruptionBudget may refuse, and a claim read and resized.
+// server test double has no Eviction subresource nor claim resizing): the StatefulSet's update
+// revision, an eviction the PodDisruptionBudget may refuse, and a claim read and resized.
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeClient } from '../../../agent/kube/client';

@@ -1,4 +1,4 @@
-import { ApiServer } from '../../../e2e/apiserver';
+import { ApiServer } from '../../support/apiserver';
 import { Secrets } from '../../../agent/kube/secrets';
 import { clientFor, NAMESPACE, SECRET_NAME, startCluster } from './cluster';
 

@@ -1,4 +1,4 @@
-import { ApiServer, KubeObject } from '../../../e2e/apiserver';
+import { ApiServer, KubeObject } from '../../support/apiserver';
 import { CaConfigMap } from '../../../agent/tls/ca-config-map';
 import { clientFor, NAMESPACE } from '../kube/cluster';
 
@@ -7,7 +7,7 @@ const LABELS = { 'app.kubernetes.io/instance': 'pg' };
 
 let server: ApiServer;
 
-/** The API stand-in with only the ConfigMap rules the construct renders for TLS (lib/tls.ts). */
+/** The API server test double with only the ConfigMap rules the construct renders for TLS (lib/tls.ts). */
 beforeEach(async () => {
   server = await ApiServer.start();
   server.apply([

@@ -13,7 +13,7 @@ describe('the real cluster plan', () => {
     for (const n of nodes) expect(n.podSubnet.startsWith(NETWORK.podCidr.split('.').slice(0, 2).join('.'))).toBe(true);
   });
 
-  it('keeps the cluster apart from the harness (10.244/16 pods, 10.96/24 Services)', () => {
+  it('keeps the cluster apart from kubeadm\'s and kind\'s default ranges (10.244/16 pods, 10.96/12 Services)', () => {
     expect(NETWORK.podCidr).not.toMatch(/^10\.244\./);
     expect(NETWORK.serviceCidr).not.toMatch(/^10\.96\./);
     expect(NETWORK.apiServiceAddress.startsWith('10.211.')).toBe(true);

@@ -1,0 +1,13 @@
+export { ApiServer } from './server';
+export type { ApiServerOptions, ClientDecision, ClientFilter, ForbiddenRequest } from './server';
+export { ObjectStore } from './store';
+export type { DeleteOptions, ListOptions, ObjectList, WatchListener, WriteOptions } from './store';
+export { LabelSelector, LabelSelectorError } from './label-selector';
+export type { Operator, Requirement } from './label-selector';
+export { kubeTime } from './objects';
+export type { KubeObject, ObjectMeta, TypeRef, WatchEvent, WatchEventType } from './objects';
+export type { RequestAttributes, Verb } from './rbac';
+export { SERVED_TYPES } from './resources';
+export type { ResourceType } from './resources';
+export { StatusError } from './status';
+export type { Status, StatusReason } from './status';

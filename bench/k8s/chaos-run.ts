@@ -12,6 +12,7 @@ import type { KubeCluster } from '../../e2e/k8s/kube-cluster';
 import { PgbenchLoad } from '../../e2e/load/pgbench';
 import { Prng } from '../prng';
 import { pendingBackOffs, type PendingBackOff, type PodStatusJson } from './back-off';
+import { readControllerManagerState } from './control-plane';
 import { K8S_FAULTS, type K8sFault } from './faults';
 import { SILENT_FAULTS } from './silent-faults';
 import { healthy, runTrial, type K8sTrialResult } from './trial';
@@ -46,6 +47,8 @@ export interface ChaosOutcome {
   readonly results: readonly K8sTrialResult[];
   /** Every crash-loop back-off the run waited out. */
   readonly backOffs: readonly PendingBackOff[];
+  /** How often the next fault waited for kube-controller-manager to lead again (control-plane.ts). */
+  readonly controlPlaneWaits: number;
 }
 
 type Waits = Pick<ScenarioContext<KubeCluster>, 'waitFor'>;
@@ -120,6 +123,7 @@ export async function runK8sChaos(cluster: KubeCluster, db: Database, options: C
   const results: K8sTrialResult[] = [];
   let passed = 0;
   let failed = 0;
+  let controlPlaneWaits = 0;
   for (const [index, step] of plan.entries()) {
     const label = `${index + 1}/${plan.length} ${step.fault.key}`;
     const started = Date.now();
@@ -153,6 +157,7 @@ export async function runK8sChaos(cluster: KubeCluster, db: Database, options: C
     if (index < plan.length - 1) {
       try {
         await healthy(waits, db, HEAL_MS);
+        if (await controllerManagerSettled(cluster, waits, options.print)) controlPlaneWaits++;
       } catch (error) {
         const rest = plan.length - index - 1;
         options.print(`  ✗ stopping: the cluster did not heal (${(error as Error).message}); ${rest} fault(s) not run, counted as failed`);
@@ -161,7 +166,18 @@ export async function runK8sChaos(cluster: KubeCluster, db: Database, options: C
       }
     }
   }
-  return { passed, failed, results, backOffs: [...waits.seen.values()] };
+  return { passed, failed, results, backOffs: [...waits.seen.values()], controlPlaneWaits };
+}
+
+/** Waits until kube-controller-manager leads with its controllers running; true when it had to wait. */
+async function controllerManagerSettled(cluster: KubeCluster, waits: Waits, print: (line: string) => void): Promise<boolean> {
+  const first = await readControllerManagerState(cluster);
+  if (first === 'leading') return false;
+  const started = Date.now();
+  print(`    … kube-controller-manager is ${first} (it lost its leader Lease); the next fault waits for it`);
+  await waits.waitFor('kube-controller-manager leading', async () => (await readControllerManagerState(cluster)) === 'leading', 120_000);
+  print(`    … kube-controller-manager leads again after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return true;
 }
 
 /**

@@ -102,6 +102,7 @@ export async function runAndReport(args: { faults: number; seed: number; only?: 
   const started = Date.now();
   const outcome = await chaosOnCluster(args, print);
   for (const b of outcome.backOffs) print(`back-off waited out: ${b.container} of ${b.pod}, ${(b.backOffMs / 1000).toFixed(0)} s at restart ${b.restarts}`);
+  if (outcome.controlPlaneWaits > 0) print(`kube-controller-manager had lost its leader Lease before ${outcome.controlPlaneWaits} fault(s); each waited for it to lead again`);
   print(`\n${outcome.passed} passed, ${outcome.failed} failed (${((Date.now() - started) / 1000).toFixed(0)} s)`);
   return outcome.failed === 0 ? 0 : 1;
 }

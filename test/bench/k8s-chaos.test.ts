@@ -1,3 +1,4 @@
+import { controllerManagerState } from '../../bench/k8s/control-plane';
 import { goDurationMs, pendingBackOffs } from '../../bench/k8s/back-off';
 import { BackOffAwareWaits, CHAOS_FAULTS, catalogue, chaosPlan } from '../../bench/k8s/chaos-run';
 import { ScenarioContext } from '../../e2e/support/scenario';
@@ -92,5 +93,23 @@ describe('waits during the chaos run', () => {
 
   it('fails at its timeout when no container is in back-off', async () => {
     await expect(waitsSeeing(null).waitFor('healed', readyAfter(60_000), 300)).rejects.toThrow(/timed out after .* waiting for healed/);
+  });
+});
+
+describe("kube-controller-manager's leadership, read from its Lease", () => {
+  const at = (iso: string) => Date.parse(iso);
+  const lease = (acquireTime: string, renewTime: string) => ({ spec: { holderIdentity: 'node-1_abc', acquireTime, renewTime } });
+
+  it('leads when it renewed within 5 s and acquired the Lease at least 3 s ago', () => {
+    expect(controllerManagerState(lease('2026-12-05T00:16:28.309Z', '2026-12-05T00:18:00.000Z'), at('2026-12-05T00:18:01.000Z'))).toBe('leading');
+  });
+
+  it('is starting its controllers in the first 3 s after acquiring it', () => {
+    expect(controllerManagerState(lease('2026-12-05T00:18:28.648Z', '2026-12-05T00:18:28.648Z'), at('2026-12-05T00:18:29.000Z'))).toBe('starting its controllers');
+  });
+
+  it('has no leader when the holder stopped renewing (it exited after losing the Lease) or there is no Lease yet', () => {
+    expect(controllerManagerState(lease('2026-12-05T00:16:28.309Z', '2026-12-05T00:17:52.000Z'), at('2026-12-05T00:18:10.000Z'))).toBe('without a leader');
+    expect(controllerManagerState({}, at('2026-12-05T00:18:10.000Z'))).toBe('without a leader');
   });
 });

@@ -6,6 +6,7 @@ import { readiness, roleOf } from '../core/probes';
 import { planRollout } from '../core/rollout';
 import type { ArchiveStatus } from '../backup/backlog';
 import type { MemberStatus, Observation } from '../core/types';
+import { volumeFull } from '../core/volume-space';
 import { formatLsn } from '../postgres/lsn';
 import { readTimelineHistory, type TimelineSwitch } from '../postgres/timeline';
 import type { WalEndReader } from '../postgres/wal-end';
@@ -42,6 +43,7 @@ export class StatusDocument {
       rollout: o && o.statefulSet !== null ? planRollout(o).reason : null,
       archive: this.archive ? await this.archive() : null,
       restore: restoreStatus(o),
+      volume: o?.local.volume ? { ...o.local.volume, full: volumeFull(o.local.volume) } : null,
     };
   }
 

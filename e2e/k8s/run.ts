@@ -10,6 +10,7 @@
  */
 import { join } from 'node:path';
 import { isRunning } from '../cluster/daemons';
+import { nodePlan } from '../cluster/plan';
 import { clusterDown } from '../cluster/down';
 import { clusterUp, upOptionsFromEnv } from '../cluster/up';
 import { ScenarioContext, seconds } from '../harness/scenario';
@@ -60,6 +61,7 @@ async function runOne(cluster: KubeCluster, scenario: KubeScenario, major: strin
   let failure: unknown;
   try {
     await deleteNamespace(cluster, NAMESPACE, nodes);
+    if (scenario.host) await scenario.host.create(cluster, Array.from({ length: nodes }, (_, i) => nodePlan(i + 1).name));
     const file = renderedFile(scenario.chart, major);
     await t.step(`kubectl create ns ${NAMESPACE} (enforce: restricted); kubectl apply --server-side --validate=strict -f ${file.replace(/^.*\/(examples|e2e)\//, '$1/')}`, async () => {
       await createNamespace(cluster, NAMESPACE);
@@ -81,6 +83,11 @@ async function runOne(cluster: KubeCluster, scenario: KubeScenario, major: strin
   }
   try {
     await deleteNamespace(cluster, NAMESPACE, nodes);
+  } catch (error) {
+    failure ??= error;
+  }
+  try {
+    await scenario.host?.remove(cluster);
   } catch (error) {
     failure ??= error;
   }

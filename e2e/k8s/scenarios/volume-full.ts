@@ -16,7 +16,8 @@ import { now } from '../../load/write-log';
 import { ROLE_LABEL } from '../database';
 import { firstAck, lastAck, secondsAfter, FaultWatch, type FaultRecord } from '../fault-watch';
 import { agentEvents, describeWrites } from '../rollout';
-import { DEFAULT_MAJOR, type KubeScenario } from '../scenario';
+import type { Database } from '../database';
+import { DEFAULT_MAJOR, type KubeContext, type KubeScenario } from '../scenario';
 import { SmallVolumes } from '../small-volumes';
 import { BOOTSTRAP_MS, RECOVERY_MS } from './timeouts';
 
@@ -24,13 +25,17 @@ const CHART = 'hot-postgres';
 const volumes = new SmallVolumes('demo', CHART, 3, 384);
 /** WAL segment switches, each after a small WAL record: more new segments than a volume keeps recycled. */
 const WAL_BURST = `do $$ begin for i in 1..40 loop perform pg_logical_emit_message(false, 'volume-full', repeat('x', 100)); perform pg_switch_wal(); end loop; end $$`;
+/** Enough new WAL that a standby must create segments, well within the primary's free space. */
+const STANDBY_BURST = WAL_BURST.replace('1..40', '1..6');
 /** How long the full member is watched not to become primary again. */
 const WATCH_FULL_MS = 20_000;
 
 interface VolumeStatus {
   readonly volume?: { availableBytes: number; sizeBytes: number; full: string | null } | null;
   readonly role?: string;
+  readonly ready?: boolean;
   readonly reason?: string;
+  readonly wal?: { lsn: string } | null;
 }
 
 export const volumeFull: KubeScenario = {
@@ -89,12 +94,13 @@ export const volumeFull: KubeScenario = {
         check(status?.volume?.full?.includes('the data volume is full') === true, `its /status volume: ${JSON.stringify(status?.volume)}`);
       });
       await volumes.free(t.cluster, before.primary);
-      await t.step(`rm the filler: ${before.primary} back as a ready replica streaming from ${newPrimary}`, () => t.waitFor(`${before.primary} streaming`, async () => {
+      const after = await t.step(`rm the filler: ${before.primary} back as a ready replica streaming from ${newPrimary}`, () => t.waitFor(`${before.primary} streaming`, async () => {
         const topology = await db.topology();
         if (topology.primary !== newPrimary) throw new Error(`the primary is ${topology.primary}`);
         await db.streaming(topology.replicas);
         return topology;
       }, RECOVERY_MS));
+      await fullStandby(t, db, watch, after.replicas.find((r) => r !== before.primary) as string, newPrimary);
     } finally {
       record = await watch.finish();
     }
@@ -109,3 +115,31 @@ export const volumeFull: KubeScenario = {
     });
   },
 };
+
+/** A standby's volume filled: the primary (asynchronous) serves on, the standby says why it is behind, and catches up once freed. */
+async function fullStandby(t: KubeContext, db: Database, watch: FaultWatch, standby: string, primary: string): Promise<void> {
+  const filled = await volumes.fill(t.cluster, standby);
+  const fullAt = now();
+  await t.step(`fallocate + dd on the host: ${(filled / 1024 / 1024).toFixed(0)} MiB filler on standby ${standby}'s volume`, async () => undefined);
+  await t.step(`a burst of WAL through Service ${db.name} (6 segment switches): the primary ${primary} accepts it`, () => db.sql(db.service(), STANDBY_BURST));
+  const [{ lsn: target }] = await db.sql<{ lsn: string }>(db.service(), 'select pg_current_wal_lsn()::text as lsn');
+  const status = await t.step(`${standby}'s /status says why it is behind`, () => t.waitFor(`${standby}'s /status`, async () => {
+    const s = await db.agentStatus(standby) as VolumeStatus;
+    return s.volume?.full && s.reason?.includes('behind: the data volume is full') ? s : undefined;
+  }, RECOVERY_MS));
+  console.log(`      /status of ${standby}: role ${status.role}, ready ${status.ready}, reason "${status.reason}"`);
+  const [{ lag }] = await db.sql<{ lag: string }>(db.service(), 'select pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn)::bigint::text as lag', [target, status.wal?.lsn ?? '0/0']);
+  const write = await watch.writer.waitForAck((w) => w.at > fullAt && w.pod === primary, RECOVERY_MS, `a write on ${primary} while ${standby} is full`);
+  await t.step(`${primary} still the only primary and took writes ${secondsAfter(fullAt, write.at)} after the fill; ${standby} is ${(Number(lag) / 1024 / 1024).toFixed(1)} MiB behind`, async () => {
+    check(Number(lag) > 0, `${standby} is not behind (${lag} bytes)`);
+    const primaries = (await db.members()).filter((p) => p.labels[ROLE_LABEL] === 'primary').map((p) => p.name);
+    check(primaries.join() === primary, `labelled primary: [${primaries.join(', ')}]`);
+  });
+  await volumes.free(t.cluster, standby);
+  const freedAt = now();
+  await t.step(`rm the filler: ${standby} streams again and replays past ${target}`, () => t.waitFor(`${standby} caught up`, async () => {
+    const rows = await db.sql<{ caught: boolean }>(db.service(), "select replay_lsn >= $2::pg_lsn as caught from pg_stat_replication where application_name = $1 and state = 'streaming'", [standby, target]);
+    return rows[0]?.caught ? true : undefined;
+  }, RECOVERY_MS));
+  await t.step(`${standby} caught up ${secondsAfter(freedAt, now())} after the filler was removed`, async () => undefined);
+}

@@ -27,6 +27,8 @@ const volumes = new SmallVolumes('demo', CHART, 3, 384);
 const WAL_BURST = `do $$ begin for i in 1..40 loop perform pg_logical_emit_message(false, 'volume-full', repeat('x', 100)); perform pg_switch_wal(); end loop; end $$`;
 /** Enough new WAL that a standby must create segments, well within the primary's free space. */
 const STANDBY_BURST = WAL_BURST.replace('1..40', '1..6');
+/** The chart's lease duration (the default): the unplanned-failover target the takeover must meet. */
+const LEASE_S = 10;
 /** How long the full member is watched not to become primary again. */
 const WATCH_FULL_MS = 20_000;
 
@@ -66,7 +68,9 @@ export const volumeFull: KubeScenario = {
         return primaries.length === 1 && primaries[0] !== before.primary ? primaries[0] : undefined;
       }, RECOVERY_MS));
       const first = await watch.writer.waitForAck((w) => w.at > fullAt && w.pod === newPrimary, RECOVERY_MS, `a write on ${newPrimary}`);
-      await t.step(`${newPrimary} took its first write through the Service ${secondsAfter(fullAt, first.at)} after the volume was filled`, async () => undefined);
+      await t.step(`${newPrimary} took its first write through the Service ${secondsAfter(fullAt, first.at)} after the volume was filled (target: the lease duration, ${LEASE_S} s, what a failover from a silent primary waits)`, async () => {
+        check(first.at - fullAt <= LEASE_S * 1000, `the first write on ${newPrimary} came ${secondsAfter(fullAt, first.at)} after the fill`);
+      });
       const logs = await t.cluster.sh(`kubectl logs -n ${db.namespace} ${before.primary} -c postgres --tail=200`);
       const panic = logs.split('\n').find((l) => /No space left on device/.test(l));
       await t.step(`kubectl logs ${before.primary} -c postgres: ${panic?.trim()}`, async () => {

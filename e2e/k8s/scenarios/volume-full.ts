@@ -13,10 +13,9 @@
 import { check } from '../../harness/scenario';
 import { delay } from '../../harness/sleep';
 import { now } from '../../load/write-log';
-import { ROLE_LABEL } from '../database';
+import { ROLE_LABEL, type Database } from '../database';
 import { firstAck, lastAck, secondsAfter, FaultWatch, type FaultRecord } from '../fault-watch';
 import { agentEvents, describeWrites } from '../rollout';
-import type { Database } from '../database';
 import { DEFAULT_MAJOR, type KubeContext, type KubeScenario } from '../scenario';
 import { SmallVolumes } from '../small-volumes';
 import { BOOTSTRAP_MS, RECOVERY_MS } from './timeouts';

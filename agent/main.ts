@@ -1,6 +1,6 @@
 // Composition root: reads the pod environment, wires the adapters around the decision loop, serves the
 // HTTP API, and turns SIGTERM into a clean step-down. Nothing else lives here.
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startArchiving, storeOf } from './backup/archiving';
 import { SupervisorBackupSource } from './backup/backup-source';
@@ -35,6 +35,7 @@ import { SupervisorClient } from './postgres/supervisor-client';
 import { SupervisorWatch } from './postgres/supervisor-watch';
 import { bootTimeMs } from './postgres/boot-clock';
 import { OomKillReporter } from './runtime/oom-kills';
+import { readVolumeSpace, VolumeFullReporter } from './runtime/volume-full';
 import { WalEndReader } from './postgres/wal-end';
 import { Actor } from './runtime/actor';
 import { jsonLogger } from './runtime/log';
@@ -232,6 +233,7 @@ async function main(): Promise<void> {
   loop.start();
   new SupervisorWatch(config.runDir, supervisor, () => loop.wake()).start();
   new OomKillReporter(() => supervisor.readState(), events, config.podName, log).start(config.retryPeriodMs);
+  new VolumeFullReporter(() => readVolumeSpace(dirname(config.pgdata)), events, config.podName, log).start(config.retryPeriodMs);
 }
 
 main().catch((error: Error) => {

@@ -5,6 +5,7 @@
 // commit.
 import { formatLsn, type Lsn } from '../postgres/lsn';
 import { ordinalOf } from '../config';
+import { volumeFull } from './volume-space';
 import { formatMs, localSystemIdentifier, peer, sameClusterStatus, selfName, statusLsn } from './facts';
 import type { Observation, PresentLease } from './types';
 
@@ -40,6 +41,8 @@ export function candidacy(o: Observation, lease: PresentLease): Candidacy {
   const wal = o.local.wal;
   if (!wal) return no('no valid WAL on disk');
   const mine = wal.lsn;
+  const full = volumeFull(o.local.volume);
+  if (full) return no(full);
 
   if (o.config.replicationMode === 'async' && lease.primaryLsn !== null) {
     const behind = lease.primaryLsn - mine;
@@ -55,7 +58,9 @@ export function candidacy(o: Observation, lease: PresentLease): Candidacy {
   const rivals = o.peers
     .filter((p) => p.name !== replaced)
     .map((p) => ({ name: p.name, status: sameClusterStatus(p, lease) }))
-    .filter((r): r is { name: string; status: NonNullable<typeof r.status> } => r.status !== null);
+    .filter((r): r is { name: string; status: NonNullable<typeof r.status> } => r.status !== null)
+    // A member whose volume is full refuses the lease itself: waiting for it would leave the cluster without a primary.
+    .filter((r) => !r.status.volume?.full);
 
   let comparable = rivals;
   if (o.config.replicationMode === 'sync') {

@@ -13,6 +13,7 @@ import { candidacy, holderGone, peerIsCaughtUpStandby } from './candidacy';
 import { unresponsivePrimary } from './postgres-silence';
 import { SWITCHOVER_WAIT_LIMIT_MS } from './switchover-wait';
 import { planRollout } from './rollout';
+import { volumeFull } from './volume-space';
 import {
   dataWasPrimary,
   formatMs,
@@ -146,6 +147,10 @@ function asHolder(o: Observation, lease: PresentLease): Action {
     return lead('abdicate', `this member's data belongs to another cluster (${data.systemIdentifier}, lease records ${lease.systemIdentifier})`);
   }
   if (runningAsStandby(o)) return lead('promote', 'this member holds the lease and runs a standby');
+  const full = postgresRunning(o) ? null : volumeFull(o.local.volume);
+  // Started again, a primary on a full volume fails its crash recovery the same way: that loop would
+  // hold the lease and serve nobody. A standby with room takes over; this member rejoins once it has room.
+  if (full) return lead('abdicate', `${full}; handing the lease to a standby instead of restarting the primary`);
   if (!postgresRunning(o)) {
     return dataWasPrimary(o)
       ? lead('start-primary', 'holding the lease: starting PostgreSQL as the primary')
@@ -246,6 +251,9 @@ function asFollower(o: Observation, lease: PresentLease): Action {
   }
   if (!postgresRunning(o)) return { type: 'follow', step: 'start-standby', upstream: holder, reason: `starting as a standby of ${holder}` };
   if (!following) return { type: 'follow', step: 'repoint', upstream: holder, reason: `following the new primary ${holder}` };
+  const full = volumeFull(o.local.volume);
+  // Behind because it cannot store WAL, not because the WAL is gone: a new clone would not fit either.
+  if (full) return { type: 'follow', step: 'stream', upstream: holder, reason: `following ${holder}, behind: ${full}` };
   if (o.standbyStalledForMs !== null && o.standbyStalledForMs >= STALLED_STANDBY_LIMIT_MS && holderServes) {
     return { type: 'follow', step: 'clone', upstream: holder, reason: `not streaming from ${holder} for ${formatMs(o.standbyStalledForMs)}: cloning afresh` };
   }

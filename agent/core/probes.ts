@@ -5,6 +5,7 @@
 // waiting for another probe period.
 import { isHolder, majorMismatch, runningAsPrimary, runningAsStandby } from './facts';
 import type { Observation } from './types';
+import { volumeFull } from './volume-space';
 
 export interface ProbeAnswer {
   readonly ok: boolean;
@@ -42,7 +43,10 @@ export function readiness(o: Observation | null): ProbeAnswer {
       return { ok: false, reason: 'data belongs to another cluster' };
     }
     if (o.config.standbyMode === 'hot' && !o.local.sql) return { ok: false, reason: 'hot standby not accepting connections yet' };
-    return { ok: true, reason: o.local.upstream ? `standby of ${o.local.upstream.split('.')[0]}` : 'standby' };
+    const of = o.local.upstream ? `standby of ${o.local.upstream.split('.')[0]}` : 'standby';
+    // It still serves reads, from the WAL it could store: ready, and saying why it falls behind.
+    const full = volumeFull(o.local.volume);
+    return { ok: true, reason: full ? `${of}, behind: ${full}` : of };
   }
   if (runningAsPrimary(o)) return { ok: false, reason: 'runs a primary without holding the lease' };
   return { ok: false, reason: 'PostgreSQL role not settled' };

@@ -10,6 +10,7 @@ import type { DbState } from '../postgres/pg-control';
 import type { Lsn } from '../postgres/lsn';
 import type { TimelineSwitch } from '../postgres/timeline';
 import type { WalPosition } from '../postgres/wal-end';
+import type { VolumeSpace } from './volume-space';
 
 /** The synchronous quorum a primary relies on: every acknowledged commit is on at least k of members. */
 export interface SyncSet {
@@ -91,6 +92,8 @@ export interface LocalView {
    * the data directory (PG_VERSION; null without data). They differ after a changed `version` rolled.
    */
   readonly majors: { readonly binaries: string | null; readonly data: string | null };
+  /** The data volume's free space (statfs); null when it cannot be read. See volume-space.ts. */
+  readonly volume: VolumeSpace | null;
 }
 
 /** A peer agent's GET /status document (agent/http). */
@@ -115,6 +118,8 @@ export interface MemberStatus {
   readonly backup?: MemberBackupStatus | null;
   /** Bootstrapping from a backup: this member's restore, while it runs, failed or once done (null otherwise). */
   readonly restore?: { readonly phase: RestoreProgress['phase']; readonly detail: string } | null;
+  /** The data volume's free space, and why it counts as full (null while it has room); null when unread. */
+  readonly volume?: { readonly availableBytes: number; readonly sizeBytes: number; readonly full: string | null } | null;
 }
 
 export interface PeerView {

@@ -54,7 +54,7 @@ export class Actor {
         return o.local.data.kind === 'present' ? `lease created, adopting system identifier ${o.local.data.systemIdentifier}` : 'lease created: this member bootstraps the cluster';
       }
       case 'lead': {
-        const outcome = await this.lead(action.step, o, presentLease(o), action.clearSwitchover);
+        const outcome = await this.lead(action.step, o, presentLease(o), action.reason, action.clearSwitchover);
         const rolled = action.rollout && outcome !== LEASE_NOT_RENEWED ? await this.rollout.step(action.rollout) : null;
         return rolled ? `${outcome}; ${rolled}` : outcome;
       }
@@ -86,10 +86,10 @@ export class Actor {
   }
 
   /** Renew first (with what the primary publishes), and only then take the step. */
-  private async lead(step: LeadStep, o: Observation, lease: PresentLease, clearSwitchover?: string): Promise<string> {
+  private async lead(step: LeadStep, o: Observation, lease: PresentLease, reason: string, clearSwitchover?: string): Promise<string> {
     if (step === 'abdicate') {
       const outcome = await this.writes.handTo(lease, null, {});
-      void this.effects.event('Warning', 'Abdicated', 'released the lease: this member cannot serve the recorded cluster');
+      void this.effects.event('Warning', 'Abdicated', `released the lease: ${reason}`);
       return outcome.ok ? 'lease released' : `could not release the lease (${outcome.reason})`;
     }
     const plan = step === 'serve' ? this.holder.syncPlan(o, lease) : null;

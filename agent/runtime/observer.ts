@@ -16,9 +16,10 @@ import type { LocalSql } from '../postgres/local-sql';
 import type { SupervisorClient } from '../postgres/supervisor-client';
 import type { WalEndReader } from '../postgres/wal-end';
 import { readTimelineHistory } from '../postgres/timeline';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { PeerClient } from '../peers/peer-client';
 import type { PodAddresses } from '../peers/pod-addresses';
+import { readVolumeSpace } from './volume-full';
 
 export interface ObserverDeps {
   readonly config: AgentConfig;
@@ -60,7 +61,7 @@ export function podSelector(config: AgentConfig): string {
 export async function observe(deps: ObserverDeps, memory: Memory): Promise<Observation> {
   const { config } = deps;
   const others = config.members.filter((m) => m !== config.podName);
-  const [lease, pods, supervisorState, data, dataMajor, wal, applied, peers] = await Promise.all([
+  const [lease, pods, supervisorState, data, dataMajor, wal, applied, peers, volume] = await Promise.all([
     observeLease(deps),
     observePods(deps),
     deps.supervisor.readState(),
@@ -69,6 +70,7 @@ export async function observe(deps: ObserverDeps, memory: Memory): Promise<Obser
     deps.walEnd.read().catch(() => null),
     deps.dynamicConf.read(),
     deps.peers.observe(others),
+    readVolumeSpace(dirname(config.pgdata)),
   ]);
   const supervisor = supervisorState ? { postgres: supervisorState.postgres.status, mode: supervisorState.postgres.mode } : null;
   // A warm standby refuses every connection; asking would only fill its log with refusals.
@@ -91,6 +93,7 @@ export async function observe(deps: ObserverDeps, memory: Memory): Promise<Obser
       appliedSync: applied.sync,
       sql,
       majors: { binaries: supervisorState?.major || null, data: data.kind === 'present' ? dataMajor : null },
+      volume,
     },
     peers,
     pods,

@@ -7,6 +7,7 @@ import { planRollout } from '../core/rollout';
 import type { ArchiveStatus } from '../backup/backlog';
 import type { MemberBackupStatus } from '../backup/schedule';
 import type { MemberStatus, Observation } from '../core/types';
+import { volumeFull } from '../core/volume-space';
 import { formatLsn } from '../postgres/lsn';
 import { readTimelineHistory, type TimelineSwitch } from '../postgres/timeline';
 import type { WalEndReader } from '../postgres/wal-end';
@@ -46,6 +47,7 @@ export class StatusDocument {
       archive: this.archive ? await this.archive() : null,
       backup: this.backup ? this.backup() : null,
       restore: restoreStatus(o),
+      volume: o?.local.volume ? { ...o.local.volume, full: volumeFull(o.local.volume) } : null,
     };
   }
 

@@ -14,7 +14,14 @@ export interface KubeScenario {
   readonly majors: readonly string[];
   /** Majors whose postgres image it applies besides the one it runs on (the cluster imports them too). */
   readonly otherImages?: readonly string[];
+  /** What it needs on the host before its chart is applied, removed after its namespace is deleted, passed or failed (small-volumes.ts). */
+  readonly host?: HostSetup;
   run(t: KubeContext, db: import('./database').Database): Promise<void>;
+}
+
+export interface HostSetup {
+  create(cluster: KubeCluster, nodes: readonly string[]): Promise<void>;
+  remove(cluster: KubeCluster): Promise<void>;
 }
 
 export type ChartName = 'ha-postgres' | 'hot-postgres' | 'sync-postgres' | 'tls-postgres' | 'metrics-postgres' | 'backup-postgres' | 'oom-postgres';

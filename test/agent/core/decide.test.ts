@@ -460,3 +460,38 @@ describe('the major version guard (a changed `version` rolled onto older data)',
     expect(kind(decide(observation({ local: { ...stopped, majors: { binaries: '17', data: '17' } } })))).toBe('follow/start-standby');
   });
 });
+
+describe('a full data volume', () => {
+  const full = { availableBytes: 64 * 1024, sizeBytes: 384 * 1024 * 1024 };
+  const FULL = 'the data volume is full (0.1 MiB free of 384.0 MiB, less than one 16 MiB WAL segment): PostgreSQL cannot write its WAL ("No space left on device"); grow the volume (storageSize) or free space on it';
+
+  it('hands the lease on when its primary stopped on a full volume, instead of restarting it in a loop', () => {
+    const a = decide(asPrimary({ local: { supervisor: { postgres: 'exited', mode: 'primary' }, sql: null, volume: full } }));
+    expect(a).toEqual({ type: 'lead', step: 'abdicate', reason: `${FULL}; handing the lease to a standby instead of restarting the primary` });
+  });
+
+  it('keeps serving while its primary still runs on a full volume (it may still have WAL segments to recycle)', () => {
+    expect(kind(decide(asPrimary({ local: { volume: full } })))).toBe('lead/serve');
+  });
+
+  it('restarts its stopped primary when the volume has room for a WAL segment', () => {
+    const room = { availableBytes: 16 * 1024 * 1024, sizeBytes: 384 * 1024 * 1024 };
+    expect(kind(decide(asPrimary({ local: { supervisor: { postgres: 'exited', mode: 'primary' }, sql: null, volume: room } })))).toBe('lead/start-primary');
+  });
+
+  it('does not take a released lease while its own volume is full', () => {
+    const a = decide(observation({ lease: lease({ holder: null, previousHolder: 'pg-0' }), local: { volume: full }, peers: [peerOk('pg-0', { role: 'none', postgres: 'stopped' }), peerOk('pg-2')] }));
+    expect(a).toEqual({ type: 'wait', reason: `the lease was released; not taking over: ${FULL}` });
+  });
+
+  it('does not wait for a more advanced member whose volume is full', () => {
+    const fullRival = peerOk('pg-2', { lsn: 0x3000100n, volume: { ...full, full: FULL } });
+    const a = decide(observation({ lease: lease({ holder: null, previousHolder: 'pg-0' }), peers: [peerOk('pg-0', { role: 'none', postgres: 'stopped' }), fullRival] }));
+    expect(a).toMatchObject({ type: 'acquire', reason: 'the lease was released; most advanced of 1 reachable members at 0/3000060' });
+  });
+
+  it('does not clone afresh a standby that is behind because its volume is full (a clone would not fit either)', () => {
+    const a = decide(observation({ local: { volume: full }, standbyStalledForMs: 120_000 }));
+    expect(a).toEqual({ type: 'follow', step: 'stream', upstream: 'pg-0', reason: `following pg-0, behind: ${FULL}` });
+  });
+});

@@ -126,6 +126,7 @@ export function observation(patch: Patch = {}): Observation {
       upstream: 'pg-0.pg-pods.demo.svc.cluster.local',
       appliedSync: { k: 0, members: [] },
       majors: { binaries: '17', data: '17' },
+      volume: { availableBytes: 1024 * 1024 * 1024, sizeBytes: 2 * 1024 * 1024 * 1024 },
     },
     peers: [peerOk('pg-0'), peerOk('pg-2')],
     pods: [

@@ -11,6 +11,14 @@ describe('readiness', () => {
     expect(readiness(observation())).toEqual({ ok: true, reason: 'standby of pg-0' });
   });
 
+  it('stays ready as a standby on a full volume (it serves reads), and says why it falls behind', () => {
+    const o = observation({ local: { volume: { availableBytes: 0, sizeBytes: 384 * 1024 * 1024 } } });
+    expect(readiness(o)).toEqual({
+      ok: true,
+      reason: 'standby of pg-0, behind: the data volume is full (0.0 MiB free of 384.0 MiB, less than one 16 MiB WAL segment): PostgreSQL cannot write its WAL ("No space left on device"); grow the volume (storageSize) or free space on it',
+    });
+  });
+
   it('stays ready as a standby while its primary is gone, so it is routed to the moment it is promoted', () => {
     expect(readiness(observation({ lease: lease({ silentForMs: 60_000 }) })).ok).toBe(true);
   });

@@ -5,12 +5,12 @@
  * (SIGSTOP through the container's cgroup, as a process stuck on I/O). Each is undone by the fault once
  * another member leads, or after a bound: a fault that never heals measures nothing but the bound.
  */
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { STATE } from '../../e2e/cluster/plan';
 import { ROLE_LABEL } from '../../e2e/k8s/database';
-import { containerPids, type KubeCluster, type PodView } from '../../e2e/k8s/kube-cluster';
+import type { KubeCluster, PodView } from '../../e2e/k8s/kube-cluster';
+import { podPid, podRules } from '../../e2e/k8s/pod-firewall';
 import type { K8sFault } from './faults';
 
 /** How long a fault waits for another member to lead before it undoes itself anyway. */
@@ -21,26 +21,6 @@ const API_SERVICE = '10.211.0.1';
 const LEASE_DURATION_MS = 10_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function run(command: string, args: readonly string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile(command, args, (error, _stdout, stderr) => (error ? reject(new Error(`${command} ${args.join(' ')}: ${stderr.trim() || error.message}`)) : resolve()));
-  });
-}
-
-/** A process of the pod (any container shares the pod's network namespace). */
-function podPid(pod: PodView): number {
-  for (const id of Object.values(pod.containerIds)) {
-    const pids = containerPids(id);
-    if (pids.length > 0) return pids[0];
-  }
-  throw new Error(`no running process found in pod ${pod.name}`);
-}
-
-/** iptables rules added to (`-I`) or removed from (`-D`) the pod's own network namespace. */
-async function podRules(pid: number, action: '-I' | '-D', rules: ReadonlyArray<readonly string[]>): Promise<void> {
-  for (const rule of rules) await run('nsenter', ['-t', String(pid), '-n', 'iptables', '-w', action, ...rule]);
-}
 
 /** Every packet in or out of the pod except on loopback: its connections hang, nothing is refused. */
 const CUT_ALL = [['INPUT', '!', '-i', 'lo', '-j', 'DROP'], ['OUTPUT', '!', '-o', 'lo', '-j', 'DROP']] as const;

@@ -60,7 +60,7 @@ async function labelledPrimaries(db: Database): Promise<string[]> {
 async function agentLogLine(t: KubeContext, db: Database, pod: string, from: number, text: string): Promise<{ at: number; line: string } | undefined> {
   const log = await t.cluster.sh(`kubectl logs -n ${db.namespace} ${pod} -c agent --since-time=${new Date(from - 1000).toISOString()}`);
   for (const line of log.split('\n')) {
-    if (!line.includes(text)) continue;
+    if (!line.startsWith('{') || !line.includes(text)) continue;
     const at = Date.parse((JSON.parse(line) as { time: string }).time);
     if (at >= from) return { at, line };
   }
@@ -83,8 +83,8 @@ interface Members {
 async function cutOneStandby(t: KubeContext, db: Database, watch: FaultWatch, m: Members, how: string, cuts: readonly PodCut[]): Promise<void> {
   const stopped = `${m.a} stopped streaming`;
   const seen = (await quorumEvents(t, db, m.primary, 'SynchronousStandbys', stopped)).length;
-  const heal = await cutPods(t.cluster, db.namespace, cuts);
   const cutAt = now();
+  const heal = await cutPods(t.cluster, db.namespace, cuts);
   let healedAt = cutAt;
   try {
     await t.step(how, async () => undefined);
@@ -111,12 +111,14 @@ async function cutOneStandby(t: KubeContext, db: Database, watch: FaultWatch, m:
 
 /** (c): the primary cut from both standbys; commits wait, then the primary records an empty quorum and commits alone; no takeover. */
 async function cutBothStandbys(t: KubeContext, db: Database, watch: FaultWatch, m: Members): Promise<void> {
+  // Times count from the first rule (the primary's own, which cut it from both), the in-flight margin from the last.
+  const cutAt = now();
   const heal = await cutPods(t.cluster, db.namespace, [
     { pod: m.primary, rules: [...isolateFrom(m.ip[m.a]), ...isolateFrom(m.ip[m.b])] },
     { pod: m.a, rules: isolateFrom(m.ip[m.primary]) },
     { pod: m.b, rules: isolateFrom(m.ip[m.primary]) },
   ]);
-  const cutAt = now();
+  const cutDone = now();
   let healedAt = cutAt;
   try {
     await t.step(`(c) ${m.primary} cut from ${m.a} and ${m.b}, both ways (DROP of the peers' addresses in all three namespaces); everyone still reaches the API server`, async () => undefined);
@@ -125,9 +127,9 @@ async function cutBothStandbys(t: KubeContext, db: Database, watch: FaultWatch, 
       if (quorum?.members.length !== 0) throw new Error(`recorded: ${JSON.stringify(quorum)}`);
       return now();
     }, QUORUM_CHANGE_MS);
-    const stalled = (w: AckedWrite) => w.at > cutAt + IN_FLIGHT_MS;
+    const stalled = (w: AckedWrite) => w.at > cutDone + IN_FLIGHT_MS;
     const resumed = watch.writer.log.writes.find(stalled) ?? await watch.writer.waitForAck(stalled, QUORUM_CHANGE_MS, 'a write after the stall');
-    await t.step(`commits waited: no write acknowledged from ${secondsAfter(0, IN_FLIGHT_MS)} after the cut until ${secondsAfter(cutAt, resumed.at)} (no standby could acknowledge; both walsenders ended after wal_sender_timeout, ${WAL_SENDER_TIMEOUT_MS / 1000} s)`, async () => {
+    await t.step(`commits waited: no write acknowledged from ${secondsAfter(cutAt, cutDone + IN_FLIGHT_MS)} after the cut until ${secondsAfter(cutAt, resumed.at)} (no standby could acknowledge; both walsenders ended after wal_sender_timeout, ${WAL_SENDER_TIMEOUT_MS / 1000} s)`, async () => {
       check(resumed.at - cutAt >= WAL_SENDER_TIMEOUT_MS - 2 * IN_FLIGHT_MS, `a write was acknowledged ${secondsAfter(cutAt, resumed.at)} after the cut, before both walsenders could have ended`);
     });
     const warning = await t.waitFor('a SynchronousStandbysNone Event', async () => (await quorumEvents(t, db, m.primary, 'SynchronousStandbysNone', 'stopped streaming'))[0], 10_000);

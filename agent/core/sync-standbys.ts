@@ -67,6 +67,36 @@ function union(a: SyncSet, b: SyncSet): SyncSet {
   return { k: Math.min(a.k, b.k), members };
 }
 
+export interface QuorumEvent {
+  readonly type: 'Normal' | 'Warning';
+  readonly reason: 'SynchronousStandbys' | 'SynchronousStandbysNone';
+  readonly message: string;
+}
+
+/**
+ * The Event a primary posts when the quorum it applies changes (null when it does not): which standbys
+ * commits wait for now, and who stopped or started streaming. A change to no standby is a Warning: from then
+ * on commits are acknowledged by the primary alone (synchronous mode is not strict), which no log line and
+ * no probe shows otherwise.
+ */
+export function quorumEvent(before: SyncSet, after: SyncSet): QuorumEvent | null {
+  if (sameSet(before, after)) return null;
+  const left = before.members.filter((m) => !after.members.includes(m));
+  const joined = after.members.filter((m) => !before.members.includes(m));
+  const changes = [
+    ...(left.length ? [`${left.join(', ')} stopped streaming`] : []),
+    ...(joined.length ? [`${joined.join(', ')} streaming`] : []),
+  ].join('; ');
+  if (after.members.length === 0) {
+    return {
+      type: 'Warning',
+      reason: 'SynchronousStandbysNone',
+      message: `no standby streams (${changes}): commits are acknowledged by this primary alone, and the quorum recorded on the Lease is empty, so no standby may be promoted until one has caught up`,
+    };
+  }
+  return { type: 'Normal', reason: 'SynchronousStandbys', message: `commits wait for ${standbyNamesSetting(after)}${changes ? ` (${changes})` : ''}` };
+}
+
 /** The synchronous_standby_names value for a quorum ('' = asynchronous). */
 export function standbyNamesSetting(set: SyncSet): string {
   if (set.members.length === 0 || set.k === 0) return '';

@@ -4,7 +4,7 @@
 import { ANNOTATIONS } from '../core/annotations';
 import { selfName } from '../core/facts';
 import { keptMembers } from '../core/rollout';
-import { EMPTY_SYNC, planSync, sameSet, type SyncPlan } from '../core/sync-standbys';
+import { EMPTY_SYNC, planSync, quorumEvent, sameSet, type SyncPlan } from '../core/sync-standbys';
 import type { Observation, PresentLease } from '../core/types';
 import { REPLICATION_USER, SUPERUSER } from '../credentials';
 import type { Lease } from '../kube/lease-store';
@@ -83,10 +83,13 @@ export class HolderSteps {
     if (slots) notes.push(slots);
     const wanted = plan ? plan.apply : EMPTY_SYNC;
     if (plan) this.d.state.memory = { ...this.d.state.memory, pendingSync: plan.pending };
-    if (!sameSet(wanted, o.local.appliedSync ?? EMPTY_SYNC) || o.local.upstream !== null) {
+    const applied = o.local.appliedSync ?? EMPTY_SYNC;
+    if (!sameSet(wanted, applied) || o.local.upstream !== null) {
       await this.effects.writeDynamic(null, wanted);
       const reload = await this.d.supervisor.run('reload');
       notes.push(`synchronous standbys now ${wanted.members.length ? `ANY ${wanted.k} of ${wanted.members.join(', ')}` : 'none'} (${reload.message})`);
+      const change = plan && reload.ok ? quorumEvent(applied, wanted) : null;
+      if (change) void this.effects.event(change.type, change.reason, change.message);
     }
     return notes.length ? notes.join('; ') : 'lease renewed';
   }

@@ -41,6 +41,16 @@ export function chaosPlan(seed: number, faults: number, catalogue: readonly K8sF
   return Array.from({ length: faults }, () => ({ fault: prng.pick(catalogue), standbyPick: prng.next() }));
 }
 
+/** The named faults in this order (the CI run's fixed set, unchanged when the catalogue grows); the seed picks the standbys. */
+export function fixedPlan(seed: number, keys: readonly string[]): ChaosStep[] {
+  const prng = new Prng(seed);
+  return keys.map((key) => {
+    const fault = CHAOS_FAULTS.find((f) => f.key === key);
+    if (!fault) throw new Error(`no chaos fault named ${key}; the faults are ${CHAOS_FAULTS.map((f) => f.key).join(', ')}`);
+    return { fault, standbyPick: prng.next() };
+  });
+}
+
 export interface ChaosOutcome {
   readonly passed: number;
   readonly failed: number;
@@ -110,6 +120,8 @@ export interface ChaosOptions {
   readonly faults: number;
   readonly seed: number;
   readonly only?: readonly string[];
+  /** These faults in this order instead of a random draw (fixedPlan). */
+  readonly sequence?: readonly string[];
   /** pgbench through the primary Service during every fault, beside the writer (initialised already). */
   readonly pgbench?: boolean;
   readonly print: (line: string) => void;
@@ -118,7 +130,7 @@ export interface ChaosOptions {
 }
 
 export async function runK8sChaos(cluster: KubeCluster, db: Database, options: ChaosOptions): Promise<ChaosOutcome> {
-  const plan = chaosPlan(options.seed, options.faults, catalogue(options.only));
+  const plan = options.sequence ? fixedPlan(options.seed, options.sequence) : chaosPlan(options.seed, options.faults, catalogue(options.only));
   const waits = new BackOffAwareWaits(new ScenarioContext(cluster, options.print), db, options.print);
   const results: K8sTrialResult[] = [];
   let passed = 0;

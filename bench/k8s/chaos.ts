@@ -62,7 +62,7 @@ export function parseChaosArgs(argv: readonly string[], defaultSeed: number): Ch
 }
 
 /** Brings the cluster up, runs the chaos on a fresh sync-postgres, and tears the namespace down. */
-export async function chaosOnCluster(args: { faults: number; seed: number; only?: readonly string[]; pgbench?: boolean }, print: (line: string) => void): Promise<ChaosOutcome> {
+export async function chaosOnCluster(args: { faults: number; seed: number; only?: readonly string[]; sequence?: readonly string[]; pgbench?: boolean }, print: (line: string) => void): Promise<ChaosOutcome> {
   if (ensureAgentBundle()) print('built build/agent/agent.js (it was missing or older than agent/)');
   const up = { ...upOptionsFromEnv(), majors: ['17'] };
   const cluster = new KubeCluster(await clusterUp(up));
@@ -98,7 +98,7 @@ async function main(): Promise<number> {
 }
 
 /** Runs the chaos, prints the back-offs waited out and `N passed, N failed`; the exit code. */
-export async function runAndReport(args: { faults: number; seed: number; only?: readonly string[]; pgbench?: boolean }, print: (line: string) => void): Promise<number> {
+export async function runAndReport(args: { faults: number; seed: number; only?: readonly string[]; sequence?: readonly string[]; pgbench?: boolean }, print: (line: string) => void): Promise<number> {
   const started = Date.now();
   const outcome = await chaosOnCluster(args, print);
   for (const b of outcome.backOffs) print(`back-off waited out: ${b.container} of ${b.pod}, ${(b.backOffMs / 1000).toFixed(0)} s at restart ${b.restarts}`);

@@ -1,16 +1,17 @@
 /**
  * The faults where nobody gets a refusal, on the real cluster: a pod whose network is cut (packets
  * dropped in its own network namespace, so connections hang as across a broken switch), a pod cut off
- * from the API server only, the API server itself frozen, and a primary's PostgreSQL or agent frozen
- * (SIGSTOP through the container's cgroup, as a process stuck on I/O). Each is undone by the fault once
- * another member leads, or after a bound: a fault that never heals measures nothing but the bound.
+ * from the API server only, the primary and a standby cut from each other only, the API server itself
+ * frozen, and a primary's PostgreSQL or agent frozen (SIGSTOP through the container's cgroup, as a
+ * process stuck on I/O). Each is undone by the fault once another member leads, or after a bound: a fault
+ * that never heals measures nothing but the bound.
  */
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { STATE } from '../../e2e/cluster/plan';
 import { ROLE_LABEL } from '../../e2e/k8s/database';
-import { containerPids, type KubeCluster, type PodView } from '../../e2e/k8s/kube-cluster';
+import type { KubeCluster, PodView } from '../../e2e/k8s/kube-cluster';
+import { cutPods, isolateFrom, podPid, podRules } from '../../e2e/k8s/pod-firewall';
 import type { K8sFault } from './faults';
 
 /** How long a fault waits for another member to lead before it undoes itself anyway. */
@@ -20,27 +21,13 @@ const API_SERVICE = '10.211.0.1';
 /** The charts' lease duration (the examples keep the library's default, 10 s). */
 const LEASE_DURATION_MS = 10_000;
 
+/**
+ * How long the primary and a standby stay cut from each other: past wal_sender_timeout (10 s as rendered),
+ * so the primary's walsender ends, the quorum shrinks to the other standby and grows back after the heal.
+ */
+const MEMBER_PARTITION_MS = 15_000;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function run(command: string, args: readonly string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile(command, args, (error, _stdout, stderr) => (error ? reject(new Error(`${command} ${args.join(' ')}: ${stderr.trim() || error.message}`)) : resolve()));
-  });
-}
-
-/** A process of the pod (any container shares the pod's network namespace). */
-function podPid(pod: PodView): number {
-  for (const id of Object.values(pod.containerIds)) {
-    const pids = containerPids(id);
-    if (pids.length > 0) return pids[0];
-  }
-  throw new Error(`no running process found in pod ${pod.name}`);
-}
-
-/** iptables rules added to (`-I`) or removed from (`-D`) the pod's own network namespace. */
-async function podRules(pid: number, action: '-I' | '-D', rules: ReadonlyArray<readonly string[]>): Promise<void> {
-  for (const rule of rules) await run('nsenter', ['-t', String(pid), '-n', 'iptables', '-w', action, ...rule]);
-}
 
 /** Every packet in or out of the pod except on loopback: its connections hang, nothing is refused. */
 const CUT_ALL = [['INPUT', '!', '-i', 'lo', '-j', 'DROP'], ['OUTPUT', '!', '-o', 'lo', '-j', 'DROP']] as const;
@@ -132,6 +119,27 @@ export const SILENT_FAULTS: readonly K8sFault[] = [
         await sleep(2 * LEASE_DURATION_MS);
       } finally {
         process.kill(pid, 'SIGCONT');
+      }
+    },
+    isBack: () => true,
+  },
+  {
+    key: 'member-partition',
+    title: 'the primary and a standby cut from each other, both ways (DROP of the peer\'s address in both namespaces), both still reaching the API server, for 15 s',
+    victim: 'standby',
+    rejoins: false,
+    moves: false,
+    inject: async (cluster, namespace, _name, primary, target) => {
+      const standby = await cluster.pod(namespace, target);
+      if (!standby?.ip || !primary.ip) throw new Error(`no address for ${primary.name} or ${target}`);
+      const heal = await cutPods(cluster, namespace, [
+        { pod: primary.name, rules: isolateFrom(standby.ip) },
+        { pod: target, rules: isolateFrom(primary.ip) },
+      ]);
+      try {
+        await sleep(MEMBER_PARTITION_MS);
+      } finally {
+        await heal();
       }
     },
     isBack: () => true,

@@ -1,6 +1,7 @@
 import { controllerManagerState } from '../../bench/k8s/control-plane';
 import { goDurationMs, pendingBackOffs } from '../../bench/k8s/back-off';
-import { BackOffAwareWaits, CHAOS_FAULTS, catalogue, chaosPlan } from '../../bench/k8s/chaos-run';
+import { BackOffAwareWaits, CHAOS_FAULTS, catalogue, chaosPlan, fixedPlan } from '../../bench/k8s/chaos-run';
+import { CI_CHAOS_SEED, CI_CHAOS_SEQUENCE } from '../../bench/k8s/chaos-short';
 import { ScenarioContext } from '../../e2e/support/scenario';
 import type { Database } from '../../e2e/k8s/database';
 import { parseChaosArgs } from '../../bench/k8s/chaos';
@@ -12,7 +13,7 @@ describe('the chaos run on the real cluster', () => {
     expect(keys(16)).not.toEqual(keys(17));
     expect(new Set(CHAOS_FAULTS.map((f) => f.key))).toEqual(new Set([
       'graceful-delete', 'kill-pod', 'kill-postmaster', 'switchover', 'kill-agent', 'kill-standby-pod',
-      'primary-silent', 'primary-api-cut', 'api-frozen', 'hung-postgres', 'hung-agent',
+      'primary-silent', 'primary-api-cut', 'api-frozen', 'member-partition', 'hung-postgres', 'hung-agent',
     ]));
     expect(new Set(keys(16).concat(keys(17), keys(18))).size).toBe(CHAOS_FAULTS.length);
   });
@@ -111,5 +112,17 @@ describe("kube-controller-manager's leadership, read from its Lease", () => {
   it('has no leader when the holder stopped renewing (it exited after losing the Lease) or there is no Lease yet', () => {
     expect(controllerManagerState(lease('2026-12-05T00:16:28.309Z', '2026-12-05T00:17:52.000Z'), at('2026-12-05T00:18:10.000Z'))).toBe('without a leader');
     expect(controllerManagerState({}, at('2026-12-05T00:18:10.000Z'))).toBe('without a leader');
+  });
+});
+
+describe("CI's short chaos run", () => {
+  it('runs its fixed faults in order whatever the catalogue holds, the seed picking only the standbys', () => {
+    const plan = fixedPlan(CI_CHAOS_SEED, CI_CHAOS_SEQUENCE);
+    expect(plan.map((s) => s.fault.key)).toEqual(['primary-silent', 'api-frozen', 'switchover', 'member-partition', 'hung-agent', 'kill-postmaster']);
+    expect(fixedPlan(CI_CHAOS_SEED, CI_CHAOS_SEQUENCE).map((s) => s.standbyPick)).toEqual(plan.map((s) => s.standbyPick));
+  });
+
+  it('fails on a fault name it does not know', () => {
+    expect(() => fixedPlan(1, ['kill-pod', 'unplug-node'])).toThrow(/^no chaos fault named unplug-node; the faults are graceful-delete, kill-pod, /);
   });
 });

@@ -11,6 +11,7 @@ import { killPrimary } from './kill-primary';
 import { metrics } from './metrics';
 import { majorGuard } from './major-guard';
 import { majorUpgrade } from './major-upgrade';
+import { memberPartition } from './member-partition';
 import { minorUpgrade } from './minor-upgrade';
 import { oomKill } from './oom-kill';
 import { restartAll } from './restart-all';
@@ -29,4 +30,4 @@ import { tlsFromSecret } from './tls-from-secret';
 import { volumeFull } from './volume-full';
 import { volumeGrowth } from './volume-growth';
 
-export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, rollingUpdate, minorUpgrade, majorGuard, majorUpgrade, scaling, volumeGrowth, statusCli, metrics, backup, backupStoreDown, baseBackup, restore, hungPostgres, hungAgent, handEdits, switchoverLagging, oomKill, volumeFull, stranger];
+export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, rollingUpdate, minorUpgrade, majorGuard, majorUpgrade, scaling, volumeGrowth, statusCli, metrics, backup, backupStoreDown, baseBackup, restore, hungPostgres, hungAgent, handEdits, switchoverLagging, oomKill, volumeFull, memberPartition, stranger];

@@ -21,13 +21,13 @@ import { BOOTSTRAP_MS, RECOVERY_MS } from './timeouts';
 const QUORUM_ANNOTATION = 'cdk8s-postgres-ha/sync-standbys';
 const COMMITS = 200;
 
-interface Quorum {
+export interface Quorum {
   readonly k: number;
   readonly members: readonly string[];
 }
 
 /** The quorum the holder recorded: `kubectl get lease -n demo sync-postgres-leader -o json`, its annotation. */
-async function recordedQuorum(t: KubeContext, db: Database): Promise<Quorum | null> {
+export async function recordedQuorum(t: KubeContext, db: Database): Promise<Quorum | null> {
   const lease = await t.cluster.kubectl.json<{ metadata: { annotations?: Record<string, string> } }>(['get', 'lease', '-n', db.namespace, `${db.name}-leader`]);
   const text = lease.metadata.annotations?.[QUORUM_ANNOTATION];
   return text ? (JSON.parse(text) as Quorum) : null;

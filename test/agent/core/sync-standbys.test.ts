@@ -1,5 +1,5 @@
 // The synchronous quorum is changed in an order that never lets the lease promise more than is true.
-import { EMPTY_SYNC, planSync, standbyNamesSetting, type SyncInput } from '../../../agent/core/sync-standbys';
+import { EMPTY_SYNC, planSync, quorumEvent, standbyNamesSetting, type SyncInput } from '../../../agent/core/sync-standbys';
 import type { ReplicationRow } from '../../../agent/core/types';
 
 const row = (name: string, flushLsn = 100n, state = 'streaming'): ReplicationRow => ({ applicationName: name, state, flushLsn, syncState: 'quorum' });
@@ -63,4 +63,26 @@ describe('planSync', () => {
 describe('standbyNamesSetting', () => {
   it('renders a quorum', () => expect(standbyNamesSetting(both)).toBe('ANY 1 ("pg-1", "pg-2")'));
   it('renders the empty set as asynchronous', () => expect(standbyNamesSetting(EMPTY_SYNC)).toBe(''));
+});
+
+describe('quorumEvent', () => {
+  it('says which standbys commits wait for once one starts streaming', () => {
+    expect(quorumEvent(EMPTY_SYNC, { k: 1, members: ['pg-1'] })).toEqual({ type: 'Normal', reason: 'SynchronousStandbys', message: 'commits wait for ANY 1 ("pg-1") (pg-1 streaming)' });
+  });
+
+  it('names the standby that stopped streaming when the quorum shrinks', () => {
+    expect(quorumEvent(both, { k: 1, members: ['pg-2'] })).toEqual({ type: 'Normal', reason: 'SynchronousStandbys', message: 'commits wait for ANY 1 ("pg-2") (pg-1 stopped streaming)' });
+  });
+
+  it('warns that the primary commits alone and no standby may be promoted when none streams', () => {
+    expect(quorumEvent(both, EMPTY_SYNC)).toEqual({
+      type: 'Warning',
+      reason: 'SynchronousStandbysNone',
+      message: 'no standby streams (pg-1, pg-2 stopped streaming): commits are acknowledged by this primary alone, and the quorum recorded on the Lease is empty, so no standby may be promoted until one has caught up',
+    });
+  });
+
+  it('posts nothing while the quorum stays the same', () => {
+    expect(quorumEvent(both, { k: 1, members: ['pg-2', 'pg-1'] })).toBeNull();
+  });
 });

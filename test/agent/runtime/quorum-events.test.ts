@@ -1,0 +1,67 @@
+// A primary in synchronous mode says in an Event when the standbys its commits wait for change, and warns
+// when none is left: from then on it commits alone (synchronous mode is not strict), which nothing else
+// a person looks at shows.
+import type { ActorDeps } from '../../../agent/runtime/actor-deps';
+import { EMPTY_SYNC, type SyncPlan } from '../../../agent/core/sync-standbys';
+import { Effects } from '../../../agent/runtime/effects';
+import { HolderSteps } from '../../../agent/runtime/holder-steps';
+import type { LeaseWrites } from '../../../agent/runtime/lease-writes';
+import { asPrimary, config } from '../core/observation-builder';
+
+function primarySteps(reloadOk = true) {
+  const events: Array<{ type: string; reason: string; message: string }> = [];
+  const written: unknown[] = [];
+  const deps = {
+    config: config({ replicationMode: 'sync' }),
+    now: () => Date.now(),
+    pods: { patchLabels: async () => undefined },
+    events: { record: async (_on: unknown, type: string, reason: string, message: string) => void events.push({ type, reason, message }) },
+    sql: { query: async () => [] },
+    dynamicConf: { write: async (conf: { sync: unknown }) => void written.push(conf.sync) },
+    tls: { conninfo: () => null },
+    supervisor: { run: async () => ({ ok: reloadOk, message: reloadOk ? 'reloaded' : 'the supervisor is not running' }) },
+    state: { memory: {} },
+  } as unknown as ActorDeps;
+  return { holder: new HolderSteps(deps, new Effects(deps), {} as LeaseWrites), events, written };
+}
+
+const both = { k: 1, members: ['pg-0', 'pg-2'] };
+const slots = ['pg_0', 'pg_2'];
+const plan = (apply: SyncPlan['apply']): SyncPlan => ({ record: apply, apply, pending: null });
+const pods = [
+  { name: 'pg-0', role: 'replica', ready: true, deleting: false, revision: 'r' },
+  { name: 'pg-1', role: 'primary', ready: true, deleting: false, revision: 'r' },
+  { name: 'pg-2', role: 'replica', ready: true, deleting: false, revision: 'r' },
+];
+const applied = (sync: SyncPlan['apply']) => asPrimary({ pods, local: { appliedSync: sync, sql: { inRecovery: false, timeline: 1, lsn: 0x3000060n, replication: [], slots } } });
+
+describe('a primary in synchronous mode', () => {
+  it('warns with a SynchronousStandbysNone Event when no standby is left to wait for', async () => {
+    const { holder, events, written } = primarySteps();
+    await expect(holder.serve(applied(both), plan(EMPTY_SYNC))).resolves.toBe('synchronous standbys now none (reloaded)');
+    expect(written).toEqual([EMPTY_SYNC]);
+    expect(events).toEqual([{
+      type: 'Warning',
+      reason: 'SynchronousStandbysNone',
+      message: 'no standby streams (pg-0, pg-2 stopped streaming): commits are acknowledged by this primary alone, and the quorum recorded on the Lease is empty, so no standby may be promoted until one has caught up',
+    }]);
+  });
+
+  it('says which standbys commits wait for when one comes back', async () => {
+    const { holder, events } = primarySteps();
+    await holder.serve(applied({ k: 1, members: ['pg-2'] }), plan(both));
+    expect(events).toEqual([{ type: 'Normal', reason: 'SynchronousStandbys', message: 'commits wait for ANY 1 ("pg-0", "pg-2") (pg-0 streaming)' }]);
+  });
+
+  it('posts no Event while the quorum is unchanged', async () => {
+    const { holder, events } = primarySteps();
+    await expect(holder.serve(applied(both), plan(both))).resolves.toBe('lease renewed');
+    expect(events).toEqual([]);
+  });
+
+  it('posts no Event when PostgreSQL did not reload the new quorum', async () => {
+    const { holder, events } = primarySteps(false);
+    await holder.serve(applied(both), plan(EMPTY_SYNC));
+    expect(events).toEqual([]);
+  });
+});

@@ -3,6 +3,7 @@ import type { KubeScenario } from '../scenario';
 import { backup } from './backup';
 import { backupStoreDown } from './backup-store-down';
 import { bootstrapRace } from './bootstrap-race';
+import { clockSkew } from './clock-skew';
 import { handEdits } from './hand-edits';
 import { hungAgent } from './hung-agent';
 import { hungPostgres } from './hung-postgres';
@@ -27,4 +28,4 @@ import { tls } from './tls';
 import { tlsFromSecret } from './tls-from-secret';
 import { volumeGrowth } from './volume-growth';
 
-export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, rollingUpdate, minorUpgrade, majorGuard, majorUpgrade, scaling, volumeGrowth, statusCli, metrics, backup, backupStoreDown, restore, hungPostgres, hungAgent, handEdits, switchoverLagging, oomKill, stranger];
+export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, rollingUpdate, minorUpgrade, majorGuard, majorUpgrade, scaling, volumeGrowth, statusCli, metrics, backup, backupStoreDown, restore, hungPostgres, hungAgent, clockSkew, handEdits, switchoverLagging, oomKill, stranger];

@@ -161,7 +161,8 @@ export class KubeClient {
 
   private authorizationHeader(): { Authorization?: string } {
     const { tokenFile } = this.options;
-    if (tokenFile && Date.now() - this.tokenReadAt >= TOKEN_REREAD_MS) this.readToken(tokenFile);
+    // On the monotonic clock: a wall clock stepped back by hours would keep an expired token in use.
+    if (tokenFile && performance.now() - this.tokenReadAt >= TOKEN_REREAD_MS) this.readToken(tokenFile);
     return this.token ? { Authorization: `Bearer ${this.token}` } : {};
   }
 
@@ -169,7 +170,7 @@ export class KubeClient {
   private readToken(tokenFile: string): void {
     try {
       this.token = readFileSync(tokenFile, 'utf8').trim();
-      this.tokenReadAt = Date.now();
+      this.tokenReadAt = performance.now();
     } catch (error) {
       if (this.token === undefined) throw error;
     }

@@ -4,6 +4,7 @@
 import { constants } from 'node:fs';
 import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 
 export interface SupervisorState {
   readonly boot: string;
@@ -87,9 +88,11 @@ export class SupervisorClient {
     } catch (error) {
       return { ok: false, message: `cannot reach the supervisor: ${(error as Error).message}` };
     }
-    const deadline = Date.now() + COMMAND_LIMIT_MS[verb];
+    // On the monotonic clock: a wall clock stepped forward would cut the wait short (a command reported
+    // failed that the supervisor carries out), one stepped back would stretch it by the step.
+    const deadline = performance.now() + COMMAND_LIMIT_MS[verb];
     const resultFile = join(this.resultsDir, id);
-    while (Date.now() < deadline) {
+    while (performance.now() < deadline) {
       const answer = await readFile(resultFile, 'utf8').catch(() => null);
       if (answer !== null) {
         await rm(resultFile, { force: true });
@@ -104,7 +107,6 @@ export class SupervisorClient {
     return { ok: false, message: `no answer to ${verb} within ${COMMAND_LIMIT_MS[verb] / 1000}s` };
   }
 
-  /** Past this wall-clock time the supervisor stops a primary with an immediate shutdown. */
   /**
    * `deadlineBootMs` on the boot clock (boot-clock.ts), written as `boot <ms>`: a supervisor from before
    * that format reads it as no deadline and fences at once, which is safe, never late.

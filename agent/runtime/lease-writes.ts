@@ -2,6 +2,12 @@
 // at; a write that makes this member the holder (creation, renewal, takeover) moves the supervisor's
 // fencing heartbeat to `sent + renew deadline`, timed from when the request was sent, never from when
 // the answer came back.
+//
+// The renewTime each member writes is read from its own wall clock, and only ever compared for change:
+// observers time the holder's silence from the moment they see it change (core/lease-clock.ts). So a
+// skewed or stepped clock is harmless, but a renewal must never repeat the renewTime already in the
+// Lease: on a wall clock that stood still, every renewal would look like silence and a standby would take
+// a Lease its holder is still renewing.
 import { ANNOTATIONS, formatSyncSet } from '../core/annotations';
 import { EMPTY_SYNC } from '../core/sync-standbys';
 import type { Observation, PresentLease, SyncSet } from '../core/types';
@@ -19,7 +25,8 @@ export class LeaseWrites {
   /** A conditional renewal by the holder; null when it did not land (lastRenewFailure says why). */
   async renew(lease: Lease, annotations: AnnotationChanges = {}): Promise<Lease | null> {
     const sent = this.sent();
-    const write = { ...this.base(lease, annotations), holder: this.d.config.podName, renewTime: sent.micro };
+    const renewTime = sent.micro === lease.renewTime ? nextMicroTime(sent.micro) : sent.micro;
+    const write = { ...this.base(lease, annotations), holder: this.d.config.podName, renewTime };
     const outcome = await this.d.leases.update(lease, write);
     this.lastRenewFailure = outcome.ok ? null : outcome.reason;
     if (!outcome.ok) {
@@ -33,7 +40,7 @@ export class LeaseWrites {
     }
     this.d.state.metrics.renewals++;
     this.d.state.metrics.lastRenewLatencyMs = this.d.now() - sent.at;
-    this.d.state.renewalListeners.forEach((listener) => listener(sent.micro));
+    this.d.state.renewalListeners.forEach((listener) => listener(renewTime));
     return outcome.lease;
   }
 
@@ -128,4 +135,12 @@ export class LeaseWrites {
     this.d.state.memory = { ...this.d.state.memory, lastRenewSentAt: sent.at };
     await this.d.supervisor.writeHeartbeat(sent.boot + this.d.config.renewDeadlineMs);
   }
+}
+
+/** The MicroTime one microsecond after `time` (microTime's format: six fractional digits, UTC). */
+export function nextMicroTime(time: string): string {
+  const match = /^(.*\.\d{3})(\d{3})Z$/.exec(time);
+  if (!match) throw new Error(`not a MicroTime: ${time}`);
+  const micros = Number(match[2]) + 1;
+  return micros < 1000 ? `${match[1]}${String(micros).padStart(3, '0')}Z` : microTime(new Date(Date.parse(time) + 1));
 }

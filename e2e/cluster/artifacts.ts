@@ -161,6 +161,21 @@ const NODE_IMAGE: Artifact = {
   build: (dir, log) => run('node image', [script('node.sh'), VERSIONS.node, join(dir, 'image.tar')], { log }),
 };
 
+/**
+ * The clock-skew scenario's test image: NODE_IMAGE plus Debian's libfaketime, preloaded, faking the wall
+ * clock by the offset in the container's /tmp/faketimerc (e2e/README.md, "Images"). Not a stand-in for an
+ * official image: only that scenario's chart names it.
+ */
+const NODE_FAKETIME_IMAGE: Artifact = {
+  name: 'node-faketime-image',
+  version: VERSIONS.node,
+  inputs: [...NODE_IMAGE.inputs, script('node-faketime.sh')],
+  build: async (dir, log) => {
+    const base = join(await ensure(NODE_IMAGE), 'image.tar');
+    await run('node-faketime image', [script('node-faketime.sh'), base, join(dir, 'image.tar')], { log });
+  },
+};
+
 function postgresImage(major: string): Artifact {
   const suite = POSTGRES_IMAGES[major];
   return {
@@ -190,11 +205,12 @@ export async function ensureBuilt(majors: readonly string[]): Promise<Built> {
   const coredns = await ensure(COREDNS);
   const pause = await ensure(PAUSE);
   const node = await ensure(NODE_IMAGE);
+  const nodeFaketime = await ensure(NODE_FAKETIME_IMAGE);
   const postgres: string[] = [];
   for (const major of majors) postgres.push(await ensure(postgresImage(major)));
   return {
     kubeBin: kube,
     etcd: join(etcd, 'etcd'),
-    images: [pause, coredns, node, ...postgres].map((dir) => join(dir, 'image.tar')),
+    images: [pause, coredns, node, nodeFaketime, ...postgres].map((dir) => join(dir, 'image.tar')),
   };
 }

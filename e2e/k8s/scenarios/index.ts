@@ -4,6 +4,7 @@ import { backup } from './backup';
 import { backupStoreDown } from './backup-store-down';
 import { baseBackup } from './base-backup';
 import { bootstrapRace } from './bootstrap-race';
+import { clockSkew } from './clock-skew';
 import { handEdits } from './hand-edits';
 import { hungAgent } from './hung-agent';
 import { hungPostgres } from './hung-postgres';
@@ -30,4 +31,4 @@ import { tlsFromSecret } from './tls-from-secret';
 import { volumeFull } from './volume-full';
 import { volumeGrowth } from './volume-growth';
 
-export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, rollingUpdate, minorUpgrade, majorGuard, majorUpgrade, scaling, volumeGrowth, statusCli, metrics, backup, backupStoreDown, baseBackup, restore, hungPostgres, hungAgent, handEdits, switchoverLagging, oomKill, volumeFull, memberPartition, stranger];
+export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, rollingUpdate, minorUpgrade, majorGuard, majorUpgrade, scaling, volumeGrowth, statusCli, metrics, backup, backupStoreDown, baseBackup, restore, hungPostgres, hungAgent, clockSkew, handEdits, switchoverLagging, oomKill, volumeFull, memberPartition, stranger];

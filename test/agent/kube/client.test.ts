@@ -52,8 +52,20 @@ describe('over HTTPS, as in a pod', () => {
     writeFileSync(join(dir, 'token'), server.issueToken(NAMESPACE, 'unbound'));
     await expect(client.request('GET', PODS)).resolves.toBeDefined();
 
-    const now = Date.now();
-    jest.spyOn(Date, 'now').mockReturnValue(now + 61_000);
+    const now = performance.now();
+    jest.spyOn(performance, 'now').mockReturnValue(now + 61_000);
+    await expect(client.request('GET', PODS)).rejects.toMatchObject({ status: 403 });
+  });
+
+  it('re-reads a rotated token file after a minute even when the wall clock was stepped back a day', async () => {
+    const dir = serviceAccountDir(server.issueToken(NAMESPACE, 'pg'));
+    const { host, port, caCertPem: ca } = server;
+    const client = new KubeClient({ host, port, tls: true, ca, tokenFile: join(dir, 'token'), timeoutMs: 2000 });
+    writeFileSync(join(dir, 'token'), server.issueToken(NAMESPACE, 'unbound'));
+
+    const now = performance.now();
+    jest.spyOn(Date, 'now').mockReturnValue(Date.now() - 86_400_000);
+    jest.spyOn(performance, 'now').mockReturnValue(now + 61_000);
     await expect(client.request('GET', PODS)).rejects.toMatchObject({ status: 403 });
   });
 

@@ -44,6 +44,16 @@ describe('supervisor protocol', () => {
     expect(answers).toEqual(Array(200).fill('postgres is not running'));
   }, 60_000);
 
+  it('waits for the answer on the monotonic clock: a wall clock stepped 10 minutes ahead does not cut the wait short', async () => {
+    const wall = Date.now();
+    jest.spyOn(Date, 'now').mockReturnValueOnce(wall).mockReturnValue(wall + 600_000);
+    try {
+      await expect(client.run('reload')).resolves.toEqual({ ok: false, message: 'postgres is not running' });
+    } finally {
+      jest.restoreAllMocks();
+    }
+  });
+
   it('refuses to start PostgreSQL without a data directory', async () => {
     expect(await client.run('start-primary')).toEqual({ ok: false, message: `no data directory at ${join(dir, 'pgdata')}` });
   });

@@ -3,7 +3,7 @@
 // a Lease that an update finds missing, so the renewal itself brings it back, under a new uid).
 import type { Lease, LeaseWrite } from '../../../agent/kube/lease-store';
 import type { ActorDeps } from '../../../agent/runtime/actor-deps';
-import { LeaseWrites } from '../../../agent/runtime/lease-writes';
+import { LeaseWrites, nextMicroTime } from '../../../agent/runtime/lease-writes';
 import { config, lease } from '../core/observation-builder';
 
 function renewal(returnedUid: string) {
@@ -38,4 +38,26 @@ it('posts nothing for a renewal of the same Lease', async () => {
   const { writes, events } = renewal('lease-uid-1');
   await writes.renew(lease({ holder: 'pg-0' }).record);
   expect(events).toEqual([]);
+});
+
+it('renews with the wall clock\'s time, skewed or not: observers only look for a change', async () => {
+  const { writes } = renewal('lease-uid-1');
+  await expect(writes.renew({ ...lease({ holder: 'pg-0' }).record, renewTime: '2026-11-26T00:10:00.000000Z' })).resolves.toMatchObject({ renewTime: '2026-11-26T00:00:02.000000Z' });
+});
+
+it('never repeats the renewTime in the Lease: on a wall clock that stands still the renewal still shows a change', async () => {
+  const { writes } = renewal('lease-uid-1');
+  const renewed = await writes.renew({ ...lease({ holder: 'pg-0' }).record, renewTime: '2026-11-26T00:00:02.000000Z' });
+  expect(renewed?.renewTime).toBe('2026-11-26T00:00:02.000001Z');
+  await expect(writes.renew(renewed!)).resolves.toMatchObject({ renewTime: '2026-11-26T00:00:02.000000Z' });
+});
+
+it('counts a microsecond on from any MicroTime, carrying into the milliseconds', () => {
+  expect(nextMicroTime('2026-11-26T00:00:02.000000Z')).toBe('2026-11-26T00:00:02.000001Z');
+  expect(nextMicroTime('2026-11-26T00:00:02.123998Z')).toBe('2026-11-26T00:00:02.123999Z');
+  expect(nextMicroTime('2026-11-26T00:00:02.999999Z')).toBe('2026-11-26T00:00:03.000000Z');
+});
+
+it('fails on a time that is not a MicroTime', () => {
+  expect(() => nextMicroTime('2026-11-26T00:00:02Z')).toThrow('not a MicroTime: 2026-11-26T00:00:02Z');
 });

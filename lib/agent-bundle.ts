@@ -8,16 +8,32 @@ import * as path from 'path';
  */
 
 const PACKAGE_ROOT = path.join(__dirname, '..');
-const BUNDLE_PATH = path.join(PACKAGE_ROOT, 'build', 'agent', 'agent.js');
+const COMPRESSED_BUNDLE_PATH = path.join(PACKAGE_ROOT, 'build', 'agent', 'agent.js.gz');
 const SUPERVISOR_PATH = path.join(PACKAGE_ROOT, 'agent', 'supervisor.sh');
 const WAL_SCRIPT_PATH = path.join(PACKAGE_ROOT, 'agent', 'wal.sh');
 
 const cache = new Map<string, string>();
 
-/** The contents of build/agent/agent.js. */
-export function agentBundle(): string {
-  return readOnce(BUNDLE_PATH, `agent bundle not found at ${BUNDLE_PATH}: run "npm run build:agent"`);
+/** build/agent/agent.js.gz (agent/build.mjs gzips the bundle once), base64-encoded for a ConfigMap's binaryData. */
+export function compressedAgentBundle(): string {
+  return readOnce(COMPRESSED_BUNDLE_PATH, `agent bundle not found at ${COMPRESSED_BUNDLE_PATH}: run "npm run build:agent"`, 'base64');
 }
+
+/**
+ * What the agent container runs from the ConfigMap (`node /opt/pgha/agent.js`, the path an image with
+ * the bundle built in uses too): it unpacks agent.js.gz beside it into the container's /tmp (an
+ * emptyDir; the root file system is read-only) and runs it there.
+ */
+export const AGENT_BUNDLE_LOADER = [
+  '// Runs the cdk8s-postgres-ha agent, which this ConfigMap carries gzip-compressed (agent.js.gz) to stay',
+  '// under the 256 KiB that client-side kubectl apply may record of an object in its annotations.',
+  "const { mkdirSync, readFileSync, writeFileSync } = require('node:fs');",
+  "const { gunzipSync } = require('node:zlib');",
+  "mkdirSync('/tmp/pgha', { recursive: true });",
+  "writeFileSync('/tmp/pgha/agent.js', gunzipSync(readFileSync(`${__dirname}/agent.js.gz`)));",
+  "require('/tmp/pgha/agent.js');",
+  '',
+].join('\n');
 
 /** The contents of agent/supervisor.sh. */
 export function supervisorScript(): string {
@@ -29,7 +45,7 @@ export function walScript(): string {
   return readOnce(WAL_SCRIPT_PATH, `WAL script not found at ${WAL_SCRIPT_PATH}: the package is incomplete`);
 }
 
-function readOnce(file: string, missing: string): string {
+function readOnce(file: string, missing: string, encoding: 'utf8' | 'base64' = 'utf8'): string {
   const cached = cache.get(file);
   if (cached !== undefined) {
     return cached;
@@ -37,7 +53,7 @@ function readOnce(file: string, missing: string): string {
   if (!fs.existsSync(file)) {
     throw new Error(missing);
   }
-  const contents = fs.readFileSync(file, 'utf8');
+  const contents = fs.readFileSync(file).toString(encoding);
   cache.set(file, contents);
   return contents;
 }

@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import { SizeRoundingBehavior } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { agentBundle, supervisorScript, walScript } from './agent-bundle';
+import { AGENT_BUNDLE_LOADER, compressedAgentBundle, supervisorScript, walScript } from './agent-bundle';
 import { objectMetadata } from './labels';
 import { renderPgHba, renderPostgresqlConf } from './postgres-config';
 import { ClusterSettings } from './settings';
@@ -11,7 +11,10 @@ import { ClusterSettings } from './settings';
 export interface ClusterConfigMaps {
   /** `<name>-config`: postgresql.conf, pg_hba.conf, supervisor.sh (and wal.sh with backup or restore), mounted at /etc/pgha. */
   readonly config: k8s.KubeConfigMap;
-  /** `<name>-agent`: agent.js, mounted at /opt/pgha; absent when the agent image carries the bundle. */
+  /**
+   * `<name>-agent`: the agent bundle gzip-compressed (binaryData agent.js.gz) and agent.js, which runs it,
+   * mounted at /opt/pgha; absent when the agent image carries the bundle.
+   */
   readonly agent?: k8s.KubeConfigMap;
   /**
    * Changes whenever either ConfigMap's data changes. Kubernetes does not restart pods when a mounted
@@ -36,7 +39,8 @@ export function createConfigMaps(scope: Construct, settings: ClusterSettings): C
     // restore_command too: a cluster bootstrapped from a backup recovers through it.
     ...(settings.backup || settings.restore ? { 'wal.sh': walScript() } : {}),
   };
-  const agentData: Record<string, string> = settings.agentImage.bundleInImage ? {} : { 'agent.js': agentBundle() };
+  const agentData: Record<string, string> = settings.agentImage.bundleInImage ? {} : { 'agent.js': AGENT_BUNDLE_LOADER };
+  const agentBinaryData: Record<string, string> = settings.agentImage.bundleInImage ? {} : { 'agent.js.gz': compressedAgentBundle() };
   const config = new k8s.KubeConfigMap(scope, 'Config', {
     metadata: objectMetadata(settings, `${settings.name}-config`),
     data: configData,
@@ -44,7 +48,8 @@ export function createConfigMaps(scope: Construct, settings: ClusterSettings): C
   const agent = settings.agentImage.bundleInImage ? undefined : new k8s.KubeConfigMap(scope, 'AgentBundle', {
     metadata: objectMetadata(settings, `${settings.name}-agent`),
     data: agentData,
+    binaryData: agentBinaryData,
   });
-  const hash = createHash('sha256').update(JSON.stringify([configData, agentData])).digest('hex').slice(0, 16);
+  const hash = createHash('sha256').update(JSON.stringify([configData, agentData, agentBinaryData])).digest('hex').slice(0, 16);
   return { config, agent, hash };
 }

@@ -4,7 +4,7 @@ const ROOT = path.join(__dirname, '..', '..');
 
 /** Loads lib/agent-bundle in a module registry of its own, over a fake file system. */
 function loadWith(files: Record<string, string>) {
-  const readFileSync = jest.fn((file: string) => files[file]);
+  const readFileSync = jest.fn((file: string) => Buffer.from(files[file]));
   let loader: typeof import('../../lib/agent-bundle') | undefined;
   jest.isolateModules(() => {
     jest.doMock('fs', () => ({ existsSync: (file: string) => file in files, readFileSync }));
@@ -14,13 +14,13 @@ function loadWith(files: Record<string, string>) {
 }
 
 describe('agent files', () => {
-  const bundlePath = path.join(ROOT, 'build', 'agent', 'agent.js');
+  const bundlePath = path.join(ROOT, 'build', 'agent', 'agent.js.gz');
   const supervisorPath = path.join(ROOT, 'agent', 'supervisor.sh');
 
-  test('reads the agent bundle from build/agent/agent.js, once', () => {
+  test('reads the compressed agent bundle from build/agent/agent.js.gz, once, base64-encoded for binaryData', () => {
     const { loader, readFileSync } = loadWith({ [bundlePath]: 'bundle' });
-    expect(loader.agentBundle()).toBe('bundle');
-    expect(loader.agentBundle()).toBe('bundle');
+    expect(loader.compressedAgentBundle()).toBe(Buffer.from('bundle').toString('base64'));
+    expect(loader.compressedAgentBundle()).toBe(Buffer.from('bundle').toString('base64'));
     expect(readFileSync).toHaveBeenCalledTimes(1);
   });
 
@@ -29,7 +29,7 @@ describe('agent files', () => {
   });
 
   test('fails when the agent bundle was not built', () => {
-    expect(() => loadWith({}).loader.agentBundle()).toThrow(new Error(
+    expect(() => loadWith({}).loader.compressedAgentBundle()).toThrow(new Error(
       `agent bundle not found at ${bundlePath}: run "npm run build:agent"`,
     ));
   });

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { gunzipSync } from 'zlib';
 import { find, render } from './helpers';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -8,7 +9,11 @@ const ROOT = path.join(__dirname, '..', '..');
 function hashWith(files: { bundle: string; supervisor: string }): string {
   let hash = '';
   jest.isolateModules(() => {
-    jest.doMock('../../lib/agent-bundle', () => ({ agentBundle: () => files.bundle, supervisorScript: () => files.supervisor }));
+    jest.doMock('../../lib/agent-bundle', () => ({
+      ...jest.requireActual('../../lib/agent-bundle'),
+      compressedAgentBundle: () => Buffer.from(files.bundle).toString('base64'),
+      supervisorScript: () => files.supervisor,
+    }));
     const { Chart, Testing } = require('cdk8s');
     const { PostgresCluster } = require('../../lib');
     const chart = new Chart(Testing.app(), 'test');
@@ -26,10 +31,27 @@ describe('ConfigMaps', () => {
     expect(config.data['supervisor.sh']).toBe(fs.readFileSync(path.join(ROOT, 'agent', 'supervisor.sh'), 'utf8'));
   });
 
-  test('the agent ConfigMap carries the agent bundle built from agent/', () => {
+  test('the agent ConfigMap carries the agent bundle built from agent/, gzip-compressed, and agent.js that runs it', () => {
     const agent = find(render().manifests, 'ConfigMap', 'pg-agent');
     expect(Object.keys(agent.data)).toEqual(['agent.js']);
-    expect(agent.data['agent.js']).toBe(fs.readFileSync(path.join(ROOT, 'build', 'agent', 'agent.js'), 'utf8'));
+    expect(Object.keys(agent.binaryData)).toEqual(['agent.js.gz']);
+    const bundle = gunzipSync(Buffer.from(agent.binaryData['agent.js.gz'], 'base64')).toString('utf8');
+    expect(bundle).toBe(fs.readFileSync(path.join(ROOT, 'build', 'agent', 'agent.js'), 'utf8'));
+    expect(agent.data['agent.js']).toContain("gunzipSync(readFileSync(`${__dirname}/agent.js.gz`))");
+  });
+
+  test('agent.js unpacks the bundle beside it into /tmp and runs it', () => {
+    const agent = find(render().manifests, 'ConfigMap', 'pg-agent');
+    const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'pgha-loader-'));
+    fs.writeFileSync(path.join(dir, 'agent.js.gz'), require('zlib').gzipSync("require('fs').writeFileSync(process.env.MARK, 'ran')"));
+    // The loader's own paths, moved into this test's folder: what it does with them is what is tested.
+    const loader = agent.data['agent.js'].split('/tmp/pgha').join(path.join(dir, 'unpacked'));
+    fs.writeFileSync(path.join(dir, 'agent.js'), loader);
+    const mark = path.join(dir, 'mark');
+    require('child_process').execFileSync(process.execPath, [path.join(dir, 'agent.js')], { env: { ...process.env, MARK: mark } });
+    expect(fs.readFileSync(mark, 'utf8')).toBe('ran');
+    expect(fs.existsSync(path.join(dir, 'unpacked', 'agent.js'))).toBe(true);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test('the agent ConfigMap stays small enough for kubectl apply', () => {

@@ -47,8 +47,8 @@ export function envOf(c: any): Record<string, any> {
 export function maskedYaml(manifests: Manifest[]): string {
   const masked = manifests.map((m) => {
     const copy = JSON.parse(JSON.stringify(m));
-    if (copy.kind === 'ConfigMap' && copy.data?.['agent.js'] !== undefined) {
-      copy.data['agent.js'] = '<build/agent/agent.js>';
+    if (copy.kind === 'ConfigMap' && copy.binaryData?.['agent.js.gz'] !== undefined) {
+      copy.binaryData['agent.js.gz'] = '<build/agent/agent.js.gz>';
     }
     if (copy.kind === 'ConfigMap' && copy.data?.['supervisor.sh'] !== undefined) {
       copy.data['supervisor.sh'] = '<agent/supervisor.sh>';

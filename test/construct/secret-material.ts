@@ -3,6 +3,7 @@
  * must never hold. Heuristics, tuned to flag real credentials and keys and nothing this library
  * renders on purpose (names of Secrets, paths, hashes of ConfigMaps, public certificates).
  */
+import { gunzipSync } from 'zlib';
 import { Manifest } from './helpers';
 
 /** Environment variables named like a credential; they may only take their value from a Secret. */
@@ -13,8 +14,11 @@ const PEM_PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\sA-Za-z0-9+/=:,-]{6
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\sA-Za-z0-9+/=]*-----END CERTIFICATE-----/g;
 /** A password inside a URL (`scheme://user:password@host`) or a libpq connection string. */
 const INLINE_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^\s:@/]+:[^\s@/]+@|\bpassword\s*=\s*[^\s'"$]/i;
-/** The agent bundle is code: its identifiers and tables are long and varied, so only the PEM check applies. */
-const AGENT_BUNDLE_KEY = 'agent.js';
+/**
+ * The agent bundle, gzip-compressed in binaryData: read decompressed. It is code: its identifiers and
+ * tables are long and varied, so only the PEM check applies.
+ */
+const AGENT_BUNDLE_KEY = 'agent.js.gz';
 
 /** Bits per character of the string's own character distribution. */
 export function shannonEntropy(text: string): number {
@@ -48,11 +52,14 @@ export function secretMaterial(manifests: readonly Manifest[]): string[] {
       findings.push(`${where}: a Secret with data`);
     }
     visit(manifest, '', (path, value, key) => {
+      if (key === AGENT_BUNDLE_KEY) {
+        if (PEM_PRIVATE_KEY.test(gunzipSync(Buffer.from(value, 'base64')).toString('utf8'))) {
+          findings.push(`${where} ${path}: a PEM private key`);
+        }
+        return;
+      }
       if (PEM_PRIVATE_KEY.test(value)) {
         findings.push(`${where} ${path}: a PEM private key`);
-      }
-      if (key === AGENT_BUNDLE_KEY) {
-        return;
       }
       const text = value.replace(PEM_CERTIFICATE, '');
       if (INLINE_PASSWORD.test(text)) {

@@ -4,14 +4,16 @@
  * primary by its role label, standbys that refuse connections, the generated password.
  */
 import { check } from '../../support/scenario';
-import { ALL_MAJORS, type KubeScenario } from '../scenario';
+import { DEFAULT_MAJOR, type KubeScenario } from '../scenario';
 import { BOOTSTRAP_MS } from './timeouts';
 
 export const seedWarm: KubeScenario = {
   name: 'seed-warm',
   summary: 'ha-postgres: one primary, two warm standbys streaming (async), writes through Service ha-postgres',
   chart: 'ha-postgres',
-  majors: ALL_MAJORS,
+  // 17 only: on 15 and 18, seed-failover bootstraps the same ha-postgres (warm standbys streaming, the
+  // Service on the primary) before its failover, and seed-hot checks the standbys' side. Keeps CI in budget.
+  majors: [DEFAULT_MAJOR],
   async run(t, db) {
     const { primary, replicas } = await t.step('kubectl get pods -n demo --selector=app.kubernetes.io/instance=ha-postgres --show-labels: one primary, two replicas, all Running and ready', async () => {
       const topology = await t.waitFor('one primary and two ready replicas', () => db.topology(), BOOTSTRAP_MS);

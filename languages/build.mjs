@@ -6,7 +6,7 @@
 // package.json without its scripts) and compiled there, so the checkout never holds compiled .js next to
 // its .ts (jest and ts-node would load those instead) and `tsc --noEmit -p .` is not involved. Packages
 // land in build/packages/{js,python,go,java}. Each embeds the npm tarball of the staged folder, whose
-// files list carries build/agent/agent.js and agent/supervisor.sh at the paths lib/agent-bundle.ts reads
+// files list carries build/agent/agent.js.gz and agent/supervisor.sh at the paths lib/agent-bundle.ts reads
 // them from, so every language renders the same bytes.
 //
 // The registries reachable here do not serve the cdk8s packages for Go (the module proxy answers "not
@@ -109,7 +109,11 @@ function stageLibrary() {
   for (const dir of ['lib', 'imports']) {
     cpSync(join(root, dir), join(stage, dir), { recursive: true, filter: sourcesOnly });
   }
-  for (const file of ['tsconfig.jsii.json', 'README.md', 'agent/supervisor.sh', 'agent/Dockerfile', 'build/agent/agent.js', 'build/cli/cli.js']) {
+  // The package's own files list (build/agent/agent.js.gz, agent/wal.sh, …) less its globs, which are
+  // the compiled lib and imports jsii builds here: the packages then carry what the npm package does.
+  const { files } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const packaged = files.filter((file) => !file.includes('*') && file !== '.jsii');
+  for (const file of ['tsconfig.jsii.json', ...packaged]) {
     mkdirSync(dirname(join(stage, file)), { recursive: true });
     cpSync(join(root, file), join(stage, file));
   }

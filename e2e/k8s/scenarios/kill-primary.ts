@@ -1,15 +1,12 @@
 /** SIGKILL to every process of the primary's containers (their cgroups); the kubelet restarts them in place. */
-import { DEFAULT_MAJOR, type KubeScenario } from '../scenario';
+import { ALL_MAJORS, type KubeScenario } from '../scenario';
 import { failoverWalkThrough } from './failover';
 
 export const killPrimary: KubeScenario = {
   name: 'kill-primary',
   summary: 'ha-postgres: SIGKILL to every process of the primary pod; another member takes over, the restarted one rejoins',
   chart: 'ha-postgres',
-  // 17 only: on 15 and 18 the failover paths it shares with seed-failover (promotion, the former primary
-  // rejoining) and sync-failover run; what it adds, the kubelet restarting containers in place, is the
-  // kubelet's, not the major's. Keeps the CI within its time budget.
-  majors: [DEFAULT_MAJOR],
+  majors: ALL_MAJORS,
   run: (t, db) => failoverWalkThrough(t, db, {
     description: (pod) => `SIGKILL to every process of ${pod}'s containers (their cgroups)`,
     inject: async (t2, _db, before) => { await t2.cluster.killContainers('demo', before.primary); },

@@ -4,16 +4,14 @@
  * primary by its role label, standbys that refuse connections, the generated password.
  */
 import { check } from '../../support/scenario';
-import { DEFAULT_MAJOR, type KubeScenario } from '../scenario';
+import { ALL_MAJORS, type KubeScenario } from '../scenario';
 import { BOOTSTRAP_MS } from './timeouts';
 
 export const seedWarm: KubeScenario = {
   name: 'seed-warm',
   summary: 'ha-postgres: one primary, two warm standbys streaming (async), writes through Service ha-postgres',
   chart: 'ha-postgres',
-  // 17 only: on 15 and 18, seed-failover bootstraps the same ha-postgres (warm standbys streaming, the
-  // Service on the primary) before its failover, and seed-hot checks the standbys' side. Keeps CI in budget.
-  majors: [DEFAULT_MAJOR],
+  majors: ALL_MAJORS,
   async run(t, db) {
     const { primary, replicas } = await t.step('kubectl get pods -n demo --selector=app.kubernetes.io/instance=ha-postgres --show-labels: one primary, two replicas, all Running and ready', async () => {
       const topology = await t.waitFor('one primary and two ready replicas', () => db.topology(), BOOTSTRAP_MS);

@@ -6,6 +6,7 @@
 //   once <member>...: every attempt once against each member, one JSON line per attempt
 //   loop <member>...: POST /failsafe?from=<each member> to every other member, again and again; every
 //                     second a JSON line with the attempts so far by outcome
+import dns from 'node:dns';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -15,12 +16,34 @@ const podsService = process.env.PODS_SERVICE;
 const forged = { cert: fs.readFileSync('/stranger/forged.crt'), key: fs.readFileSync('/stranger/forged.key') };
 const host = (member) => `${member}.${podsService}`;
 
+/**
+ * The members' addresses, each looked up at most once a second and retried while the DNS server fails
+ * (EAI_AGAIN): the loop sends hundreds of requests a second, and a lookup for each flooded CoreDNS on
+ * these 2 cores until lookups failed, which proves nothing about the agents. A pod re-created by a
+ * failover gets a new address, so nothing is kept longer than that second.
+ */
+const resolved = new Map();
+function cachedLookup(hostname, options, callback) {
+  const answer = ({ address, family }) => (options.all ? callback(null, [{ address, family }]) : callback(null, address, family));
+  const hit = resolved.get(hostname);
+  if (hit && Date.now() - hit.at < 1000) return answer(hit);
+  const tryLookup = (left) => dns.lookup(hostname, { family: 4 }, (error, address, family) => {
+    if (error && error.code === 'EAI_AGAIN' && left > 0) return setTimeout(() => tryLookup(left - 1), 200);
+    if (error) return callback(error);
+    const entry = { address, family, at: Date.now() };
+    resolved.set(hostname, entry);
+    answer(entry);
+  });
+  tryLookup(25);
+}
+
 /** The HTTP status, or the error code that ended the attempt (a TLS alert, a reset). */
 function attempt(member, credential, method, path) {
   return new Promise((resolve) => {
     const open = credential === 'open';
     const options = {
       host: host(member),
+      lookup: cachedLookup,
       port: open ? 8008 : 8009,
       method,
       path,

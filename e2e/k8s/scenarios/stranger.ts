@@ -39,9 +39,12 @@ function forgedCertificate(member: string): { cert: string; key: string } {
   return { cert, key: key.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string };
 }
 
+/** Errors of the name lookup: the request never reached the member, so it proves no refusal. */
+const UNRESOLVED = ['EAI_AGAIN', 'ENOTFOUND'];
+
 /** 403 on the open port; on the member port the handshake fails, so no HTTP status at all. */
 function refused(a: Attempt): boolean {
-  return a.port === 8008 ? a.outcome === '403' : !/^\d+$/.test(a.outcome);
+  return a.port === 8008 ? a.outcome === '403' : !/^\d+$/.test(a.outcome) && !UNRESOLVED.includes(a.outcome);
 }
 
 export const stranger: KubeScenario = {

@@ -49,7 +49,9 @@ export function coreDnsManifest(): string {
     {
       apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'coredns', namespace: 'kube-system', labels },
       spec: {
-        replicas: 1,
+        // Two, spread over the nodes as kubeadm's are: losing the node of the only one would leave every
+        // lookup timing out until the node is declared lost (node-lost scenario).
+        replicas: 2,
         selector: { matchLabels: labels },
         template: {
           metadata: { labels },
@@ -57,6 +59,7 @@ export function coreDnsManifest(): string {
             serviceAccountName: 'coredns',
             priorityClassName: 'system-cluster-critical',
             dnsPolicy: 'Default',
+            affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { labelSelector: { matchLabels: labels }, topologyKey: 'kubernetes.io/hostname' } }] } },
             tolerations: [{ key: 'CriticalAddonsOnly', operator: 'Exists' }, { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }],
             containers: [{
               name: 'coredns',

@@ -57,6 +57,18 @@ function readPid(name: string): number | null {
   }
 }
 
+/**
+ * SIGKILL to a daemon started without a restart loop (a node's kubelet or containerd), as a power cut
+ * ends it; its pid file goes, so the node can be started again. Returns whether it was running.
+ */
+export function killDaemon(name: string): boolean {
+  const pid = readPid(name);
+  rmSync(pidFile(name), { force: true });
+  if (pid === null || !alive(pid)) return false;
+  process.kill(pid, 'SIGKILL');
+  return true;
+}
+
 /** Whether a process with this pid exists (signal 0 checks without sending). */
 export function alive(pid: number): boolean {
   try {

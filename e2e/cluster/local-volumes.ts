@@ -53,7 +53,12 @@ export async function recycleLocalVolumes(kubectl: Kubectl, nodes: readonly stri
   const present = new Set(existing.filter((pv) => !released.includes(pv)).map((pv) => pv.metadata.name));
   const wanted = nodes.flatMap((node) => Array.from({ length: VOLUMES_PER_NODE }, (_, i) => volume(node, i + 1)));
   const missing = wanted.filter((pv: any) => !present.has(pv.metadata.name));
-  for (const pv of missing as any[]) mkdirSync(pv.spec.local.path, { recursive: true, mode: 0o755 });
+  for (const pv of missing as any[]) {
+    // A folder without its PersistentVolume (deleted by hand, or by an interrupted run before the wipe)
+    // holds a member's old data: offered as is, it would boot a new cluster on another's files.
+    rmSync(pv.spec.local.path, { recursive: true, force: true });
+    mkdirSync(pv.spec.local.path, { recursive: true, mode: 0o755 });
+  }
   if (missing.length > 0) await kubectl.apply(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: missing }));
   return released.length;
 }

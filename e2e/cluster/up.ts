@@ -4,7 +4,7 @@
  * kube-proxy (iptables), CoreDNS, the `standard` StorageClass with local volumes. Leaves it running
  * for `kubectl --kubeconfig e2e/.work/kubeconfig`; `npm run cluster:down` stops it.
  *
- *   PGHA_E2E_NODES=1|2|3 (default 1)   PGHA_E2E_MAJORS=15,17,18 (default: all three)
+ *   PGHA_E2E_NODES=1|2|3 (default 3: the members spread, and a node can be lost or drained)   PGHA_E2E_MAJORS=15,17,18 (default: all three)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -30,7 +30,7 @@ export interface UpOptions {
 }
 
 export function upOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): UpOptions {
-  const nodes = Number(env.PGHA_E2E_NODES ?? '1');
+  const nodes = Number(env.PGHA_E2E_NODES ?? '3');
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > 3) throw new Error(`PGHA_E2E_NODES must be 1, 2 or 3, got ${env.PGHA_E2E_NODES}`);
   const majors = (env.PGHA_E2E_MAJORS ?? Object.keys(POSTGRES_IMAGES).join(',')).split(',').filter(Boolean);
   const unknown = majors.filter((m) => !(m in POSTGRES_IMAGES));

@@ -14,6 +14,8 @@ import { majorGuard } from './major-guard';
 import { majorUpgrade } from './major-upgrade';
 import { memberPartition } from './member-partition';
 import { minorUpgrade } from './minor-upgrade';
+import { nodeDrain } from './node-drain';
+import { nodeLost } from './node-lost';
 import { oomKill } from './oom-kill';
 import { restartAll } from './restart-all';
 import { restore } from './restore';
@@ -31,4 +33,4 @@ import { tlsFromSecret } from './tls-from-secret';
 import { volumeFull } from './volume-full';
 import { volumeGrowth } from './volume-growth';
 
-export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, rollingUpdate, minorUpgrade, majorGuard, majorUpgrade, scaling, volumeGrowth, statusCli, metrics, backup, backupStoreDown, baseBackup, restore, hungPostgres, hungAgent, clockSkew, handEdits, switchoverLagging, oomKill, volumeFull, memberPartition, stranger];
+export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, rollingUpdate, minorUpgrade, majorGuard, majorUpgrade, scaling, volumeGrowth, statusCli, metrics, backup, backupStoreDown, baseBackup, restore, hungPostgres, hungAgent, clockSkew, handEdits, switchoverLagging, oomKill, volumeFull, memberPartition, stranger, nodeLost, nodeDrain];

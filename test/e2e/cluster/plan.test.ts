@@ -20,8 +20,8 @@ describe('the real cluster plan', () => {
   });
 
   it('reads PGHA_E2E_NODES and PGHA_E2E_MAJORS, all three majors by default', () => {
-    expect(upOptionsFromEnv({})).toEqual({ nodes: 1, majors: ['15', '17', '18'] });
-    expect(upOptionsFromEnv({ PGHA_E2E_NODES: '3', PGHA_E2E_MAJORS: '17' })).toEqual({ nodes: 3, majors: ['17'] });
+    expect(upOptionsFromEnv({})).toEqual({ nodes: 3, majors: ['15', '17', '18'] });
+    expect(upOptionsFromEnv({ PGHA_E2E_NODES: '1', PGHA_E2E_MAJORS: '17' })).toEqual({ nodes: 1, majors: ['17'] });
   });
 
   it('fails on a node count it cannot run, naming the variable and the value', () => {

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { PostgresVersion, ReplicationMode } from '../../lib';
 import { VERSIONS } from '../../e2e/cluster/plan';
-import { clusterUp } from '../../e2e/cluster/up';
+import { clusterUp, upOptionsFromEnv } from '../../e2e/cluster/up';
 import { ScenarioContext } from '../../e2e/support/scenario';
 import { renderedHotChange } from '../../e2e/k8s/charts';
 import { Database } from '../../e2e/k8s/database';
@@ -141,13 +141,14 @@ function table(results: readonly RolloutResult[]): string {
 
 async function main(): Promise<number> {
   const options = args();
-  const cluster = new KubeCluster(await clusterUp({ nodes: 1, majors: [MAJOR] }));
+  const nodes = upOptionsFromEnv().nodes;
+  const cluster = new KubeCluster(await clusterUp({ nodes, majors: [MAJOR] }));
   const t: KubeContext = new ScenarioContext(cluster, (l) => console.log(l));
   const results: RolloutResult[] = [];
   let id = 100;
   for (const strategy of options.strategies) {
     console.log(`\n${strategy}: hot-postgres, synchronous, updateStrategy ${STRATEGIES[strategy]} (postgres:${MAJOR})`);
-    await deleteNamespace(cluster, 'demo', 1);
+    await deleteNamespace(cluster, 'demo', nodes);
     await createNamespace(cluster, 'demo');
     await cluster.sh(`kubectl apply --server-side --validate=strict -f ${render(strategy, '4MB')}`);
     const db = new Database(cluster, 'hot-postgres', 'demo');
@@ -157,11 +158,11 @@ async function main(): Promise<number> {
       results.push(result);
       console.log(line(result));
     }
-    await deleteNamespace(cluster, 'demo', 1);
+    await deleteNamespace(cluster, 'demo', nodes);
   }
   const code = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
   const header = [
-    `- Cluster: Kubernetes ${VERSIONS.kubernetes} built from upstream (e2e/cluster), one node; postgres:${MAJOR} image built from Debian's postgresql-${MAJOR}`,
+    `- Cluster: Kubernetes ${VERSIONS.kubernetes} built from upstream (e2e/cluster), ${nodes === 1 ? 'one node' : `${nodes} nodes`}; postgres:${MAJOR} image built from Debian's postgresql-${MAJOR}`,
     `- Machine: ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; code ${code}; ${new Date().toISOString()}`,
     '- hot-postgres with `replicationMode: SYNC`, three members; each trial applies the render with a new `work_mem` (a new config hash in the pod template) while one insert every 20 ms goes through the primary Service; the rollout ends when every pod runs the new revision, one is primary and both standbys stream',
     '- `agents`: the rendered `updateStrategy: OnDelete`; `controller`: the same YAML with `updateStrategy: RollingUpdate` (the agents stand aside)',

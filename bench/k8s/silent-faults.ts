@@ -2,8 +2,9 @@
  * The faults where nobody gets a refusal, on the real cluster: a pod whose network is cut (packets
  * dropped in its own network namespace, so connections hang as across a broken switch), a pod cut off
  * from the API server only, the primary and a standby cut from each other only, the API server itself
- * frozen, and a primary's PostgreSQL or agent frozen (SIGSTOP through the container's cgroup, as a
- * process stuck on I/O). Each is undone by the fault once another member leads, or after a bound: a fault
+ * frozen, a primary's PostgreSQL or agent frozen (SIGSTOP through the container's cgroup, as a
+ * process stuck on I/O), and the primary's whole node lost (e2e/k8s/node-fault.ts). Each is undone by
+ * the fault once another member leads, or after a bound: a fault
  * that never heals measures nothing but the bound.
  */
 import { readFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { STATE } from '../../e2e/cluster/plan';
 import { ROLE_LABEL } from '../../e2e/k8s/database';
 import type { KubeCluster, PodView } from '../../e2e/k8s/kube-cluster';
+import { bringNodeBack, loseNode } from '../../e2e/k8s/node-fault';
 import { cutPods, isolateFrom, podPid, podRules } from '../../e2e/k8s/pod-firewall';
 import type { K8sFault } from './faults';
 
@@ -146,4 +148,23 @@ export const SILENT_FAULTS: readonly K8sFault[] = [
   },
   frozenContainer('hung-postgres', "the primary's PostgreSQL frozen (SIGSTOP of the postgres container) while its agent runs", 'postgres'),
   frozenContainer('hung-agent', "the primary's agent frozen (SIGSTOP of the agent container) while PostgreSQL runs", 'agent'),
+  {
+    key: 'node-lost',
+    title: "the primary's node loses power (kubelet, containerd and its pods SIGKILLed, its pod network silent), back as after a reboot once another member leads",
+    rejoins: true,
+    moves: true,
+    inject: async (cluster, namespace, name, primary) => {
+      const others = (await cluster.pods(namespace, `app.kubernetes.io/instance=${name}`)).filter((p) => p.name !== primary.name);
+      if (!primary.node || others.some((p) => p.node === primary.node)) {
+        throw new Error(`node-lost needs every member on its own node (a three-node cluster, PGHA_E2E_NODES=3); ${primary.name} shares ${primary.node} with ${others.filter((p) => p.node === primary.node).map((p) => p.name).join(', ')}`);
+      }
+      await loseNode(primary.node);
+      try {
+        await waitForOtherLeader(cluster, namespace, name, primary.name);
+      } finally {
+        await bringNodeBack(primary.node, () => undefined);
+      }
+    },
+    isBack: sameIncarnation,
+  },
 ];

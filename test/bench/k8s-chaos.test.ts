@@ -13,7 +13,7 @@ describe('the chaos run on the real cluster', () => {
     expect(keys(16)).not.toEqual(keys(17));
     expect(new Set(CHAOS_FAULTS.map((f) => f.key))).toEqual(new Set([
       'graceful-delete', 'kill-pod', 'kill-postmaster', 'switchover', 'kill-agent', 'kill-standby-pod',
-      'primary-silent', 'primary-api-cut', 'api-frozen', 'member-partition', 'hung-postgres', 'hung-agent',
+      'primary-silent', 'primary-api-cut', 'api-frozen', 'member-partition', 'hung-postgres', 'hung-agent', 'node-lost',
     ]));
     expect(new Set(keys(16).concat(keys(17), keys(18))).size).toBe(CHAOS_FAULTS.length);
   });

@@ -10,6 +10,7 @@
  * MiB/s counts the tar's bytes (the database as backed up), for both. Needs root, postgresql-15, Go.
  */
 import { rmSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sleep } from '../agent/postgres/supervisor-client';
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
       console.log(
         `run ${run}: pg_basebackup -Ft to a local folder ${(floorBytes / MIB).toFixed(0)} MiB in ${floorSeconds.toFixed(1)} s = ${floorRate.toFixed(1)} MiB/s; ` +
           `agent to S3 ${(record.bytes / MIB).toFixed(0)} MiB (${(record.compressedBytes / MIB).toFixed(0)} MiB gzip) in ${oursSeconds.toFixed(1)} s = ${oursRate.toFixed(1)} MiB/s ` +
-          `(${((oursRate / floorRate) * 100).toFixed(0)} % of the floor)`,
+          `(${((oursRate / floorRate) * 100).toFixed(0)} % of the floor; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`,
       );
       await sleep(1000);
     }

@@ -106,7 +106,8 @@ async function main(): Promise<void> {
       + `choose + download + unpack ${unpackSeconds.toFixed(1)} s (${(dataMib / unpackSeconds).toFixed(0)} MiB/s), recovery to promotion ${(restoreSeconds - unpackSeconds).toFixed(1)} s`);
     const log = member.log();
     const at = (pattern: RegExp) => loggedAt(log, pattern);
-    const span = (from: number | null, to: number | null) => (from && to ? `${((to - from) / 1000).toFixed(1)} s` : '?');
+    // The log's stamps and the runner's marks are two clocks read 20 ms apart at most: never below 0.
+    const span = (from: number | null, to: number | null) => (from && to ? `${Math.max(0, (to - from) / 1000).toFixed(1)} s` : '?');
     const redoStart = at(/redo starts at/);
     const redoDone = at(/redo done at/);
     const checkpoint = at(/checkpoint starting: end-of-recovery/);

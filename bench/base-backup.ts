@@ -10,6 +10,7 @@
  * MiB/s counts the tar's bytes (the database as backed up), for both. Needs root, postgresql-15, Go.
  */
 import { rmSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sleep } from '../agent/postgres/supervisor-client';
@@ -61,14 +62,18 @@ async function main(): Promise<void> {
       rmSync(floorDir, { recursive: true, force: true });
 
       started = performance.now();
+      const cpu = process.cpuUsage();
       const record = await member.backup();
       const oursSeconds = (performance.now() - started) / 1000;
+      // The agent's CPU (its thread and libuv's, gzip included): beside the wall time, what the machine's cores bound.
+      const { user, system } = process.cpuUsage(cpu);
       const floorRate = floorBytes / MIB / floorSeconds;
       const oursRate = record.bytes / MIB / oursSeconds;
       console.log(
         `run ${run}: pg_basebackup -Ft to a local folder ${(floorBytes / MIB).toFixed(0)} MiB in ${floorSeconds.toFixed(1)} s = ${floorRate.toFixed(1)} MiB/s; ` +
-          `agent to S3 ${(record.bytes / MIB).toFixed(0)} MiB (${(record.compressedBytes / MIB).toFixed(0)} MiB gzip) in ${oursSeconds.toFixed(1)} s = ${oursRate.toFixed(1)} MiB/s ` +
-          `(${((oursRate / floorRate) * 100).toFixed(0)} % of the floor)`,
+          `agent to S3 ${(record.bytes / MIB).toFixed(0)} MiB (${(record.compressedBytes / MIB).toFixed(0)} MiB gzip) in ${oursSeconds.toFixed(1)} s = ${oursRate.toFixed(1)} MiB/s, ` +
+          `agent CPU ${((user + system) / 1e6).toFixed(1)} s ` +
+          `(${((oursRate / floorRate) * 100).toFixed(0)} % of the floor; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`,
       );
       await sleep(1000);
     }

@@ -6,14 +6,18 @@
  * - the floor: `pg_basebackup -Ft -X none` of the database to a local folder;
  * - the agent's base backup (test/support/archiving-member.ts: the supervisor's pg_basebackup into its
  *   FIFO, the manifest check, gzip and a multipart upload; bench/base-backup.ts has its throughput);
+ * - `--wal-mib` MiB of rows written after the backup (WAL the recovery fetches from the archive and replays);
  * - the restore to the latest state: choose + download + unpack, then recovery to promotion; MiB/s of the
  *   data folder. The restore's whole time is the RTO of a database this size, before the standbys clone.
+ *   Recovery is broken down from PostgreSQL's log: start to the first redo, redo (segments fetched through
+ *   wal.sh), the end-of-recovery checkpoint, and the agent seeing the promotion.
  *
- *   npx ts-node --transpile-only bench/restore-throughput.ts [--mib 1024]   (about 5 minutes at 1 GiB)
+ *   npx ts-node --transpile-only bench/restore-throughput.ts [--mib 1024] [--wal-mib 256]   (about 5 minutes at 1 GiB)
  *
  * Needs root, Debian's postgresql-15 and Go (versitygw is built once and cached).
  */
 import { chownSync, mkdirSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { startArchivingMember } from '../test/support/archiving-member';
 import { PgFixture, runAsPostgres } from '../test/support/pg-fixture';
@@ -22,9 +26,21 @@ import { S3Server } from '../test/support/s3-server';
 
 const MIB = 1024 * 1024;
 
+function flag(name: string, fallback: number): number {
+  const at = process.argv.indexOf(name);
+  return at > 0 ? Number(process.argv[at + 1]) : fallback;
+}
+
+/** When PostgreSQL logged the first line matching `pattern` (log_line_prefix '%m '), in ms since the epoch. */
+function loggedAt(log: string, pattern: RegExp): number | null {
+  const line = log.split('\n').find((l) => pattern.test(l));
+  const stamp = line && /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) (\w+)/.exec(line);
+  return stamp ? Date.parse(`${stamp[1].replace(' ', 'T')}Z`) : null;
+}
+
 async function main(): Promise<void> {
-  const mibFlag = process.argv.indexOf('--mib');
-  const mib = mibFlag > 0 ? Number(process.argv[mibFlag + 1]) : 1024;
+  const mib = flag('--mib', 1024);
+  const walMib = flag('--wal-mib', 256);
   const s3 = await S3Server.start();
   const fixture = await PgFixture.create();
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -42,8 +58,12 @@ async function main(): Promise<void> {
     const rows = Math.round((mib * MIB) / 120);
     let started = Date.now();
     await primary.query(`CREATE TABLE t AS SELECT g AS id, md5(g::text) || md5((g + 1)::text) AS payload FROM generate_series(1, ${rows}) g`);
+    // Settled before the backup: autovacuum would otherwise set the hint bits of every page after it
+    // (with data checksums, a full-page image each: about as much WAL as the table), and the restore to
+    // the latest state would replay that too.
+    await primary.query('VACUUM (ANALYZE) t');
     await primary.query('CHECKPOINT');
-    console.log(`database: ${rows} rows, filled in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(`database: ${rows} rows, filled and vacuumed in ${((Date.now() - started) / 1000).toFixed(1)} s (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
 
     const floorDir = join(fixture.root, 'floor');
     mkdirSync(floorDir);
@@ -59,7 +79,9 @@ async function main(): Promise<void> {
     const record = await source.backup();
     const backupSeconds = (Date.now() - started) / 1000;
     console.log(`base backup by the agent (supervisor's pg_basebackup, manifest check, gzip, multipart upload): ${backupSeconds.toFixed(1)} s; tar ${(record.bytes / MIB).toFixed(0)} MiB → base.tar.gz ${(record.compressedBytes / MIB).toFixed(0)} MiB`);
-    await primary.query("INSERT INTO t VALUES (-1, 'after the backup')");
+    await primary.query(`INSERT INTO t SELECT -g, md5(g::text) || md5((g + 1)::text) FROM generate_series(1, ${Math.round((walMib * MIB) / 180)}) g`);
+    await primary.query("INSERT INTO t VALUES (0, 'after the backup')");
+    const walBytes = await primary.queryValue<string>(`SELECT pg_current_wal_lsn() - '${record.endLsn}'::pg_lsn`);
     const segment = await primary.queryValue<string>('SELECT pg_walfile_name(pg_switch_wal())');
     await primary.waitUntil(`SELECT last_archived_wal >= '${segment}' FROM pg_stat_archiver`, 600_000);
 
@@ -82,6 +104,19 @@ async function main(): Promise<void> {
     const [{ n }] = await member.query<{ n: string }>('SELECT count(*) AS n FROM t');
     console.log(`restore to latest (${n} rows back): ${restoreSeconds.toFixed(1)} s in all (${(dataMib / restoreSeconds).toFixed(0)} MiB/s of base backup); `
       + `choose + download + unpack ${unpackSeconds.toFixed(1)} s (${(dataMib / unpackSeconds).toFixed(0)} MiB/s), recovery to promotion ${(restoreSeconds - unpackSeconds).toFixed(1)} s`);
+    const log = member.log();
+    const at = (pattern: RegExp) => loggedAt(log, pattern);
+    // The log's stamps and the runner's marks are two clocks read 20 ms apart at most: never below 0.
+    const span = (from: number | null, to: number | null) => (from && to ? `${Math.max(0, (to - from) / 1000).toFixed(1)} s` : '?');
+    const redoStart = at(/redo starts at/);
+    const redoDone = at(/redo done at/);
+    const checkpoint = at(/checkpoint starting: end-of-recovery/);
+    const ready = at(/database system is ready to accept connections/);
+    const walMiB = Number(walBytes) / MIB;
+    const segments = log.split('\n').filter((l) => /restored log file "[0-9A-F]{24}"/.test(l)).length;
+    console.log(`recovery: start to first redo ${span(recovering, redoStart)}; redo ${span(redoStart, redoDone)} (${segments} segments fetched, ${walMiB.toFixed(0)} MiB of WAL written after the backup`
+      + `${redoStart && redoDone ? `, ${(walMiB / ((redoDone - redoStart) / 1000)).toFixed(0)} MiB/s` : ''}); redo done to end-of-recovery checkpoint ${span(redoDone, checkpoint)}; `
+      + `checkpoint to ready ${span(checkpoint, ready)}; ready to the agent seeing it ${span(ready, started + restoreSeconds * 1000)} (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup();
     await fixture.cleanup();

@@ -1,10 +1,11 @@
 // Where the tar of a base backup comes from: the supervisor runs `pg_basebackup -D - -Ft -X none` in the
 // background with its stdout on a FIFO in the shared /run/pgha (agent/README.md, "Base backups"); this
 // reads the FIFO. The supervisor's command loop and its heartbeat fence go on meanwhile.
-import { constants, type ReadStream } from 'node:fs';
+import { constants } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sleep, type SupervisorClient } from '../postgres/supervisor-client';
+import { FifoReader } from './fifo-reader';
 
 export interface BackupRun {
   /** The tar, manifest appended, as pg_basebackup writes it. */
@@ -70,7 +71,7 @@ export class SupervisorBackupSource implements BackupSource {
  * Opening a FIFO for reading blocks until a writer opens it, in one of libuv's few threads. Should the
  * supervisor never open its end, opening the write end here (and closing it) releases the wait.
  */
-async function openFifo(path: string): Promise<ReadStream> {
+async function openFifo(path: string): Promise<FifoReader> {
   const timer = setTimeout(() => {
     void open(path, constants.O_WRONLY | constants.O_NONBLOCK)
       .then((handle) => handle.close())
@@ -78,7 +79,7 @@ async function openFifo(path: string): Promise<ReadStream> {
   }, OPEN_LIMIT_MS);
   try {
     const handle = await open(path, constants.O_RDONLY);
-    return handle.createReadStream({ highWaterMark: 1024 * 1024 });
+    return new FifoReader(handle);
   } finally {
     clearTimeout(timer);
   }

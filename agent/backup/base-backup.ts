@@ -1,6 +1,6 @@
 // Takes one base backup into the store (layout.ts): the tar pg_basebackup streams passes through the
-// tar filter (each file's SHA-256; the appended manifest taken out), gzip and a SHA-256 of what is stored,
-// into a multipart upload of base.tar.gz. Once pg_basebackup has exited 0 (it waited until the WAL the
+// tar filter (each file's SHA-256; the appended manifest taken out), gzip (in blocks on several threads,
+// parallel-gzip.ts) and a SHA-256 of what is stored, into a multipart upload of base.tar.gz. Once pg_basebackup has exited 0 (it waited until the WAL the
 // backup needs was archived) and every file matched the manifest, backup_manifest is stored, and
 // backup.json last: a backup without it failed or is unfinished, and is never restored from.
 import { createHash } from 'node:crypto';
@@ -8,7 +8,6 @@ import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 import { parseLsn, type Lsn } from '../postgres/lsn';
 import { parseControlFile } from '../postgres/pg-control';
 import type { BackupSource } from './backup-source';
@@ -16,6 +15,7 @@ import type { BaseBackupRecord } from './backup-record';
 import { backupId, backupKey } from './layout';
 import { compareWithManifest, parseManifest } from './manifest';
 import { MultipartWriter, type MultipartStore } from './multipart-writer';
+import { ParallelGzip } from './parallel-gzip';
 import { BackupTarFilter } from './tar-filter';
 
 export interface BaseBackupStore extends MultipartStore {
@@ -54,7 +54,7 @@ export async function takeBaseBackup(deps: BaseBackupDeps): Promise<BaseBackupRe
     ...(deps.firstPartBytes ? { firstPartBytes: deps.firstPartBytes } : {}),
   });
   try {
-    await pipeline(run.stream, filter, createGzip({ level: GZIP_LEVEL }), stored, upload);
+    await pipeline(run.stream, filter, new ParallelGzip(GZIP_LEVEL), stored, upload);
   } catch (error) {
     await run.cancel().catch(() => undefined);
     const exit = await run.finished();

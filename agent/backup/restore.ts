@@ -63,8 +63,8 @@ export type RestoreResult =
   | { readonly ok: true; readonly backup: BaseBackupRecord; readonly seconds: number; readonly detail: string }
   | { readonly ok: false; readonly reason: string };
 
-/** How often a recovering PostgreSQL is asked whether it has promoted. */
-const RECOVERY_POLL_MS = 500;
+/** How often a recovering PostgreSQL is asked whether it has promoted: a local query, cheap; every 100 ms lost here is RTO. */
+const RECOVERY_POLL_MS = 100;
 
 class RestoreFailure extends Error {}
 

@@ -6,7 +6,8 @@
 // already holds the same bytes is success (every member archives, `archive_mode = always`, so the primary
 // and its standbys offer the same segments); a key that holds different bytes is refused and never
 // overwritten: the archive a restore trusts is not rewritten by a member that diverged.
-// Restore: fetch and gunzip the file into the spool folder and answer `ok <path>`, or `missing`.
+// Restore: fetch and gunzip the file into the spool folder and answer `ok <path>`, or `missing`; the next
+// few segments are fetched meanwhile (wal-prefetch.ts), so recovery does not wait a round trip for each.
 import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -15,6 +16,7 @@ import { promisify } from 'node:util';
 import { gunzip as gunzipCallback, gzip as gzipCallback } from 'node:zlib';
 import { isWalFileName, walKey } from './layout';
 import type { HeadResult } from './s3';
+import { segmentSize, WalPrefetch } from './wal-prefetch';
 
 const gzip = promisify(gzipCallback);
 const gunzip = promisify(gunzipCallback);
@@ -55,17 +57,25 @@ export interface WalResult {
 /** How often the folder is scanned besides the watch (a watch can miss an event on some file systems). */
 const SCAN_MS = 500;
 const SHA256_METADATA = 'pgha-sha256';
+/** A WAL segment (not a history, backup or partial file): what recovery asks for in order. */
+const SEGMENT = /^[0-9A-F]{24}$/;
+/** gunzip's output buffer: a 16 MiB segment in 16 calls into the thread pool, not node's default 1024. */
+const GUNZIP_CHUNK_BYTES = 1024 * 1024;
 
 export class WalServer {
   readonly dir: string;
   private readonly inFlight = new Set<string>();
   private watcher: FSWatcher | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private readonly prefetch: WalPrefetch;
+  /** The cluster's WAL segment size, from the first segment restored. */
+  private segmentBytes: number | null = null;
   /** Counters for /status and /metrics. */
   readonly stats = { archived: 0, archiveFailures: 0, lastArchived: null as WalResult | null, lastFailure: null as WalResult | null };
 
   constructor(private readonly options: WalServerOptions) {
     this.dir = join(options.runDir, 'wal');
+    this.prefetch = new WalPrefetch(options.spoolDir, (name, file) => this.fetch(name, file));
   }
 
   async start(): Promise<void> {
@@ -80,6 +90,7 @@ export class WalServer {
   stop(): void {
     this.watcher?.close();
     if (this.timer) clearInterval(this.timer);
+    void this.prefetch.clear();
   }
 
   /** Segments PostgreSQL has finished and not yet archived: the `.ready` files of pg_wal/archive_status. */
@@ -111,8 +122,7 @@ export class WalServer {
         reply = 'ok';
         result = { verb, name, ok: true, detail, at: new Date() };
       } else {
-        const from = this.options.restoreFrom ?? { store: this.options.store, root: this.options.archiveRoot };
-        const spooled = await this.restore(from.store, walKey(await from.root(), name), name);
+        const spooled = await this.restore(name);
         reply = spooled ? `ok ${spooled}` : 'missing';
         result = { verb, name, ok: spooled !== null, detail: spooled ? 'restored' : 'missing', at: new Date() };
       }
@@ -149,12 +159,25 @@ export class WalServer {
     return 'stored';
   }
 
-  private async restore(store: Pick<WalStore, 'get'>, key: string, name: string): Promise<string | null> {
-    const compressed = await store.get(key);
-    if (!compressed) return null;
+  private async restore(name: string): Promise<string | null> {
     const spooled = join(this.options.spoolDir, name);
-    await writeFile(`${spooled}.tmp`, await gunzip(compressed));
-    await rename(`${spooled}.tmp`, spooled);
+    const segment = SEGMENT.test(name);
+    if (!(segment && (await this.prefetch.take(name, spooled)))) {
+      if (!(await this.fetch(name, `${spooled}.tmp`))) return null;
+      await rename(`${spooled}.tmp`, spooled);
+    }
+    if (segment && this.segmentBytes) this.prefetch.fetchAfter(name, this.segmentBytes);
     return spooled;
+  }
+
+  /** Fetches and gunzips `name` from where restores read into `file`; false when the store has no such file. */
+  private async fetch(name: string, file: string): Promise<boolean> {
+    const from = this.options.restoreFrom ?? { store: this.options.store, root: this.options.archiveRoot };
+    const compressed = await from.store.get(walKey(await from.root(), name));
+    if (!compressed) return false;
+    const bytes = await gunzip(compressed, { chunkSize: GUNZIP_CHUNK_BYTES });
+    if (SEGMENT.test(name)) this.segmentBytes ??= segmentSize(bytes);
+    await writeFile(file, bytes);
+    return true;
   }
 }

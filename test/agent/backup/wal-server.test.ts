@@ -103,6 +103,46 @@ describe('WalServer', () => {
     expect(server.stats).toMatchObject({ archived: 0, archiveFailures: 1 });
   });
 
+  test('fetches the next segments while recovery replays one, and answers from them without another GET; a segment missing ahead is fetched again when asked for', async () => {
+    // 1 MiB segments (initdb --wal-segsize=1): the long page header names the size; 64 of them fit the budget.
+    const bytes = (fill: number) => {
+      const b = Buffer.alloc(1 << 20, fill);
+      b.writeUInt32LE(1 << 20, 32);
+      return b;
+    };
+    const names = ['0000000100000000000000FE', '0000000100000000000000FF', '000000010000000000000100'];
+    await store.put(`${ROOT}wal/00000001/${names[0]}.gz`, gzipSync(bytes(1)), {});
+    await store.put(`${ROOT}wal/00000001/${names[1]}.gz`, gzipSync(bytes(2)), {});
+    const gets: string[] = [];
+    server.stop();
+    server = new WalServer({
+      runDir: join(dir, 'run'),
+      pgdata: join(dir, 'pgdata'),
+      spoolDir: join(dir, 'spool'),
+      store: { put: (...a) => store.put(...a), head: (k) => store.head(k), get: (k) => (gets.push(k.split('/').pop()!), store.get(k)) },
+      archiveRoot: async () => ROOT,
+    });
+    await server.start();
+    try {
+      expect(await ask('restore', names[0], 'pg_wal/RECOVERYXLOG')).toBe(`ok ${join(dir, 'spool', names[0])}`);
+      // Fetched ahead: FF, then 100 (missing now), and so on.
+      const deadline = Date.now() + 10_000;
+      while (!existsSync(join(dir, 'spool', `${names[1]}.ahead`)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(gets.slice(0, 3)).toEqual([`${names[0]}.gz`, `${names[1]}.gz`, `${names[2]}.gz`]);
+      const before = gets.length;
+      expect(await ask('restore', names[1], 'pg_wal/RECOVERYXLOG')).toBe(`ok ${join(dir, 'spool', names[1])}`);
+      expect((await readFile(join(dir, 'spool', names[1]))).equals(bytes(2))).toBe(true);
+      expect(gets.slice(before)).not.toContain(`${names[1]}.gz`);
+      // Archived after it was found missing ahead: asked for, it is fetched again.
+      await store.put(`${ROOT}wal/00000001/${names[2]}.gz`, gzipSync(bytes(3)), {});
+      expect(await ask('restore', names[2], 'pg_wal/RECOVERYXLOG')).toBe(`ok ${join(dir, 'spool', names[2])}`);
+      expect((await readFile(join(dir, 'spool', names[2]))).equals(bytes(3))).toBe(true);
+    } finally {
+      server.stop();
+      for (const name of names) await store.delete(`${ROOT}wal/00000001/${name}.gz`);
+    }
+  });
+
   test('fails on a request whose name is not a WAL file', async () => {
     expect(await ask('archive', 'RECOVERYXLOG', 'pg_wal/RECOVERYXLOG')).toBe("error 'RECOVERYXLOG' is not a WAL file name");
   });

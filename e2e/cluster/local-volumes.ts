@@ -46,10 +46,8 @@ function volume(node: string, index: number): object {
 export async function recycleLocalVolumes(kubectl: Kubectl, nodes: readonly string[]): Promise<number> {
   const existing = (await kubectl.json<{ items: PersistentVolume[] }>(['get', 'pv', '-l', LABEL])).items;
   const released = existing.filter((pv) => pv.status?.phase === 'Released' || pv.status?.phase === 'Failed');
-  for (const pv of released) {
-    await kubectl.run(['delete', 'pv', pv.metadata.name, '--wait=true']);
-    if (pv.spec.local) rmSync(pv.spec.local.path, { recursive: true, force: true });
-  }
+  if (released.length > 0) await kubectl.run(['delete', 'pv', ...released.map((pv) => pv.metadata.name), '--wait=true']);
+  for (const pv of released) if (pv.spec.local) rmSync(pv.spec.local.path, { recursive: true, force: true });
   const present = new Set(existing.filter((pv) => !released.includes(pv)).map((pv) => pv.metadata.name));
   const wanted = nodes.flatMap((node) => Array.from({ length: VOLUMES_PER_NODE }, (_, i) => volume(node, i + 1)));
   const missing = wanted.filter((pv: any) => !present.has(pv.metadata.name));

@@ -1,8 +1,9 @@
 /**
  * The e2e suite on a real Kubernetes built from upstream (e2e/cluster): brings the cluster up (or uses
- * the running one), then for each scenario and PostgreSQL major creates namespace `demo` with the
- * restricted Pod Security label, `kubectl apply --server-side --validate=strict -f` the rendered YAML,
- * runs the scenario's steps, and deletes the namespace.
+ * the running one), creates namespace `demo` with the restricted Pod Security label, then for each
+ * scenario and PostgreSQL major `kubectl apply --server-side --validate=strict -f` the rendered YAML,
+ * runs the scenario's steps, and empties the namespace (namespace.ts says why not delete it); the run
+ * deletes it at the end.
  *
  *   npm run e2e:k8s [-- --only seed-warm,seed-hot] [--majors 17] [--keep-cluster]
  *
@@ -19,7 +20,7 @@ import { renderedFile } from './charts';
 import { Database } from './database';
 import { saveDiagnostics } from './diagnostics';
 import { KubeCluster } from './kube-cluster';
-import { createNamespace, deleteNamespace } from './namespace';
+import { deleteNamespace, emptyNamespace, ensureNamespace } from './namespace';
 import { ALL_MAJORS, DEFAULT_MAJOR, type KubeScenario } from './scenario';
 import { KUBE_SCENARIOS } from './scenarios';
 
@@ -60,13 +61,13 @@ async function runOne(cluster: KubeCluster, scenario: KubeScenario, major: strin
   const t = new ScenarioContext(cluster, (line) => console.log(line));
   let failure: unknown;
   try {
-    await deleteNamespace(cluster, NAMESPACE, nodes);
+    await emptyNamespace(cluster, NAMESPACE, nodes);
     if (scenario.host) await scenario.host.create(cluster, Array.from({ length: nodes }, (_, i) => nodePlan(i + 1).name));
     const file = renderedFile(scenario.chart, major);
-    await t.step(`kubectl create ns ${NAMESPACE} (enforce: restricted); kubectl apply --server-side --validate=strict -f ${file.replace(/^.*\/(examples|e2e)\//, '$1/')}`, async () => {
-      await createNamespace(cluster, NAMESPACE);
-      await cluster.sh(`kubectl apply --server-side --validate=strict -f ${file}`);
-    });
+    const shown = file.replace(/^.*\/(examples|e2e)\//, '$1/');
+    const made = await ensureNamespace(cluster, NAMESPACE);
+    const namespace = made === 'created' ? `kubectl create ns ${NAMESPACE}` : `namespace ${NAMESPACE} (emptied after the scenario before)`;
+    await t.step(`${namespace} (enforce: restricted); kubectl apply --server-side --validate=strict -f ${shown}`, () => cluster.sh(`kubectl apply --server-side --validate=strict -f ${file}`));
     await scenario.run(t, db);
     await t.step('no agent request was refused by the API server (RBAC of the rendered Role)', async () => {
       const logs = await cluster.sh(`kubectl logs -n ${NAMESPACE} -l app.kubernetes.io/instance=${scenario.chart} -c agent --tail=-1 --prefix`);
@@ -83,7 +84,7 @@ async function runOne(cluster: KubeCluster, scenario: KubeScenario, major: strin
     console.log(`  diagnostics: ${dir}`);
   }
   try {
-    await deleteNamespace(cluster, NAMESPACE, nodes);
+    await emptyNamespace(cluster, NAMESPACE, nodes);
   } catch (error) {
     failure ??= error;
   }
@@ -117,7 +118,10 @@ async function main(): Promise<number> {
     for (const scenario of KUBE_SCENARIOS) if ((!options.only || options.only.includes(scenario.name)) && scenario.majors.includes(major)) runs.push([scenario, major]);
   }
   let passed = 0;
+  // A fresh namespace for the run; the scenarios empty it after themselves, and the run removes it.
+  await deleteNamespace(cluster, NAMESPACE, up.nodes);
   for (const [scenario, major] of runs) if (await runOne(cluster, scenario, major, up.nodes)) passed++;
+  await deleteNamespace(cluster, NAMESPACE, up.nodes).catch((error: Error) => console.log(`could not delete namespace ${NAMESPACE}: ${error.message}`));
   if (!wasUp && !options.keepCluster) await clusterDown(false);
   console.log(`\n${passed} passed, ${runs.length - passed} failed`);
   return passed === runs.length ? 0 : 1;

@@ -14,7 +14,7 @@ export interface KubeScenario {
   readonly majors: readonly string[];
   /** Majors whose postgres image it applies besides the one it runs on (the cluster imports them too). */
   readonly otherImages?: readonly string[];
-  /** What it needs on the host before its chart is applied, removed after its namespace is deleted, passed or failed (small-volumes.ts). */
+  /** What it needs on the host before its chart is applied, removed after its namespace is emptied, passed or failed (small-volumes.ts). */
   readonly host?: HostSetup;
   run(t: KubeContext, db: import('./database').Database): Promise<void>;
 }

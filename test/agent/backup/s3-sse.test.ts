@@ -30,9 +30,12 @@ async function recordRequests(sse: Partial<S3Location>, calls: (store: S3Store) 
     recorded.push({ method: request.method!, url: request.url!, headers: request.headers });
     request.resume();
     request.on('end', () => {
-      if (request.url!.endsWith('?uploads=')) return response.end('<InitiateMultipartUploadResult><UploadId>u1</UploadId></InitiateMultipartUploadResult>');
-      response.setHeader('etag', '"e1"');
-      response.end();
+      if (request.url!.endsWith('?uploads=')) {
+        response.end('<InitiateMultipartUploadResult><UploadId>u1</UploadId></InitiateMultipartUploadResult>');
+      } else {
+        response.setHeader('etag', '"e1"');
+        response.end();
+      }
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

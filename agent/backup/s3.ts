@@ -266,11 +266,26 @@ export class S3Store {
         },
       );
       request.on('timeout', () => request.destroy(new Error(`${what}: no answer within ${REQUEST_TIMEOUT_MS / 1000} s`)));
-      request.on('error', (error) => reject(error.message.startsWith(what) ? error : new Error(`${what}: ${error.message}`)));
+      request.on('error', (error) => reject(error.message.startsWith(what) ? error : new Error(`${what}: ${this.explain(error)}`)));
       request.end(body);
     });
   }
+
+  /**
+   * Node's TLS messages name neither the endpoint nor what the certificate was checked against; the usual
+   * cause is a private endpoint whose CA was not given, so the message says both.
+   */
+  private explain(error: NodeJS.ErrnoException): string {
+    if (!error.code || !TLS_FAILURE.test(error.code)) return error.message;
+    const trust = this.location.ca
+      ? 'the CA file given'
+      : "Node.js's public CAs (no CA file given: a private endpoint needs the CA that signed its certificate, caConfigMap)";
+    return `TLS with ${this.base.origin} failed: ${error.message} (${error.code}); the certificate was checked against ${trust}`;
+  }
 }
+
+/** OpenSSL's certificate verification codes as node reports them, and node's own TLS and handshake codes. */
+const TLS_FAILURE = /^(ERR_TLS_|ERR_SSL_)|CERT|SELF_SIGNED|UNABLE_TO_|INVALID_CA|INVALID_PURPOSE|PATH_LENGTH_EXCEEDED|HOSTNAME_MISMATCH/;
 
 function bodyHeaders(body: Buffer): Record<string, string> {
   return { 'content-length': String(body.length), 'content-md5': createHash('md5').update(body).digest('base64') };

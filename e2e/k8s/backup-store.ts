@@ -5,13 +5,14 @@
  */
 import { S3Store } from '../../agent/backup/s3';
 import { S3Server } from '../../test/support/s3-server';
-import { BACKUP_BUCKET, BACKUP_SECRET, BACKUP_STORE_HOST, BACKUP_STORE_PORT } from './backup-postgres';
+import { BACKUP_BUCKET, BACKUP_SECRET, BACKUP_STORE_CA, BACKUP_STORE_ENDPOINT, BACKUP_STORE_HOST, BACKUP_STORE_PORT, backupStoreCertificates } from './backup-postgres';
 import type { Database } from './database';
 import type { KubeContext } from './scenario';
 
 export async function startStore(t: KubeContext, db: Database): Promise<S3Server> {
-  return t.step(`versitygw on the host at ${BACKUP_STORE_HOST}:${BACKUP_STORE_PORT}, bucket ${BACKUP_BUCKET}; kubectl create secret generic ${BACKUP_SECRET} --from-literal=AWS_ACCESS_KEY_ID=… --from-literal=AWS_SECRET_ACCESS_KEY=…`, async () => {
-    const server = await S3Server.start({ host: BACKUP_STORE_HOST, port: BACKUP_STORE_PORT });
+  return t.step(`versitygw on the host at ${BACKUP_STORE_ENDPOINT} (a certificate signed by the private CA in ConfigMap ${BACKUP_STORE_CA}), bucket ${BACKUP_BUCKET}; `
+    + `kubectl create secret generic ${BACKUP_SECRET} --from-literal=AWS_ACCESS_KEY_ID=… --from-literal=AWS_SECRET_ACCESS_KEY=…`, async () => {
+    const server = await S3Server.start({ host: BACKUP_STORE_HOST, port: BACKUP_STORE_PORT, tls: backupStoreCertificates() });
     await server.createBucket(BACKUP_BUCKET);
     await t.cluster.sh(`kubectl create secret generic -n ${db.namespace} ${BACKUP_SECRET} --from-literal=AWS_ACCESS_KEY_ID=${S3Server.ACCESS_KEY_ID} --from-literal=AWS_SECRET_ACCESS_KEY=${S3Server.SECRET_ACCESS_KEY}`);
     return server;

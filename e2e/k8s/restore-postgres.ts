@@ -1,13 +1,15 @@
 /**
  * The restore scenario's second cluster: `restored-postgres`, bootstrapped from backup-postgres's base
  * backup and WAL in the same store (a clone by name) to a time the scenario records, and archiving to its
- * own root. Rendered at run time, when the target is known, like a user's manifest after an incident.
+ * own root, over HTTPS with the CA in backup-postgres's ConfigMap `backup-store-ca` (left in the
+ * namespace when that cluster was deleted, as a user keeps a CA). Rendered at run time, when the target is
+ * known, like a user's manifest after an incident.
  */
 import { App, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { join } from 'node:path';
-import { PostgresCluster, RecoveryTarget, type PostgresVersion } from '../../lib';
-import { BACKUP_BUCKET, BACKUP_POSTGRES, BACKUP_SECRET, BACKUP_STORE_HOST, BACKUP_STORE_PORT } from './backup-postgres';
+import { PostgresCluster, RecoveryTarget, ServerSideEncryption, type PostgresVersion } from '../../lib';
+import { BACKUP_BUCKET, BACKUP_POSTGRES, BACKUP_SECRET, BACKUP_STORE_CA, BACKUP_STORE_ENDPOINT } from './backup-postgres';
 
 export const RESTORED_POSTGRES = 'restored-postgres';
 
@@ -24,8 +26,10 @@ export function renderRestored(version: PostgresVersion, target: RecoveryTarget)
     backup: {
       bucket: BACKUP_BUCKET,
       credentialsSecret: kplus.Secret.fromSecretName(chart, 'S3', BACKUP_SECRET),
-      endpoint: `http://${BACKUP_STORE_HOST}:${BACKUP_STORE_PORT}`,
+      endpoint: BACKUP_STORE_ENDPOINT,
       pathStyle: true,
+      caConfigMap: kplus.ConfigMap.fromConfigMapName(chart, 'StoreCa', BACKUP_STORE_CA),
+      serverSideEncryption: ServerSideEncryption.S3_MANAGED,
       archiveTimeout: Duration.seconds(5),
     },
     // The store is the cluster's own `backup` store; the source is the deleted cluster, by name.

@@ -10,17 +10,21 @@ import aws4 from 'aws4';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
+import https from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Store } from '../../agent/backup/s3';
 import { ensureVersitygw } from '../../e2e/cluster/artifacts';
+import type { StoreCertificates } from './store-certificates';
 
 export interface S3ServerOptions {
   /** The address to listen on; the e2e scenario uses the CNI bridge's, so pods can reach it. @default 127.0.0.1 */
   readonly host?: string;
   /** @default a free port */
   readonly port?: number;
+  /** Serve HTTPS with this certificate (versitygw's --cert/--key); `client()` trusts its CA. @default plain HTTP */
+  readonly tls?: StoreCertificates;
 }
 
 export class S3Server {
@@ -33,7 +37,7 @@ export class S3Server {
     const binary = await ensureVersitygw();
     const host = options.host ?? '127.0.0.1';
     const port = options.port ?? (await freePort(host));
-    const server = new S3Server(binary, await mkdtemp(join(tmpdir(), 'pgha-s3-')), host, port);
+    const server = new S3Server(binary, await mkdtemp(join(tmpdir(), 'pgha-s3-')), host, port, options.tls);
     await server.restart();
     return server;
   }
@@ -46,11 +50,13 @@ export class S3Server {
     readonly root: string,
     readonly host: string,
     readonly port: number,
+    readonly tls: StoreCertificates | undefined,
   ) {}
 
   /** Starts the server over its folder (again, after `kill()`) and waits until it answers. */
   async restart(): Promise<void> {
-    const child = spawn(this.binary, ['--port', `${this.host}:${this.port}`, '--region', S3Server.REGION, 'posix', this.root], {
+    const tls = this.tls ? ['--cert', this.tls.certFile, '--key', this.tls.keyFile] : [];
+    const child = spawn(this.binary, ['--port', `${this.host}:${this.port}`, '--region', S3Server.REGION, ...tls, 'posix', this.root], {
       env: { ...process.env, ROOT_ACCESS_KEY_ID: S3Server.ACCESS_KEY_ID, ROOT_SECRET_ACCESS_KEY: S3Server.SECRET_ACCESS_KEY },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -69,13 +75,13 @@ export class S3Server {
   }
 
   get endpoint(): string {
-    return `http://${this.host}:${this.port}`;
+    return `${this.tls ? 'https' : 'http'}://${this.host}:${this.port}`;
   }
 
-  /** The agent's store client for `bucket` on this server (path-style, signed with the test keys). */
+  /** The agent's store client for `bucket` on this server (path-style, signed with the test keys, trusting the CA on HTTPS). */
   client(bucket: string): S3Store {
     return new S3Store(
-      { endpoint: this.endpoint, region: S3Server.REGION, bucket, pathStyle: true },
+      { endpoint: this.endpoint, region: S3Server.REGION, bucket, pathStyle: true, ...(this.tls ? { ca: this.tls.caPem } : {}) },
       () => ({ accessKeyId: S3Server.ACCESS_KEY_ID, secretAccessKey: S3Server.SECRET_ACCESS_KEY }),
     );
   }
@@ -108,10 +114,12 @@ export class S3Server {
       { accessKeyId: S3Server.ACCESS_KEY_ID, secretAccessKey: S3Server.SECRET_ACCESS_KEY },
     );
     return new Promise((resolve, reject) => {
-      const request = http.request({ host: this.host, port: this.port, method, path, headers: signed.headers }, (response) => {
+      const options = { host: this.host, port: this.port, method, path, headers: signed.headers };
+      const answered = (response: http.IncomingMessage) => {
         response.resume();
         response.on('end', () => resolve(response.statusCode ?? 0));
-      });
+      };
+      const request = this.tls ? https.request({ ...options, ca: this.tls.caPem }, answered) : http.request(options, answered);
       request.on('error', reject);
       request.end();
     });

@@ -54,7 +54,7 @@ const peer: fc.Arbitrary<PeerSpec> = fc.oneof(
   fc.tuple(fc.ipV4(), fc.integer({ min: 8, max: 32 })).map(([ip, bits]) => ({ kind: 'cidr' as const, cidr: `${ip}/${bits}` })),
 );
 
-/** replicas, replicationMode, synchronousReplicas and synchronousStrict that fit together. */
+/** replicas, replicationMode and synchronousReplicas that fit together. */
 const replication: fc.Arbitrary<PostgresClusterProps> = optional(fc.integer({ min: 1, max: 64 })).chain((replicas) => {
   const effective = replicas ?? 3;
   const async = fc.record({ replicas: fc.constant(replicas), replicationMode: optional(fc.constant(ReplicationMode.ASYNC)) });
@@ -62,7 +62,6 @@ const replication: fc.Arbitrary<PostgresClusterProps> = optional(fc.integer({ mi
     replicas: fc.constant(replicas),
     replicationMode: fc.constant(ReplicationMode.SYNC),
     synchronousReplicas: optional(fc.integer({ min: 1, max: Math.max(1, effective - 1) })),
-    synchronousStrict: optional(fc.boolean()),
   });
   return effective < 2 ? async : fc.oneof(async, sync);
 });

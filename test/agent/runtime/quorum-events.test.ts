@@ -27,7 +27,7 @@ function primarySteps(reloadOk = true) {
 
 const both = { k: 1, members: ['pg-0', 'pg-2'] };
 const slots = ['pg_0', 'pg_2'];
-const plan = (apply: SyncPlan['apply']): SyncPlan => ({ record: apply, apply, pending: null });
+const plan = (apply: SyncPlan['apply'], waiting: string | null = null): SyncPlan => ({ record: apply, apply, pending: null, waiting });
 const pods = [
   { name: 'pg-0', role: 'replica', ready: true, deleting: false, revision: 'r' },
   { name: 'pg-1', role: 'primary', ready: true, deleting: false, revision: 'r' },
@@ -57,6 +57,19 @@ describe('a primary in synchronous mode', () => {
     const { holder, events } = primarySteps();
     await expect(holder.serve(applied(both), plan(both))).resolves.toBe('lease renewed');
     expect(events).toEqual([]);
+  });
+
+  it('in strict mode warns once when commits start waiting for a standby, and says when they go on', async () => {
+    const { holder, events } = primarySteps();
+    const why = 'commits are waiting: no synchronous standby streams, and in strict mode (synchronousStrict) a commit is acknowledged only once ANY 1 ("pg-0", "pg-2") flushed it';
+    await expect(holder.serve(applied(both), plan(both, why))).resolves.toBe(why);
+    await expect(holder.serve(applied(both), plan(both, why))).resolves.toBe('lease renewed');
+    await holder.serve(applied(both), plan({ k: 1, members: ['pg-2'] }));
+    expect(events).toEqual([
+      { type: 'Warning', reason: 'SynchronousStandbysMissing', message: `${why}. No commit returns until then; the quorum recorded on the Lease still names the standbys that hold every acknowledged commit, so a failover loses none` },
+      { type: 'Normal', reason: 'SynchronousStandbys', message: 'commits wait for ANY 1 ("pg-2") (pg-0 stopped streaming)' },
+      { type: 'Normal', reason: 'SynchronousStandbys', message: 'commits go on: enough standbys stream again; commits wait for ANY 1 ("pg-2")' },
+    ]);
   });
 
   it('posts no Event when PostgreSQL did not reload the new quorum', async () => {

@@ -137,8 +137,15 @@ export class HolderSteps {
   async promote(o: Observation, why: string): Promise<string> {
     const started = this.d.now();
     await this.effects.relabelOthers(o);
-    // Strict mode: not one commit acknowledged alone between the promotion and the first quorum planned.
-    await this.effects.writeDynamic(null, startingQuorum(this.d.config));
+    const starting = startingQuorum(this.d.config);
+    await this.effects.writeDynamic(null, starting);
+    if (starting.members.length > 0) {
+      // Strict mode: loaded before the promotion (pg_ctl promote reloads nothing), so not one commit is
+      // acknowledged alone before the first quorum planned. The walreceiver stops (no primary_conninfo);
+      // promotion replays what is on disk all the same.
+      const reload = await this.d.supervisor.run('reload');
+      if (!reload.ok) return `promotion postponed: the strict synchronous quorum did not load (${reload.message})`;
+    }
     const requested = await this.d.supervisor.run('promote');
     if (!requested.ok) return `promotion failed: ${requested.message}`;
     let promoted = false;

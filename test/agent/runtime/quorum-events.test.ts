@@ -1,6 +1,8 @@
 // A primary in synchronous mode says in an Event when the standbys its commits wait for change, and warns
 // when none is left: from then on it commits alone (synchronous mode is not strict), which nothing else
 // a person looks at shows.
+// In strict mode it also says when commits start and stop waiting, and a promotion loads that mode's
+// quorum before PostgreSQL leaves recovery.
 import type { ActorDeps } from '../../../agent/runtime/actor-deps';
 import { EMPTY_SYNC, type SyncPlan } from '../../../agent/core/sync-standbys';
 import { Effects } from '../../../agent/runtime/effects';
@@ -76,5 +78,35 @@ describe('a primary in synchronous mode', () => {
     const { holder, events } = primarySteps(false);
     await holder.serve(applied(both), plan(EMPTY_SYNC));
     expect(events).toEqual([]);
+  });
+});
+
+describe('a promotion', () => {
+  function promotingSteps(strict: boolean) {
+    const steps: string[] = [];
+    const deps = {
+      config: config({ podName: 'pg-1', replicationMode: 'sync', synchronousStrict: strict }),
+      now: () => Date.now(),
+      pods: { patchLabels: async () => undefined },
+      events: { record: async () => undefined },
+      sql: { query: async (text: string) => (text.includes('pg_is_in_recovery') ? [{ r: false }] : []) },
+      dynamicConf: { write: async (conf: { sync: { members: string[] } }) => void steps.push(`write ${JSON.stringify(conf.sync)}`) },
+      tls: { conninfo: () => null },
+      supervisor: { run: async (verb: string) => (steps.push(verb), { ok: true, message: 'done' }) },
+      state: { memory: {}, metrics: { promotions: 0 } },
+    } as unknown as ActorDeps;
+    return { holder: new HolderSteps(deps, new Effects(deps), {} as LeaseWrites), steps };
+  }
+
+  it('in strict mode loads the quorum of every other member before promoting, so no commit is acknowledged alone', async () => {
+    const { holder, steps } = promotingSteps(true);
+    await holder.promote(asPrimary({ pods }), 'failover');
+    expect(steps).toEqual(['write {"k":1,"members":["pg-0","pg-2"]}', 'reload', 'promote']);
+  });
+
+  it('without strict mode promotes with no synchronous standby, as before', async () => {
+    const { holder, steps } = promotingSteps(false);
+    await holder.promote(asPrimary({ pods }), 'failover');
+    expect(steps).toEqual(['write {"k":0,"members":[]}', 'promote']);
   });
 });

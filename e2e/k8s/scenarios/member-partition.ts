@@ -150,6 +150,8 @@ async function idsOn(db: Database, pod: string): Promise<Set<number>> {
 async function cutBothStandbys(t: KubeContext, db: Database, watch: FaultWatch, m: Members): Promise<void> {
   const both = { k: 1, members: [m.a, m.b].sort() };
   await db.sql(db.service(), 'create table if not exists strict_commits (note text)');
+  // A strict primary also waited for its first standby at bootstrap: count only the Events of this cut.
+  const missingSeen = (await quorumEvents(t, db, m.primary, 'SynchronousStandbysMissing', 'commits are waiting')).length;
   const goOnSeen = (await quorumEvents(t, db, m.primary, 'SynchronousStandbys', 'commits go on')).length;
   // Times count from the first rule (the primary's own, which cut it from both), the in-flight margin from the last.
   const cutAt = now();
@@ -166,7 +168,7 @@ async function cutBothStandbys(t: KubeContext, db: Database, watch: FaultWatch, 
     commit = await sendCommit(db, 'sent during the cut');
     const sentAt = now();
     await t.step(`psql -c "insert into strict_commits …" through Service ${db.name}, ${secondsAfter(cutAt, sentAt)} after the cut: it does not return`, async () => undefined);
-    const warning = await t.waitFor('a SynchronousStandbysMissing Event', async () => (await quorumEvents(t, db, m.primary, 'SynchronousStandbysMissing', 'commits are waiting'))[0], QUORUM_CHANGE_MS);
+    const warning = await t.waitFor('a SynchronousStandbysMissing Event', async () => (await quorumEvents(t, db, m.primary, 'SynchronousStandbysMissing', 'commits are waiting'))[missingSeen], QUORUM_CHANGE_MS);
     const warnedAt = now();
     const status = (await db.agentStatus(m.primary)) as { streaming: string[]; reason: string };
     await t.step(`why, ${secondsAfter(cutAt, warnedAt)} after the cut (both walsenders ended after wal_sender_timeout, ${WAL_SENDER_TIMEOUT_MS / 1000} s): kubectl get events: SynchronousStandbysMissing (Warning) from ${warning}; ${m.primary}'s /status reason "${status.reason}", streaming: [${status.streaming.join(', ')}]`, async () => {

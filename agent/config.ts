@@ -28,6 +28,8 @@ export interface AgentConfig {
   readonly standbyMode: StandbyMode;
   readonly replicationMode: ReplicationMode;
   readonly synchronousReplicas: number;
+  /** Commits wait rather than go on with fewer than synchronousReplicas standbys (core/sync-standbys.ts). */
+  readonly synchronousStrict: boolean;
   readonly maxLagOnFailoverBytes: bigint;
   readonly authSecret: string;
   readonly authSecretManaged: boolean;
@@ -77,6 +79,8 @@ export function readConfig(env: Env): AgentConfig {
   }
   const replicationMode = oneOf('PGHA_REPLICATION_MODE', ['async', 'sync'] as const);
   const synchronousReplicas = integer('PGHA_SYNCHRONOUS_REPLICAS', 1, 63);
+  // Rendered only when set (lib/stateful-set.ts), so absent means the default.
+  const synchronousStrict = env.PGHA_SYNCHRONOUS_STRICT === undefined ? false : oneOf('PGHA_SYNCHRONOUS_STRICT', ['true', 'false'] as const) === 'true';
   const maxLag = text('PGHA_MAX_LAG_ON_FAILOVER_BYTES');
   if (!/^\d+$/.test(maxLag)) {
     throw new Error(`environment variable PGHA_MAX_LAG_ON_FAILOVER_BYTES must be a whole number of bytes, got '${maxLag}'`);
@@ -104,6 +108,7 @@ export function readConfig(env: Env): AgentConfig {
     standbyMode: oneOf('PGHA_STANDBY_MODE', ['warm', 'hot'] as const),
     replicationMode,
     synchronousReplicas,
+    synchronousStrict,
     maxLagOnFailoverBytes: BigInt(maxLag),
     authSecret: text('PGHA_AUTH_SECRET'),
     authSecretManaged: oneOf('PGHA_AUTH_SECRET_MANAGED', ['true', 'false'] as const) === 'true',

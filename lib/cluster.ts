@@ -84,6 +84,8 @@ export class PostgresCluster extends Construct {
   public readonly replicationMode: ReplicationMode;
   /** How many standbys acknowledge each commit with `ReplicationMode.SYNC` (1 with ASYNC, where it is unused). */
   public readonly synchronousReplicas: number;
+  /** Whether commits wait rather than go on with fewer than `synchronousReplicas` standbys (false with ASYNC). */
+  public readonly synchronousStrict: boolean;
   /** The size of each member's volume. */
   public readonly storageSize: Size;
   public readonly initialStorageSize: Size;
@@ -163,6 +165,7 @@ export class PostgresCluster extends Construct {
     this.standbyMode = settings.standbyMode;
     this.replicationMode = settings.replicationMode;
     this.synchronousReplicas = settings.synchronousReplicas;
+    this.synchronousStrict = settings.synchronousStrict;
     this.storageSize = settings.storageSize;
     this.initialStorageSize = settings.initialStorageSize;
     this.storageClassName = settings.storageClassName;

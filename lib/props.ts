@@ -67,6 +67,21 @@ export interface PostgresClusterProps {
   readonly synchronousReplicas?: number;
 
   /**
+   * With `ReplicationMode.SYNC`: whether the primary may ever acknowledge a commit that fewer than
+   * `synchronousReplicas` standbys have flushed. When false, a primary left with fewer streaming
+   * standbys waits for the ones that still stream, and with none it commits alone (writes go on; the
+   * quorum it records then lets no standby be promoted). When true (like Patroni's
+   * `synchronous_mode_strict` and CloudNativePG's `dataDurability: required`), commits wait until
+   * `synchronousReplicas` standbys stream and have flushed them: writes stop rather than exist on the
+   * primary alone, with a `SynchronousStandbysMissing` Warning Event. Only allowed with
+   * `ReplicationMode.SYNC`.
+   *
+   * @default false
+   * @see https://patroni.readthedocs.io/en/latest/replication_modes.html#synchronous-mode
+   */
+  readonly synchronousStrict?: boolean;
+
+  /**
    * The size of each member's volume (its PersistentVolumeClaim's storage request). At least 16 MiB.
    * A quarter of it (at least 64 MB, four WAL segments) is the most WAL a replication slot may hold
    * back (`max_slot_wal_keep_size`). Raised later (with `initialStorageSize` kept at the first size),

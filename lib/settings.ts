@@ -23,6 +23,7 @@ export interface ClusterSettings {
   readonly standbyMode: StandbyMode;
   readonly replicationMode: ReplicationMode;
   readonly synchronousReplicas: number;
+  readonly synchronousStrict: boolean;
   readonly storageSize: Size;
   readonly initialStorageSize: Size;
   readonly storageClassName?: string;
@@ -76,6 +77,11 @@ export function resolveSettings(id: string, namespace: string, props: PostgresCl
 
   const replicationMode = props.replicationMode ?? ReplicationMode.ASYNC;
   const synchronousReplicas = resolveSynchronousReplicas(props.synchronousReplicas, replicationMode, replicas);
+  const synchronousStrict = props.synchronousStrict ?? false;
+  if (synchronousStrict && replicationMode === ReplicationMode.ASYNC) {
+    throw new Error('synchronousStrict only applies with replicationMode SYNC, got synchronousStrict true '
+      + 'with replicationMode ASYNC; remove it or set replicationMode: ReplicationMode.SYNC');
+  }
 
   const storageSize = props.storageSize ?? Size.gibibytes(1);
   const storageMebibytes = storageSize.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
@@ -124,6 +130,7 @@ export function resolveSettings(id: string, namespace: string, props: PostgresCl
     standbyMode: props.standbyMode ?? StandbyMode.WARM,
     replicationMode,
     synchronousReplicas,
+    synchronousStrict,
     storageSize,
     initialStorageSize,
     storageClassName: props.storageClassName,

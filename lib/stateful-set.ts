@@ -172,6 +172,8 @@ function agentContainer(settings: ClusterSettings, refs: StatefulSetReferences):
       value('PGHA_STANDBY_MODE', settings.standbyMode),
       value('PGHA_REPLICATION_MODE', settings.replicationMode),
       value('PGHA_SYNCHRONOUS_REPLICAS', settings.synchronousReplicas),
+      // Only when set: a pod template that gained a variable on a library upgrade would roll every cluster.
+      ...(settings.synchronousStrict ? [value('PGHA_SYNCHRONOUS_STRICT', true)] : []),
       value('PGHA_MAX_LAG_ON_FAILOVER_BYTES', bytes(settings.maximumLagOnFailover)),
       value('PGHA_AUTH_SECRET', settings.authSecretName),
       value('PGHA_STORAGE_SIZE', settings.storageSize.asString()),

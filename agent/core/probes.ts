@@ -4,6 +4,7 @@
 // still serves consistent reads (hot), and it keeps being selected the moment it is promoted, instead of
 // waiting for another probe period.
 import { isHolder, majorMismatch, runningAsPrimary, runningAsStandby } from './facts';
+import { strictWaiting } from './sync-standbys';
 import type { Observation } from './types';
 import { volumeFull } from './volume-space';
 
@@ -36,7 +37,9 @@ export function readiness(o: Observation | null): ProbeAnswer {
   const role = roleOf(o);
   if (role === 'primary') {
     if (!o.local.sql) return { ok: false, reason: 'primary not accepting connections yet' };
-    return { ok: true, reason: 'primary' };
+    // Ready all the same: it serves reads, and a commit that waits returns once a standby is back.
+    const waiting = strictWaiting(o);
+    return { ok: true, reason: waiting ? `primary; ${waiting}` : 'primary' };
   }
   if (role === 'replica') {
     if (o.lease.kind === 'present' && o.lease.systemIdentifier !== null && o.local.data.kind === 'present' && o.local.data.systemIdentifier !== o.lease.systemIdentifier) {

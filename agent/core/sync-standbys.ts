@@ -7,8 +7,14 @@
 //   past the position at which it took effect (commits before it were acknowledged by the primary alone).
 // - From one quorum to another: record their union with the smaller k first (covers commits under
 //   either), apply the new one, and record it alone once k of its members caught up.
+//
+// Strict mode (synchronousStrict) never lowers k: with fewer than k standbys streaming, the quorum becomes
+// `ANY k` of every other member, so commits wait until any k of them stream and flush, and the recorded
+// set (the union rule above) keeps covering every acknowledged commit. Never `*`: pg_basebackup and any
+// other walsender client would then count as a standby.
 import type { Lsn } from '../postgres/lsn';
-import type { Memory, ReplicationRow, SyncSet } from './types';
+import type { AgentConfig } from '../config';
+import type { Memory, Observation, ReplicationRow, SyncSet } from './types';
 
 export interface SyncInput {
   readonly self: string;
@@ -19,6 +25,8 @@ export interface SyncInput {
   readonly replication: readonly ReplicationRow[];
   readonly currentLsn: Lsn | null;
   readonly pending: Memory['pendingSync'];
+  /** Never acknowledge a commit fewer than k standbys flushed: wait instead. */
+  readonly strict: boolean;
 }
 
 export interface SyncPlan {
@@ -27,35 +35,73 @@ export interface SyncPlan {
   /** The quorum to write into synchronous_standby_names after the renewal succeeded. */
   readonly apply: SyncSet;
   readonly pending: Memory['pendingSync'];
+  /** Strict mode with fewer than k standbys streaming: why commits wait (null otherwise). */
+  readonly waiting: string | null;
 }
 
 export const EMPTY_SYNC: SyncSet = { k: 0, members: [] };
 
 export function planSync(input: SyncInput): SyncPlan {
-  const healthy = input.replication
-    .filter((r) => r.state === 'streaming' && r.applicationName !== input.self && input.members.includes(r.applicationName))
-    .map((r) => r.applicationName)
-    .sort();
-  const target: SyncSet = { k: Math.min(input.k, healthy.length), members: healthy };
+  const healthy = streamingStandbys(input.self, input.members, input.replication);
+  const waiting = input.strict ? commitsWaiting(input.self, input.members, input.k, healthy) : null;
+  const target: SyncSet = waiting
+    ? strictQuorum(input.self, input.members, input.k)
+    : { k: Math.min(input.k, healthy.length), members: healthy };
   const recorded = input.recorded ?? EMPTY_SYNC;
   const applied = input.applied ?? EMPTY_SYNC;
+  const plan = (record: SyncSet, pending: Memory['pendingSync']): SyncPlan => ({ record, apply: target, pending, waiting });
 
-  if (target.members.length === 0) return { record: EMPTY_SYNC, apply: EMPTY_SYNC, pending: null };
+  if (target.members.length === 0) return { record: EMPTY_SYNC, apply: EMPTY_SYNC, pending: null, waiting };
 
   if (!sameSet(applied, target)) {
-    const record = recorded.members.length === 0 ? EMPTY_SYNC : union(recorded, target);
-    return { record, apply: target, pending: { target, lsn: null } };
+    return plan(recorded.members.length === 0 ? EMPTY_SYNC : union(recorded, target), { target, lsn: null });
   }
-  if (sameSet(recorded, target)) return { record: recorded, apply: target, pending: null };
+  if (sameSet(recorded, target)) return plan(recorded, null);
 
   // Applied but not yet recorded: learn where it took effect (a tick after the reload), then wait.
   const pending = input.pending && sameSet(input.pending.target, target) ? input.pending : { target, lsn: null };
-  if (pending.lsn === null) return { record: recorded, apply: target, pending: { target, lsn: input.currentLsn } };
+  if (pending.lsn === null) return plan(recorded, { target, lsn: input.currentLsn });
   const caughtUp = input.replication.filter(
     (r) => target.members.includes(r.applicationName) && r.flushLsn !== null && r.flushLsn >= (pending.lsn as Lsn),
   ).length;
-  if (caughtUp >= target.k) return { record: target, apply: target, pending: null };
-  return { record: recorded, apply: target, pending };
+  if (caughtUp >= target.k) return plan(target, null);
+  return plan(recorded, pending);
+}
+
+/** The members that stream from this primary now, by name (never itself, never a stranger such as pg_basebackup). */
+function streamingStandbys(self: string, members: readonly string[], replication: readonly ReplicationRow[]): string[] {
+  return replication
+    .filter((r) => r.state === 'streaming' && r.applicationName !== self && members.includes(r.applicationName))
+    .map((r) => r.applicationName)
+    .sort();
+}
+
+/** Strict mode's quorum while fewer than k stream: any k of the other members, whichever come back first. */
+export function strictQuorum(self: string, members: readonly string[], k: number): SyncSet {
+  return { k, members: members.filter((m) => m !== self).sort() };
+}
+
+/** Why a strict primary's commits wait (fewer than k standbys stream), or null when they do not. */
+function commitsWaiting(self: string, members: readonly string[], k: number, healthy: readonly string[]): string | null {
+  if (healthy.length >= k) return null;
+  const streams = healthy.length === 0 ? 'no synchronous standby streams' : `only ${healthy.join(', ')} streams`;
+  return `commits are waiting: ${streams}, and in strict mode (synchronousStrict) a commit is acknowledged only once ${standbyNamesSetting(strictQuorum(self, members, k))} flushed it`;
+}
+
+/** What a strict primary waits for now, from its observation (its /status reason); null otherwise. */
+export function strictWaiting(o: Observation): string | null {
+  if (o.config.replicationMode !== 'sync' || !o.config.synchronousStrict) return null;
+  const self = o.config.podName;
+  return commitsWaiting(self, o.config.members, o.config.synchronousReplicas, streamingStandbys(self, o.config.members, o.local.sql?.replication ?? []));
+}
+
+/**
+ * What synchronous_standby_names holds while a primary starts or promotes, before its first tick as primary
+ * plans the quorum: nothing (commits go on alone meanwhile), or in strict mode any k of the other members.
+ */
+export function startingQuorum(config: Pick<AgentConfig, 'podName' | 'members' | 'replicationMode' | 'synchronousReplicas' | 'synchronousStrict'>): SyncSet {
+  if (config.replicationMode !== 'sync' || !config.synchronousStrict) return EMPTY_SYNC;
+  return strictQuorum(config.podName, config.members, config.synchronousReplicas);
 }
 
 export function sameSet(a: SyncSet, b: SyncSet): boolean {
@@ -69,8 +115,20 @@ function union(a: SyncSet, b: SyncSet): SyncSet {
 
 export interface QuorumEvent {
   readonly type: 'Normal' | 'Warning';
-  readonly reason: 'SynchronousStandbys' | 'SynchronousStandbysNone';
+  readonly reason: 'SynchronousStandbys' | 'SynchronousStandbysNone' | 'SynchronousStandbysMissing';
   readonly message: string;
+}
+
+/**
+ * The Event a strict primary posts when its commits start or stop waiting for standbys (null while that
+ * does not change): the wait shows nowhere else but in clients that hang.
+ */
+export function waitingEvent(before: string | null, after: string | null, applied: SyncSet): QuorumEvent | null {
+  if ((before === null) === (after === null)) return null;
+  if (after !== null) {
+    return { type: 'Warning', reason: 'SynchronousStandbysMissing', message: `${after}. No commit returns until then; the quorum recorded on the Lease still names the standbys that hold every acknowledged commit, so a failover loses none` };
+  }
+  return { type: 'Normal', reason: 'SynchronousStandbys', message: `commits go on: enough standbys stream again; commits wait for ${standbyNamesSetting(applied)}` };
 }
 
 /**

@@ -5,7 +5,7 @@ import { ANNOTATIONS, formatSyncSet } from '../core/annotations';
 import { runningAsStandby, selfName } from '../core/facts';
 import type { Action, LeadStep, Observation, PresentLease } from '../core/types';
 import { formatLsn } from '../postgres/lsn';
-import { EMPTY_SYNC } from '../core/sync-standbys';
+import { EMPTY_SYNC, startingQuorum } from '../core/sync-standbys';
 import type { ActorDeps } from './actor-deps';
 import { AuthSecretKeeper } from './auth-secret';
 import { Effects } from './effects';
@@ -118,7 +118,8 @@ export class Actor {
         return this.holder.initdb();
       case 'start-primary':
       case 'start-standby':
-        await this.effects.writeDynamic(null, EMPTY_SYNC);
+        // A primary restarted on the cluster's data starts strict (a bootstrap's own roles must commit alone).
+        await this.effects.writeDynamic(null, step === 'start-primary' && lease.systemIdentifier !== null ? startingQuorum(this.d.config) : EMPTY_SYNC);
         return this.effects.command(step);
       case 'wait-ready':
         return this.holder.waitReady();

@@ -4,7 +4,7 @@
 import { ANNOTATIONS } from '../core/annotations';
 import { selfName } from '../core/facts';
 import { keptMembers } from '../core/rollout';
-import { EMPTY_SYNC, planSync, quorumEvent, sameSet, type SyncPlan } from '../core/sync-standbys';
+import { EMPTY_SYNC, planSync, quorumEvent, sameSet, startingQuorum, waitingEvent, type SyncPlan } from '../core/sync-standbys';
 import type { Observation, PresentLease } from '../core/types';
 import { REPLICATION_USER, SUPERUSER } from '../credentials';
 import type { Lease } from '../kube/lease-store';
@@ -26,6 +26,9 @@ const READY_POLL_MS = 50;
 const PROMOTION_POLL_MS = 20;
 
 export class HolderSteps {
+  /** Why commits wait in strict mode, as last announced by an Event (null: they do not wait). */
+  private commitsWaiting: string | null = null;
+
   constructor(
     private readonly d: ActorDeps,
     private readonly effects: Effects,
@@ -66,6 +69,7 @@ export class HolderSteps {
       replication: o.local.sql?.replication ?? [],
       currentLsn: o.local.sql?.lsn ?? null,
       pending: o.memory.pendingSync,
+      strict: this.d.config.synchronousStrict,
     });
   }
 
@@ -90,6 +94,13 @@ export class HolderSteps {
       notes.push(`synchronous standbys now ${wanted.members.length ? `ANY ${wanted.k} of ${wanted.members.join(', ')}` : 'none'} (${reload.message})`);
       const change = plan && reload.ok ? quorumEvent(applied, wanted) : null;
       if (change) void this.effects.event(change.type, change.reason, change.message);
+    }
+    const waiting = plan?.waiting ?? null;
+    const wait = waitingEvent(this.commitsWaiting, waiting, wanted);
+    this.commitsWaiting = waiting;
+    if (wait) {
+      void this.effects.event(wait.type, wait.reason, wait.message);
+      notes.push(waiting ?? 'commits go on');
     }
     return notes.length ? notes.join('; ') : 'lease renewed';
   }
@@ -126,7 +137,15 @@ export class HolderSteps {
   async promote(o: Observation, why: string): Promise<string> {
     const started = this.d.now();
     await this.effects.relabelOthers(o);
-    await this.effects.writeDynamic(null, EMPTY_SYNC);
+    const starting = startingQuorum(this.d.config);
+    await this.effects.writeDynamic(null, starting);
+    if (starting.members.length > 0) {
+      // Strict mode: loaded before the promotion (pg_ctl promote reloads nothing), so not one commit is
+      // acknowledged alone before the first quorum planned. The walreceiver stops (no primary_conninfo);
+      // promotion replays what is on disk all the same.
+      const reload = await this.d.supervisor.run('reload');
+      if (!reload.ok) return `promotion postponed: the strict synchronous quorum did not load (${reload.message})`;
+    }
     const requested = await this.d.supervisor.run('promote');
     if (!requested.ok) return `promotion failed: ${requested.message}`;
     let promoted = false;

@@ -119,6 +119,9 @@ function checkInvariants(c: ClusterCase, { cluster, manifests }: RenderedCase): 
       fail('1 <= synchronous replicas < replicas', { sync, replicas });
     }
   }
+  if ((agentEnv.PGHA_SYNCHRONOUS_STRICT === 'true') !== (c.props.synchronousStrict === true)) {
+    fail('PGHA_SYNCHRONOUS_STRICT is rendered exactly when synchronousStrict is true', { env: agentEnv.PGHA_SYNCHRONOUS_STRICT, prop: c.props.synchronousStrict });
+  }
 
   if (!isSubset(statefulSet.spec.selector.matchLabels, podLabels)) {
     fail('the StatefulSet selects its own pod template', statefulSet.spec.selector);

@@ -81,6 +81,19 @@ describe('props validation', () => {
     });
   });
 
+  describe('synchronousStrict', () => {
+    test('fails when synchronousStrict is set with ASYNC replication', () => {
+      expect(failure({ synchronousStrict: true })).toBe('synchronousStrict only applies with replicationMode SYNC, '
+        + 'got synchronousStrict true with replicationMode ASYNC; remove it or set replicationMode: ReplicationMode.SYNC');
+    });
+
+    test('resolves to false by default and keeps true with SYNC replication', () => {
+      const chart = new Chart(Testing.app(), 'test');
+      expect(new PostgresCluster(chart, 'plain').synchronousStrict).toBe(false);
+      expect(new PostgresCluster(chart, 'strict', { replicationMode: ReplicationMode.SYNC, synchronousStrict: true }).synchronousStrict).toBe(true);
+    });
+  });
+
   describe('storage', () => {
     test('fails when storageSize is below one WAL segment', () => {
       expect(failure({ storageSize: Size.mebibytes(8) })).toBe('storageSize must be at least 16Mi (one WAL segment), got 8Mi');

@@ -259,6 +259,7 @@ describe('StatefulSet', () => {
         standbyMode: StandbyMode.HOT,
         replicationMode: ReplicationMode.SYNC,
         synchronousReplicas: 2,
+        synchronousStrict: true,
         leaseDuration: Duration.seconds(15),
         renewDeadline: Duration.millis(7500),
         retryPeriod: Duration.millis(500),
@@ -274,8 +275,15 @@ describe('StatefulSet', () => {
         PGHA_STANDBY_MODE: 'hot',
         PGHA_REPLICATION_MODE: 'sync',
         PGHA_SYNCHRONOUS_REPLICAS: '2',
+        PGHA_SYNCHRONOUS_STRICT: 'true',
         PGHA_MAX_LAG_ON_FAILOVER_BYTES: '1048576',
       });
+    });
+
+    test('renders no PGHA_SYNCHRONOUS_STRICT unless synchronousStrict is set, so upgrading the library rolls no cluster', () => {
+      const env = envOf(container(render({ replicationMode: ReplicationMode.SYNC }).manifests, 'pg', 'agent'));
+      expect(env.PGHA_REPLICATION_MODE).toBe('sync');
+      expect(env).not.toHaveProperty('PGHA_SYNCHRONOUS_STRICT');
     });
   });
 

@@ -1,6 +1,6 @@
 /**
- * Partitions between the members while every member still reaches the API server, in synchronous mode
- * (sync-postgres: `ANY 1` of two standbys). Each cut is iptables rules dropping a peer's pod address in
+ * Partitions between the members while every member still reaches the API server, in strict synchronous
+ * mode (strict-postgres: `ANY 1` of two standbys, e2e/k8s/strict-postgres.ts). Each cut is iptables rules dropping a peer's pod address in
  * the pods' own network namespaces (e2e/k8s/pod-firewall.ts), healed before the next:
  *
  * (a) the primary and standby A cut from each other, both ways: B still acknowledges, so commits go on
@@ -8,17 +8,22 @@
  *     its quorum; nothing moves, since every member sees the Lease renewed. Healed, A streams again and
  *     is recorded in the quorum once it caught up.
  * (b) only the primary's packets to A dropped (A's still reach the primary): the same.
- * (c) the primary cut from both standbys: commits wait, since no standby can acknowledge, until both
- *     walsenders end; then the primary records an empty quorum on the Lease, so that no standby may be
- *     promoted, and commits alone (README, Limits: synchronous mode is not strict). No standby takes
- *     over, even past the lease duration: each sees the Lease renewed.
+ * (c) the primary cut from both standbys: the chart runs in strict synchronous mode
+ *     (`synchronousStrict: true`), so no commit returns while no standby can acknowledge it: a commit
+ *     sent during the cut waits, the writer gets no acknowledgement, every write acknowledged before is on
+ *     a standby, the Lease keeps recording both standbys, and the primary posts a
+ *     `SynchronousStandbysMissing` Warning and says in /status why. No standby takes over, even past the
+ *     lease duration: each sees the Lease renewed. Healed, the waiting commits return.
  *
  * Throughout: the writer's acknowledged writes all on the primary at the end, the primary never moved,
  * no two pods accepting direct writes.
  */
+import { Client } from 'pg';
+import { clientConfig } from '../../support/postgres-client';
 import { check } from '../../support/scenario';
 import { delay } from '../../support/sleep';
 import { now, type AckedWrite } from '../../load/write-log';
+import { WRITES_TABLE } from '../../load/writer';
 import { ROLE_LABEL, type Database } from '../database';
 import { checkStayedOnPrimary, secondsAfter, type FaultRecord, type FaultWatch } from '../fault-watch';
 import { cutPods, dropTo, isolateFrom, type PodCut } from '../pod-firewall';
@@ -38,6 +43,10 @@ const FULL_CUT_MS = LEASE_MS + 5_000;
 const IN_FLIGHT_MS = 1_000;
 /** The walsender's timeout, a few ticks of the agent (record the union, apply, record the new quorum), and slack. */
 const QUORUM_CHANGE_MS = WAL_SENDER_TIMEOUT_MS + 20_000;
+/** How long the commit sent during the whole-primary cut may wait: the cut, then the heal. */
+const COMMIT_WAIT_MS = FULL_CUT_MS + RECOVERY_MS;
+/** The writer's trial (FaultWatch.start(db, 1) in syncClusterUnderWatch). */
+const TRIAL = 1;
 
 /** The longest stretch without an acknowledged write between `from` and `to`. */
 function longestGap(writes: readonly AckedWrite[], from: number, to: number): number {
@@ -109,8 +118,41 @@ async function cutOneStandby(t: KubeContext, db: Database, watch: FaultWatch, m:
   await t.step(`healed: ${m.a} streams again, caught up, and the Lease records both standbys ${secondsAfter(healedAt, backAt)} after the heal`, async () => undefined);
 }
 
-/** (c): the primary cut from both standbys; commits wait, then the primary records an empty quorum and commits alone; no takeover. */
+/**
+ * A commit an application sends through Service `<name>` while the primary is cut from both standbys, on
+ * its own connection without a client-side timeout: `psql -c "insert into strict_commits values (…)"`.
+ */
+async function sendCommit(db: Database, note: string): Promise<{ readonly returned: Promise<number>; readonly returnedAt: () => number | undefined }> {
+  const client = new Client(clientConfig(await db.service(), await db.credentials(), 3000, COMMIT_WAIT_MS));
+  client.on('error', () => undefined);
+  await client.connect();
+  let at: number | undefined;
+  const returned = client.query('insert into strict_commits values ($1)', [note]).then(() => {
+    at = now();
+    return at;
+  }).finally(() => void client.end().catch(() => undefined));
+  returned.catch(() => undefined);
+  return { returned, returnedAt: () => at };
+}
+
+/** The writer's ids that `pod` holds: `psql -h <pod address> -c "select id from bench_writes where trial = 1"` (hot standbys answer reads). */
+async function idsOn(db: Database, pod: string): Promise<Set<number>> {
+  const rows = await db.sql<{ id: number }>(db.member(pod), `select id from ${WRITES_TABLE} where trial = $1`, [TRIAL]);
+  return new Set(rows.map((r) => r.id));
+}
+
+/**
+ * (c): the primary cut from both standbys. Strict mode: no standby can acknowledge, and the primary never
+ * commits alone, so commits wait for the whole cut; the Lease keeps recording both standbys (either may
+ * hold the last acknowledged commit, so a candidate must see both); no takeover. Healed, the waiting
+ * commits return and nothing acknowledged is lost.
+ */
 async function cutBothStandbys(t: KubeContext, db: Database, watch: FaultWatch, m: Members): Promise<void> {
+  const both = { k: 1, members: [m.a, m.b].sort() };
+  await db.sql(db.service(), 'create table if not exists strict_commits (note text)');
+  // A strict primary also waited for its first standby at bootstrap: count only the Events of this cut.
+  const missingSeen = (await quorumEvents(t, db, m.primary, 'SynchronousStandbysMissing', 'commits are waiting')).length;
+  const goOnSeen = (await quorumEvents(t, db, m.primary, 'SynchronousStandbys', 'commits go on')).length;
   // Times count from the first rule (the primary's own, which cut it from both), the in-flight margin from the last.
   const cutAt = now();
   const heal = await cutPods(t.cluster, db.namespace, [
@@ -120,44 +162,64 @@ async function cutBothStandbys(t: KubeContext, db: Database, watch: FaultWatch, 
   ]);
   const cutDone = now();
   let healedAt = cutAt;
+  let commit: Awaited<ReturnType<typeof sendCommit>> | undefined;
   try {
     await t.step(`(c) ${m.primary} cut from ${m.a} and ${m.b}, both ways (DROP of the peers' addresses in all three namespaces); everyone still reaches the API server`, async () => undefined);
-    const emptyAt = await t.waitFor('the Lease to record an empty quorum', async () => {
-      const quorum = await recordedQuorum(t, db);
-      if (quorum?.members.length !== 0) throw new Error(`recorded: ${JSON.stringify(quorum)}`);
-      return now();
-    }, QUORUM_CHANGE_MS);
-    const stalled = (w: AckedWrite) => w.at > cutDone + IN_FLIGHT_MS;
-    const resumed = watch.writer.log.writes.find(stalled) ?? await watch.writer.waitForAck(stalled, QUORUM_CHANGE_MS, 'a write after the stall');
-    await t.step(`commits waited: no write acknowledged from ${secondsAfter(cutAt, cutDone + IN_FLIGHT_MS)} after the cut until ${secondsAfter(cutAt, resumed.at)} (no standby could acknowledge; both walsenders ended after wal_sender_timeout, ${WAL_SENDER_TIMEOUT_MS / 1000} s)`, async () => {
-      check(resumed.at - cutAt >= WAL_SENDER_TIMEOUT_MS - 2 * IN_FLIGHT_MS, `a write was acknowledged ${secondsAfter(cutAt, resumed.at)} after the cut, before both walsenders could have ended`);
-    });
-    const warning = await t.waitFor('a SynchronousStandbysNone Event', async () => (await quorumEvents(t, db, m.primary, 'SynchronousStandbysNone', 'stopped streaming'))[0], 10_000);
-    const status = (await db.agentStatus(m.primary)) as { streaming: string[] };
-    await t.step(`why: the Lease records the empty quorum {"k":0,"members":[]} ${secondsAfter(cutAt, emptyAt)} after the cut; ${m.primary}'s /status streaming: [${status.streaming.join(', ')}]; kubectl get events: SynchronousStandbysNone (Warning) from ${warning}`, async () => {
+    commit = await sendCommit(db, 'sent during the cut');
+    const sentAt = now();
+    await t.step(`psql -c "insert into strict_commits …" through Service ${db.name}, ${secondsAfter(cutAt, sentAt)} after the cut: it does not return`, async () => undefined);
+    const warning = await t.waitFor('a SynchronousStandbysMissing Event', async () => (await quorumEvents(t, db, m.primary, 'SynchronousStandbysMissing', 'commits are waiting'))[missingSeen], QUORUM_CHANGE_MS);
+    const warnedAt = now();
+    const status = (await db.agentStatus(m.primary)) as { streaming: string[]; reason: string };
+    await t.step(`why, ${secondsAfter(cutAt, warnedAt)} after the cut (both walsenders ended after wal_sender_timeout, ${WAL_SENDER_TIMEOUT_MS / 1000} s): kubectl get events: SynchronousStandbysMissing (Warning) from ${warning}; ${m.primary}'s /status reason "${status.reason}", streaming: [${status.streaming.join(', ')}]`, async () => {
       check(status.streaming.length === 0, `${m.primary} still lists ${status.streaming.join(', ')} as streaming`);
+      check(status.reason.includes('commits are waiting: no synchronous standby streams'), `${m.primary}'s /status reason: ${status.reason}`);
+    });
+    const quorum = await recordedQuorum(t, db);
+    await t.step(`the Lease still records ${JSON.stringify(quorum)}: a standby may take over only seeing both (either may hold the last acknowledged commit)`, async () => {
+      check(JSON.stringify(quorum) === JSON.stringify(both), `recorded: ${JSON.stringify(quorum)}`);
     });
     const suspects = await Promise.all([m.a, m.b].map((pod) => t.waitFor(`${pod}'s holder-suspect line`, () => agentLogLine(t, db, pod, cutAt, '"holder-suspect"'), 10_000)));
     await t.step(`the standbys: kubectl logs <standby> -c agent: "holder-suspect" (${m.primary}'s agent unreachable) ${suspects.map((s) => secondsAfter(cutAt, s.at)).join(' and ')} after the cut; they keep following, since the Lease is renewed`, async () => undefined);
     const left = cutAt + FULL_CUT_MS - now();
     if (left > 0) await delay(left);
-    await t.step(`${secondsAfter(cutAt, now())} cut, past the lease duration (${LEASE_MS / 1000} s): no standby took over, ${m.primary} still the only pod labelled primary`, async () => {
+    const heldAt = now();
+    await t.step(`${secondsAfter(cutAt, heldAt)} cut, past the lease duration (${LEASE_MS / 1000} s): no standby took over, ${m.primary} still the only pod labelled primary`, async () => {
       const primaries = await labelledPrimaries(db);
       check(primaries.join(',') === m.primary, `pods labelled primary: ${primaries.join(', ')}`);
+    });
+    const during = watch.writer.log.writes.filter((w) => w.at > cutDone + IN_FLIGHT_MS);
+    await t.step(`commits waited: the psql insert has not returned; the writer got no acknowledgement from ${secondsAfter(cutAt, cutDone + IN_FLIGHT_MS)} after the cut on (${watch.writer.log.failures.filter((f) => f.at > cutDone).length} attempts timed out after 1 s)`, async () => {
+      check(commit?.returnedAt() === undefined, `the insert sent during the cut returned ${secondsAfter(cutAt, commit?.returnedAt())} after it`);
+      check(during.length === 0, `${during.length} writes acknowledged during the cut, the first ${secondsAfter(cutAt, during[0]?.at)} after it`);
+    });
+    const acked = watch.writer.log.writes.map((w) => w.id);
+    const [onA, onB] = await Promise.all([idsOn(db, m.a), idsOn(db, m.b)]);
+    const onNoStandby = acked.filter((id) => !onA.has(id) && !onB.has(id));
+    await t.step(`no acknowledged write exists on the primary alone: each of the ${acked.length} acknowledged so far is on ${m.a} (${onA.size} rows) or ${m.b} (${onB.size} rows), read on the standbys during the cut`, async () => {
+      check(onNoStandby.length === 0, `${onNoStandby.length} acknowledged writes on no standby, ids ${onNoStandby.slice(0, 10).join(', ')}`);
     });
   } finally {
     healedAt = now();
     await heal();
   }
+  const returnedAt = await (commit as NonNullable<typeof commit>).returned;
+  const resumed = watch.writer.log.writes.find((w) => w.at > healedAt) ?? await watch.writer.waitForAck((w) => w.at > healedAt, RECOVERY_MS, 'a write after the heal');
+  await t.step(`healed: the psql insert returned ${secondsAfter(healedAt, returnedAt)} after the heal (${secondsAfter(cutAt, returnedAt)} after it was sent), the writer's next acknowledgement ${secondsAfter(healedAt, resumed.at)} after the heal`, async () => undefined);
+  const goOn = await t.waitFor('a SynchronousStandbys Event: commits go on', async () => (await quorumEvents(t, db, m.primary, 'SynchronousStandbys', 'commits go on'))[goOnSeen], RECOVERY_MS);
   await waitForQuorum(t, db, [m.a, m.b], RECOVERY_MS);
   const backAt = now();
-  await t.step(`healed: both standbys stream again, caught up, and the Lease records them as the quorum ${secondsAfter(healedAt, backAt)} after the heal`, async () => undefined);
+  await t.step(`both standbys stream again, caught up, and the Lease records them as the quorum ${secondsAfter(healedAt, backAt)} after the heal; kubectl get events: SynchronousStandbys from ${goOn}`, async () => undefined);
+  const [{ count }] = await db.sql<{ count: string }>(db.member(m.a), 'select count(*) from strict_commits');
+  await t.step(`the insert sent during the cut is on ${m.a} too (${count} row)`, async () => {
+    check(count === '1', `${m.a} holds ${count} rows of strict_commits`);
+  });
 }
 
 export const memberPartition: KubeScenario = {
   name: 'member-partition',
-  summary: 'sync-postgres: the members cut from each other but not from the API; writes go on while a standby acknowledges, wait and then go on alone with an empty recorded quorum when none can; nothing moves, nothing acknowledged is lost',
-  chart: 'sync-postgres',
+  summary: 'strict-postgres: the members cut from each other but not from the API; writes go on while a standby acknowledges and wait (strict mode) while none can; nothing moves, nothing acknowledged is lost',
+  chart: 'strict-postgres',
   majors: [DEFAULT_MAJOR],
   async run(t, db) {
     const { before, watch } = await syncClusterUnderWatch(t, db);

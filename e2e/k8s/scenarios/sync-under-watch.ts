@@ -10,6 +10,6 @@ export async function syncClusterUnderWatch(t: KubeContext, db: Database): Promi
   await t.step('both standbys streaming', () => t.waitFor('both standbys streaming', () => db.streaming(before.replicas), BOOTSTRAP_MS));
   // Until then commits are acknowledged by the primary alone, and no standby may take over.
   await t.step('the Lease records both standbys as the synchronous quorum (ANY 1)', () => waitForQuorum(t, db, before.replicas, BOOTSTRAP_MS));
-  const watch = await t.step('a writer through Service sync-postgres (every 20 ms) and a probe writing to each pod\'s address', () => FaultWatch.start(db, 1));
+  const watch = await t.step(`a writer through Service ${db.name} (every 20 ms) and a probe writing to each pod's address`, () => FaultWatch.start(db, 1));
   return { before, watch };
 }

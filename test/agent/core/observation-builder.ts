@@ -28,6 +28,7 @@ export function config(overrides: Partial<AgentConfig> = {}): AgentConfig {
     standbyMode: 'warm',
     replicationMode: 'async',
     synchronousReplicas: 1,
+    synchronousStrict: false,
     maxLagOnFailoverBytes: 16n * 1024n * 1024n,
     authSecret: 'pg-auth',
     authSecretManaged: true,

@@ -1,10 +1,21 @@
 import { answerFailsafe } from '../../../agent/core/failsafe';
 import { liveness, readiness, servesAs } from '../../../agent/core/probes';
-import { asPrimary, lease, observation } from './observation-builder';
+import { asPrimary, config, lease, observation } from './observation-builder';
 
 describe('readiness', () => {
   it('is ready as a primary that holds the lease and accepts connections', () => {
     expect(readiness(asPrimary())).toEqual({ ok: true, reason: 'primary' });
+  });
+
+  it('stays ready as a strict synchronous primary without standbys, saying that its commits wait', () => {
+    const strict = { config: config({ podName: 'pg-1', replicationMode: 'sync', synchronousStrict: true }) } as const;
+    expect(readiness(asPrimary(strict))).toEqual({
+      ok: true,
+      reason: 'primary; commits are waiting: no synchronous standby streams, and in strict mode (synchronousStrict) a commit is acknowledged only once ANY 1 ("pg-0", "pg-2") flushed it',
+    });
+    const streaming = { inRecovery: false, timeline: 1, lsn: 0x3000060n, slots: [], replication: [{ applicationName: 'pg-2', state: 'streaming', flushLsn: 0x3000060n, syncState: 'quorum' }] };
+    expect(readiness(asPrimary({ ...strict, local: { sql: streaming } }))).toEqual({ ok: true, reason: 'primary' });
+    expect(readiness(asPrimary({ config: config({ replicationMode: 'sync' }) }))).toEqual({ ok: true, reason: 'primary' });
   });
 
   it('is ready as a warm standby while PostgreSQL runs, even though it accepts no SQL', () => {

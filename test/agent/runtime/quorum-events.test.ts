@@ -1,6 +1,8 @@
 // A primary in synchronous mode says in an Event when the standbys its commits wait for change, and warns
 // when none is left: from then on it commits alone (synchronous mode is not strict), which nothing else
 // a person looks at shows.
+// In strict mode it also says when commits start and stop waiting, and a promotion loads that mode's
+// quorum before PostgreSQL leaves recovery.
 import type { ActorDeps } from '../../../agent/runtime/actor-deps';
 import { EMPTY_SYNC, type SyncPlan } from '../../../agent/core/sync-standbys';
 import { Effects } from '../../../agent/runtime/effects';
@@ -27,7 +29,7 @@ function primarySteps(reloadOk = true) {
 
 const both = { k: 1, members: ['pg-0', 'pg-2'] };
 const slots = ['pg_0', 'pg_2'];
-const plan = (apply: SyncPlan['apply']): SyncPlan => ({ record: apply, apply, pending: null });
+const plan = (apply: SyncPlan['apply'], waiting: string | null = null): SyncPlan => ({ record: apply, apply, pending: null, waiting });
 const pods = [
   { name: 'pg-0', role: 'replica', ready: true, deleting: false, revision: 'r' },
   { name: 'pg-1', role: 'primary', ready: true, deleting: false, revision: 'r' },
@@ -59,9 +61,52 @@ describe('a primary in synchronous mode', () => {
     expect(events).toEqual([]);
   });
 
+  it('in strict mode warns once when commits start waiting for a standby, and says when they go on', async () => {
+    const { holder, events } = primarySteps();
+    const why = 'commits are waiting: no synchronous standby streams, and in strict mode (synchronousStrict) a commit is acknowledged only once ANY 1 ("pg-0", "pg-2") flushed it';
+    await expect(holder.serve(applied(both), plan(both, why))).resolves.toBe(why);
+    await expect(holder.serve(applied(both), plan(both, why))).resolves.toBe('lease renewed');
+    await holder.serve(applied(both), plan({ k: 1, members: ['pg-2'] }));
+    expect(events).toEqual([
+      { type: 'Warning', reason: 'SynchronousStandbysMissing', message: `${why}. No commit returns until then; the quorum recorded on the Lease still names the standbys that hold every acknowledged commit, so a failover loses none` },
+      { type: 'Normal', reason: 'SynchronousStandbys', message: 'commits wait for ANY 1 ("pg-2") (pg-0 stopped streaming)' },
+      { type: 'Normal', reason: 'SynchronousStandbys', message: 'commits go on: enough standbys stream again; commits wait for ANY 1 ("pg-2")' },
+    ]);
+  });
+
   it('posts no Event when PostgreSQL did not reload the new quorum', async () => {
     const { holder, events } = primarySteps(false);
     await holder.serve(applied(both), plan(EMPTY_SYNC));
     expect(events).toEqual([]);
+  });
+});
+
+describe('a promotion', () => {
+  function promotingSteps(strict: boolean) {
+    const steps: string[] = [];
+    const deps = {
+      config: config({ podName: 'pg-1', replicationMode: 'sync', synchronousStrict: strict }),
+      now: () => Date.now(),
+      pods: { patchLabels: async () => undefined },
+      events: { record: async () => undefined },
+      sql: { query: async (text: string) => (text.includes('pg_is_in_recovery') ? [{ r: false }] : []) },
+      dynamicConf: { write: async (conf: { sync: { members: string[] } }) => void steps.push(`write ${JSON.stringify(conf.sync)}`) },
+      tls: { conninfo: () => null },
+      supervisor: { run: async (verb: string) => (steps.push(verb), { ok: true, message: 'done' }) },
+      state: { memory: {}, metrics: { promotions: 0 } },
+    } as unknown as ActorDeps;
+    return { holder: new HolderSteps(deps, new Effects(deps), {} as LeaseWrites), steps };
+  }
+
+  it('in strict mode loads the quorum of every other member before promoting, so no commit is acknowledged alone', async () => {
+    const { holder, steps } = promotingSteps(true);
+    await holder.promote(asPrimary({ pods }), 'failover');
+    expect(steps).toEqual(['write {"k":1,"members":["pg-0","pg-2"]}', 'reload', 'promote']);
+  });
+
+  it('without strict mode promotes with no synchronous standby, as before', async () => {
+    const { holder, steps } = promotingSteps(false);
+    await holder.promote(asPrimary({ pods }), 'failover');
+    expect(steps).toEqual(['write {"k":0,"members":[]}', 'promote']);
   });
 });

@@ -3,12 +3,13 @@
  * the scenario runs on the host, at node-1's CNI bridge address, which every pod can reach (the host
  * routes between the nodes' bridges). Credentials come from Secret `backup-s3`, which the scenario
  * creates with kubectl as a user would. Base backups on request only, the newest one kept (base-backup.ts).
- * Rendered on every major, like tls-postgres.ts.
+ * Synchronous replication, so the restore scenario can hold a restore to the latest state to every commit
+ * acknowledged across a failover. Rendered on every major, like tls-postgres.ts.
  */
 import { Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import { PostgresCluster, StandbyMode, type PostgresVersion } from '../../lib';
+import { PostgresCluster, ReplicationMode, StandbyMode, type PostgresVersion } from '../../lib';
 import { nodePlan } from '../cluster/plan';
 
 export const BACKUP_POSTGRES = 'backup-postgres';
@@ -26,6 +27,8 @@ export class BackupPostgresChart extends Chart {
       replicas: 3,
       // Hot standbys accept connections, pg_basebackup's too: base backups are taken from one of them.
       standbyMode: StandbyMode.HOT,
+      replicationMode: ReplicationMode.SYNC,
+      synchronousReplicas: 1,
       storageClassName: 'standard',
       storageSize: Size.mebibytes(200),
       backup: {

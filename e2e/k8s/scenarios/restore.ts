@@ -85,6 +85,12 @@ async function restores(t: KubeContext, db: Database, s3: S3Server): Promise<voi
     const changed = [...new Set([...archived.keys(), ...now.keys()])].filter((key) => archived.get(key) !== now.get(key));
     check(changed.length === 0, `changed in the source's archive: ${changed.slice(0, 5).join(', ')}`);
   });
+  const latestRoot = `pgha/${LATEST_POSTGRES}/${backup.systemIdentifier}/wal/`;
+  await t.step(`${latestRoot}: only what ${LATEST_POSTGRES} wrote itself (timeline ${RESTORED_TIMELINE}, the .partial where recovery ended), none of the source's WAL it replayed`, async () => {
+    const own = (await store.list(latestRoot)).map((o) => o.key.slice(latestRoot.length));
+    const copied = own.filter((key) => !key.startsWith(`${RESTORED_TIMELINE}/`) && !key.endsWith('.partial.gz'));
+    check(copied.length === 0, `copied from the source: ${copied.join(', ')}`);
+  });
 }
 
 /**
@@ -170,10 +176,11 @@ async function restoreToTime(t: KubeContext, db: Database, store: S3Store, backu
 
 /** What every restore shows: the RestoreCompleted Event, timeline 3, and its history file under its own root. */
 async function checkRestored(t: KubeContext, cluster: Database, store: S3Store, backup: BaseBackupRecord, primary: string, target: string): Promise<void> {
-  await t.step(`the RestoreCompleted Event on ${primary} names base backup ${backup.id} and ${target}`, () => t.waitFor('the Event', async () => {
-    const events = await t.cluster.sh(`kubectl get events -n ${cluster.namespace} --field-selector reason=RestoreCompleted,involvedObject.name=${primary} -o jsonpath='{.items[*].message}'`);
-    return events.includes(`restored base backup ${backup.id} to ${target}`) ? events : undefined;
-  }, 30_000));
+  const completed = await t.waitFor(`the RestoreCompleted Event on ${primary}`, async () => {
+    const out = await t.cluster.sh(`kubectl get events -n ${cluster.namespace} --field-selector reason=RestoreCompleted,involvedObject.name=${primary} -o jsonpath='{range .items[*]}{.message}{"\\n"}{end}'`);
+    return out.split('\n').find((m) => m.startsWith(`restored base backup ${backup.id} to ${target} in `));
+  }, 30_000);
+  await t.step(`kubectl get events --field-selector reason=RestoreCompleted: ${primary} "${completed}"`, async () => undefined);
   const key = `pgha/${cluster.name}/${backup.systemIdentifier}/wal/${RESTORED_TIMELINE}/${RESTORED_TIMELINE}.history.gz`;
   await t.step(`${cluster.name} writes timeline ${RESTORED_TIMELINE} and archives under its own root: ${key}`, async () => {
     const [{ timeline }] = await cluster.sql<{ timeline: string }>(cluster.service(), 'select substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) as timeline');

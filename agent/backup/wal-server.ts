@@ -5,7 +5,8 @@
 // SHA-256 of the uncompressed bytes as metadata; answer `ok` only after the store answered 200. A key that
 // already holds the same bytes is success (every member archives, `archive_mode = always`, so the primary
 // and its standbys offer the same segments); a key that holds different bytes is refused and never
-// overwritten: the archive a restore trusts is not rewritten by a member that diverged.
+// overwritten: the archive a restore trusts is not rewritten by a member that diverged. A restored
+// cluster does not copy what its source's archive already holds (see heldBySource).
 // Restore: fetch and gunzip the file into the spool folder and answer `ok <path>`, or `missing`; the next
 // few segments are fetched meanwhile (wal-prefetch.ts), so recovery does not wait a round trip for each.
 import { createHash } from 'node:crypto';
@@ -40,7 +41,7 @@ export interface WalServerOptions {
    * Where restore_command reads from, when not from the archive above: a cluster bootstrapped from a
    * backup recovers from the source's store and root (restore.ts) and archives to its own.
    */
-  readonly restoreFrom?: { readonly store: Pick<WalStore, 'get'>; readonly root: () => Promise<string> };
+  readonly restoreFrom?: { readonly store: Pick<WalStore, 'get' | 'head'>; readonly root: () => Promise<string> };
   /** Called after each request, for logs and Events. */
   readonly onResult?: (result: WalResult) => void;
 }
@@ -49,7 +50,7 @@ export interface WalResult {
   readonly verb: 'archive' | 'restore';
   readonly name: string;
   readonly ok: boolean;
-  /** `stored`, `already stored`, `restored`, `missing`, or the error. */
+  /** `stored`, `already stored`, `in the source's archive`, `restored`, `missing`, or the error. */
   readonly detail: string;
   readonly at: Date;
 }
@@ -118,7 +119,7 @@ export class WalServer {
       const path = (await readFile(requestFile, 'utf8')).trim();
       if (verb === 'archive') {
         const key = walKey(await this.options.archiveRoot(), name);
-        const detail = await this.archive(key, join(this.options.pgdata, path));
+        const detail = await this.archive(key, join(this.options.pgdata, path), name);
         reply = 'ok';
         result = { verb, name, ok: true, detail, at: new Date() };
       } else {
@@ -147,7 +148,7 @@ export class WalServer {
     this.options.onResult?.(result);
   }
 
-  private async archive(key: string, file: string): Promise<string> {
+  private async archive(key: string, file: string, name: string): Promise<string> {
     const bytes = await readFile(file);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const existing = await this.options.store.head(key);
@@ -155,8 +156,23 @@ export class WalServer {
       if (existing.metadata[SHA256_METADATA] === sha256) return 'already stored';
       throw new Error(`${key} already holds different content (sha256 ${existing.metadata[SHA256_METADATA] ?? 'unknown'}, this file ${sha256}); not overwritten`);
     }
+    if (await this.heldBySource(name, sha256)) return "in the source's archive";
     await this.options.store.put(key, await gzip(bytes), { [SHA256_METADATA]: sha256 });
     return 'stored';
+  }
+
+  /**
+   * Whether a restored cluster's source archived this very file. With `archive_mode = always` PostgreSQL
+   * offers every file recovery fetched through restore_command again: copying them all gzipped and
+   * uploaded the source's whole WAL a second time while recovery ran (the restore's time to ready) and
+   * doubled it in the store, for nothing: this cluster's own backups all start after its promotion, so
+   * no restore of it reads WAL from before. Its new timeline's files are never in the source's archive.
+   */
+  private async heldBySource(name: string, sha256: string): Promise<boolean> {
+    const from = this.options.restoreFrom;
+    if (!from) return false;
+    const held = await from.store.head(walKey(await from.root(), name));
+    return held?.metadata[SHA256_METADATA] === sha256;
   }
 
   private async restore(name: string): Promise<string | null> {

@@ -7,13 +7,14 @@
  * with `ServerSideEncryption.S3_MANAGED` (versitygw checks the signed header and ignores it: README.md,
  * "Backups", Limits). Credentials come from Secret `backup-s3`, which the scenario creates with kubectl
  * as a user would. Base backups on request only, the newest one kept (base-backup.ts).
- * Rendered on every major, like tls-postgres.ts.
+ * Synchronous replication, so the restore scenario can hold a restore to the latest state to every commit
+ * acknowledged across a failover. Rendered on every major, like tls-postgres.ts.
  */
 import { Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import { join } from 'node:path';
-import { PostgresCluster, ServerSideEncryption, StandbyMode, type PostgresVersion } from '../../lib';
+import { PostgresCluster, ReplicationMode, ServerSideEncryption, StandbyMode, type PostgresVersion } from '../../lib';
 import { StoreCertificates } from '../../test/support/store-certificates';
 import { nodePlan } from '../cluster/plan';
 
@@ -47,6 +48,8 @@ export class BackupPostgresChart extends Chart {
       replicas: 3,
       // Hot standbys accept connections, pg_basebackup's too: base backups are taken from one of them.
       standbyMode: StandbyMode.HOT,
+      replicationMode: ReplicationMode.SYNC,
+      synchronousReplicas: 1,
       storageClassName: 'standard',
       storageSize: Size.mebibytes(200),
       backup: {

@@ -1,9 +1,9 @@
 /**
- * The restore scenario's second cluster: `restored-postgres`, bootstrapped from backup-postgres's base
- * backup and WAL in the same store (a clone by name) to a time the scenario records, and archiving to its
- * own root, over HTTPS with the CA in backup-postgres's ConfigMap `backup-store-ca` (left in the
- * namespace when that cluster was deleted, as a user keeps a CA). Rendered at run time, when the target is
- * known, like a user's manifest after an incident.
+ * The restore scenario's new clusters, bootstrapped from backup-postgres's base backup and WAL in the same
+ * store (a clone by name) and archiving to their own roots: `restored-postgres` to a time the scenario
+ * records, `latest-postgres` to the latest state; over HTTPS with the CA in backup-postgres's ConfigMap
+ * `backup-store-ca` (left in the namespace when that cluster was deleted, as a user keeps a CA).
+ * Rendered at run time, when the target is known, like a user's manifest after an incident.
  */
 import { App, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
@@ -12,13 +12,14 @@ import { PostgresCluster, RecoveryTarget, ServerSideEncryption, type PostgresVer
 import { BACKUP_BUCKET, BACKUP_POSTGRES, BACKUP_SECRET, BACKUP_STORE_CA, BACKUP_STORE_ENDPOINT } from './backup-postgres';
 
 export const RESTORED_POSTGRES = 'restored-postgres';
+export const LATEST_POSTGRES = 'latest-postgres';
 
-/** Renders the chart into e2e/.work/rendered/restore/ and returns the file to `kubectl apply -f`. */
-export function renderRestored(version: PostgresVersion, target: RecoveryTarget): string {
+/** Renders cluster `name` into e2e/.work/rendered/restore/ and returns the file to `kubectl apply -f`. */
+export function renderRestored(name: string, version: PostgresVersion, target: RecoveryTarget): string {
   const outdir = join(__dirname, '..', '.work', 'rendered', 'restore');
   const app = new App({ outdir });
-  const chart = new Chart(app, RESTORED_POSTGRES, { namespace: 'demo' });
-  new PostgresCluster(chart, RESTORED_POSTGRES, {
+  const chart = new Chart(app, name, { namespace: 'demo' });
+  new PostgresCluster(chart, name, {
     version,
     replicas: 3,
     storageClassName: 'standard',
@@ -36,5 +37,5 @@ export function renderRestored(version: PostgresVersion, target: RecoveryTarget)
     restore: { cluster: BACKUP_POSTGRES, target },
   });
   app.synth();
-  return join(outdir, `${RESTORED_POSTGRES}.k8s.yaml`);
+  return join(outdir, `${name}.k8s.yaml`);
 }

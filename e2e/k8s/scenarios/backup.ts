@@ -9,6 +9,7 @@ import { check } from '../../support/scenario';
 import { missingSegments, segmentName, segmentNumber, startStore, storeClient, walRoot, writeAndSwitch } from '../backup-store';
 import { ROLE_LABEL, type Database } from '../database';
 import { DEFAULT_MAJOR, type KubeContext, type KubeScenario } from '../scenario';
+import { waitForQuorum } from './sync-failover';
 import { BOOTSTRAP_MS, RECOVERY_MS } from './timeouts';
 
 /** 16 MiB segments (initdb's default, which the construct keeps). */
@@ -32,7 +33,11 @@ export const backup: KubeScenario = {
 async function continuity(t: KubeContext, db: Database, s3: S3Server): Promise<void> {
   const store = storeClient(s3);
   const before = await t.step('one pod labelled primary, two labelled replica, all ready', () => t.waitFor('the topology', () => db.topology(), BOOTSTRAP_MS));
-  await t.step('both standbys streaming', () => t.waitFor('both standbys streaming', () => db.streaming(before.replicas), BOOTSTRAP_MS));
+  await t.step('both standbys streaming, the Lease records them as the synchronous quorum', async () => {
+    await t.waitFor('both standbys streaming', () => db.streaming(before.replicas), BOOTSTRAP_MS);
+    // Only a recorded quorum member may be promoted: the failover below needs one.
+    await waitForQuorum(t, db, before.replicas, BOOTSTRAP_MS);
+  });
   const root = await walRoot(db);
 
   const first = await t.step('rows written and three segments switched on the primary (select pg_switch_wal())', async () => {

@@ -109,6 +109,17 @@ describeWithPostgres('restore from the object store', () => {
       { phase: 'after', n: 100 },
       { phase: 'before', n: 100 },
     ]);
+
+    // Recovery offered every file it fetched to the archiver again (archive_mode = always): once nothing
+    // waits, the restored cluster's root holds only what it wrote itself, none of the source's WAL copied.
+    const sysid = (await readControlData(member.pgdata))!.systemIdentifier;
+    await waitForKey(`pgha/latest-copy/${sysid}/wal/00000002/00000002.history.gz`);
+    for (let i = 0; (await member.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'"))[0].n > 0; i++) {
+      if (i === 300) throw new Error(`files still wait to be archived\n${member.log()}`);
+      await sleep(100);
+    }
+    const own = (await store.list(`pgha/latest-copy/${sysid}/wal/`)).map((o) => o.key.split('/').slice(-2).join('/'));
+    expect(own.filter((key) => !key.startsWith('00000002/') && !key.endsWith('.partial.gz'))).toEqual([]);
   });
 
   test('restores across a failover in the source (timelines 1 and 2) into the same root: a third timeline, nothing overwritten', async () => {

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { S3Store } from '../../../agent/backup/s3';
 import { WalServer, type WalResult } from '../../../agent/backup/wal-server';
 import { S3Server } from '../../support/s3-server';
@@ -102,6 +102,37 @@ describe('WalServer', () => {
     expect((await store.head(KEY))!.metadata['pgha-sha256']).toBe(otherSha);
     expect(server.stats).toMatchObject({ archived: 0, archiveFailures: 1 });
   });
+
+  test('a restored cluster does not copy a file its source archived with the same bytes, and stores the others', async () => {
+    const sourceRoot = 'pgha/source/7000000000000000001/';
+    const sourceKey = `${sourceRoot}wal/00000001/${SEGMENT}.gz`;
+    const bytes = Buffer.alloc(1024, 5);
+    await store.put(sourceKey, gzipSync(bytes), { 'pgha-sha256': createHash('sha256').update(bytes).digest('hex') });
+    server.stop();
+    server = new WalServer({
+      runDir: join(dir, 'run'),
+      pgdata: join(dir, 'pgdata'),
+      spoolDir: join(dir, 'spool'),
+      store,
+      archiveRoot: async () => ROOT,
+      restoreFrom: { store, root: async () => sourceRoot },
+      onResult: (r) => results.push(r),
+    });
+    await server.start();
+    try {
+      await segment(bytes);
+      expect(await ask('archive', SEGMENT, `pg_wal/${SEGMENT}`)).toBe('ok');
+      expect(await store.head(KEY)).toBeNull();
+      // Bytes of its own under the same name (a segment it wrote after promotion) are its to store.
+      await segment(Buffer.alloc(1024, 6));
+      expect(await ask('archive', SEGMENT, `pg_wal/${SEGMENT}`)).toBe('ok');
+      expect(results.map((r) => r.detail)).toEqual(["in the source's archive", 'stored']);
+      expect(gunzipSync((await store.get(KEY))!)).toEqual(Buffer.alloc(1024, 6));
+    } finally {
+      await store.delete(sourceKey);
+    }
+  });
+
 
   test('fetches the next segments while recovery replays one, and answers from them without another GET; a segment missing ahead is fetched again when asked for', async () => {
     // 1 MiB segments (initdb --wal-segsize=1): the long page header names the size; 64 of them fit the budget.

@@ -7,6 +7,8 @@
 //   past the position at which it took effect (commits before it were acknowledged by the primary alone).
 // - From one quorum to another: record their union with the smaller k first (covers commits under
 //   either), apply the new one, and record it alone once k of its members caught up.
+// - Starting (PostgreSQL restarted after a crash) or promoting: start with the quorum the Lease records
+//   (startingQuorum), never with none, so the first tick's plan above is what lets it commit alone.
 //
 // Strict mode (synchronousStrict) never lowers k: with fewer than k standbys streaming, the quorum becomes
 // `ANY k` of every other member, so commits wait until any k of them stream and flush, and the recorded
@@ -97,11 +99,21 @@ export function strictWaiting(o: Observation): string | null {
 
 /**
  * What synchronous_standby_names holds while a primary starts or promotes, before its first tick as primary
- * plans the quorum: nothing (commits go on alone meanwhile), or in strict mode any k of the other members.
+ * plans the quorum. Without strict mode: the quorum the Lease records (`recorded`), so a primary restarted
+ * after a crash acknowledges no commit alone while the Lease still says a standby holds every acknowledged
+ * commit (and may be promoted); its first tick records the empty set before it ever commits alone. Only the
+ * other members count: a promoting member named in the quorum holds every commit itself, so the Lease names
+ * nobody else it could lose commits to. In strict mode: any k of the other members.
  */
-export function startingQuorum(config: Pick<AgentConfig, 'podName' | 'members' | 'replicationMode' | 'synchronousReplicas' | 'synchronousStrict'>): SyncSet {
-  if (config.replicationMode !== 'sync' || !config.synchronousStrict) return EMPTY_SYNC;
-  return strictQuorum(config.podName, config.members, config.synchronousReplicas);
+export function startingQuorum(
+  config: Pick<AgentConfig, 'podName' | 'members' | 'replicationMode' | 'synchronousReplicas' | 'synchronousStrict'>,
+  recorded: SyncSet | null,
+): SyncSet {
+  if (config.replicationMode !== 'sync') return EMPTY_SYNC;
+  if (config.synchronousStrict) return strictQuorum(config.podName, config.members, config.synchronousReplicas);
+  const others = (recorded?.members ?? []).filter((m) => m !== config.podName).sort();
+  if (others.length === 0 || !recorded || recorded.k === 0) return EMPTY_SYNC;
+  return { k: Math.min(recorded.k, others.length), members: others };
 }
 
 export function sameSet(a: SyncSet, b: SyncSet): boolean {

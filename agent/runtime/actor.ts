@@ -1,11 +1,10 @@
 // Carries out the action decide() chose, and returns a one-line outcome for the log. A holder renews
 // the Lease before it starts, promotes or keeps serving a primary (lease-writes.ts); the steps
 // themselves live in holder-steps.ts, handover.ts and follower-steps.ts.
-import { ANNOTATIONS, formatSyncSet } from '../core/annotations';
+import { ANNOTATIONS, formatSyncSet, readLeaseAnnotations } from '../core/annotations';
 import { runningAsStandby, selfName } from '../core/facts';
 import type { Action, LeadStep, Observation, PresentLease } from '../core/types';
 import { formatLsn } from '../postgres/lsn';
-import { EMPTY_SYNC, startingQuorum } from '../core/sync-standbys';
 import type { ActorDeps } from './actor-deps';
 import { AuthSecretKeeper } from './auth-secret';
 import { Effects } from './effects';
@@ -82,7 +81,8 @@ export class Actor {
     this.d.state.metrics.failovers++;
     void this.effects.event('Warning', 'Failover', `${selfName(o)} took the lease from ${lease.holder ?? 'nobody'}: ${reason}`);
     if (!runningAsStandby(o)) return 'lease acquired; PostgreSQL not running, starting it next';
-    return `lease acquired; ${await this.holder.promote(o, `failover from ${lease.holder ?? 'nobody'}`)}`;
+    // take() recorded the empty quorum: the new primary commits alone until it plans one.
+    return `lease acquired; ${await this.holder.promote(o, `failover from ${lease.holder ?? 'nobody'}`, readLeaseAnnotations(outcome.lease).syncStandbys)}`;
   }
 
   /** Renew first (with what the primary publishes), and only then take the step. */
@@ -118,15 +118,13 @@ export class Actor {
         return this.holder.initdb();
       case 'start-primary':
       case 'start-standby':
-        // A primary restarted on the cluster's data starts strict (a bootstrap's own roles must commit alone).
-        await this.effects.writeDynamic(null, step === 'start-primary' && lease.systemIdentifier !== null ? startingQuorum(this.d.config) : EMPTY_SYNC);
-        return this.effects.command(step);
+        return this.holder.start(step, lease);
       case 'wait-ready':
         return this.holder.waitReady();
       case 'finish-bootstrap':
         return this.holder.finishBootstrap(o, renewed);
       case 'promote':
-        return this.holder.promote(o, lease.previousHolder ? `handover from ${lease.previousHolder}` : 'holding the lease');
+        return this.holder.promote(o, lease.previousHolder ? `handover from ${lease.previousHolder}` : 'holding the lease', lease.syncStandbys);
       case 'serve': {
         const served = await this.holder.serve(o, plan);
         const kept = await this.authSecret.keep();

@@ -5,7 +5,7 @@ import { ANNOTATIONS } from '../core/annotations';
 import { selfName } from '../core/facts';
 import { keptMembers } from '../core/rollout';
 import { EMPTY_SYNC, planSync, quorumEvent, sameSet, startingQuorum, waitingEvent, type SyncPlan } from '../core/sync-standbys';
-import type { Observation, PresentLease } from '../core/types';
+import type { Observation, PresentLease, SyncSet } from '../core/types';
 import { REPLICATION_USER, SUPERUSER } from '../credentials';
 import type { Lease } from '../kube/lease-store';
 import { slotName } from '../postgres/dynamic-conf';
@@ -133,18 +133,33 @@ export class HolderSteps {
     return 'lease renewed; waiting for PostgreSQL';
   }
 
-  /** Promote, verify it left recovery, label, then CHECKPOINT (for a later pg_rewind of the old primary). */
-  async promote(o: Observation, why: string): Promise<string> {
+  /**
+   * Starts PostgreSQL on the holder's data. A primary restarted on the cluster's data (after a crash of its
+   * PostgreSQL) starts with the quorum the Lease records (startingQuorum): with none it would acknowledge
+   * commits alone until its first tick while a standby named on the Lease may still be promoted. A
+   * bootstrap's own roles must commit alone; a standby's data starts without a quorum and promotes next.
+   */
+  async start(step: 'start-primary' | 'start-standby', lease: PresentLease): Promise<string> {
+    const primary = step === 'start-primary' && lease.systemIdentifier !== null;
+    await this.effects.writeDynamic(null, primary ? startingQuorum(this.d.config, lease.syncStandbys) : EMPTY_SYNC);
+    return this.effects.command(step);
+  }
+
+  /**
+   * Promote, verify it left recovery, label, then CHECKPOINT (for a later pg_rewind of the old primary).
+   * `recorded` is the quorum the Lease records now (the one this promotion must keep true).
+   */
+  async promote(o: Observation, why: string, recorded: SyncSet | null): Promise<string> {
     const started = this.d.now();
     await this.effects.relabelOthers(o);
-    const starting = startingQuorum(this.d.config);
+    const starting = startingQuorum(this.d.config, recorded);
     await this.effects.writeDynamic(null, starting);
     if (starting.members.length > 0) {
-      // Strict mode: loaded before the promotion (pg_ctl promote reloads nothing), so not one commit is
-      // acknowledged alone before the first quorum planned. The walreceiver stops (no primary_conninfo);
-      // promotion replays what is on disk all the same.
+      // Loaded before the promotion (pg_ctl promote reloads nothing), so not one commit is acknowledged
+      // alone before the first quorum planned. The walreceiver stops (no primary_conninfo); promotion
+      // replays what is on disk all the same.
       const reload = await this.d.supervisor.run('reload');
-      if (!reload.ok) return `promotion postponed: the strict synchronous quorum did not load (${reload.message})`;
+      if (!reload.ok) return `promotion postponed: the synchronous quorum did not load (${reload.message})`;
     }
     const requested = await this.d.supervisor.run('promote');
     if (!requested.ok) return `promotion failed: ${requested.message}`;

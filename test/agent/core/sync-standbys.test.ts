@@ -112,13 +112,38 @@ describe('planSync in strict mode', () => {
 });
 
 describe('startingQuorum', () => {
-  it('is empty unless strict: a starting or promoted primary commits alone until it plans its quorum', () => {
-    expect(startingQuorum(config({ replicationMode: 'sync' }))).toEqual(EMPTY_SYNC);
-    expect(startingQuorum(config({ synchronousStrict: true }))).toEqual(EMPTY_SYNC);
+  const recordedOthers = { k: 1, members: ['pg-0', 'pg-2'] };
+
+  it('is empty outside synchronous mode, whatever the Lease records', () => {
+    expect(startingQuorum(config({ replicationMode: 'async' }), recordedOthers)).toEqual(EMPTY_SYNC);
+    expect(startingQuorum(config({ replicationMode: 'async', synchronousStrict: true }), recordedOthers)).toEqual(EMPTY_SYNC);
+  });
+
+  it('without strict mode is the quorum the Lease records, so a restarted primary acknowledges no commit alone while the Lease names a standby', () => {
+    const sync = config({ replicationMode: 'sync' });
+    expect(startingQuorum(sync, recordedOthers)).toEqual(recordedOthers);
+    expect(startingQuorum(sync, { k: 2, members: ['pg-2', 'pg-0'] })).toEqual({ k: 2, members: ['pg-0', 'pg-2'] });
+  });
+
+  it('without strict mode is empty only when the Lease records no standby', () => {
+    const sync = config({ replicationMode: 'sync' });
+    expect(startingQuorum(sync, EMPTY_SYNC)).toEqual(EMPTY_SYNC);
+    expect(startingQuorum(sync, null)).toEqual(EMPTY_SYNC);
+  });
+
+  it('without strict mode leaves out the promoting member itself: it holds every commit, so k counts only the others', () => {
+    const sync = config({ replicationMode: 'sync' });
+    // A handover records the target alone: nobody else may be promoted, so the new primary commits alone.
+    expect(startingQuorum(sync, { k: 1, members: ['pg-1'] })).toEqual(EMPTY_SYNC);
+    expect(startingQuorum(sync, { k: 1, members: ['pg-0', 'pg-1'] })).toEqual({ k: 1, members: ['pg-0'] });
+    // Every member recorded holds every commit: all the others must flush.
+    expect(startingQuorum(sync, { k: 3, members: ['pg-0', 'pg-1', 'pg-2'] })).toEqual({ k: 2, members: ['pg-0', 'pg-2'] });
   });
 
   it('in strict mode is any k of the other members, so not one commit is acknowledged alone', () => {
-    expect(startingQuorum(config({ replicationMode: 'sync', synchronousStrict: true }))).toEqual({ k: 1, members: ['pg-0', 'pg-2'] });
+    const strict = config({ replicationMode: 'sync', synchronousStrict: true });
+    expect(startingQuorum(strict, EMPTY_SYNC)).toEqual({ k: 1, members: ['pg-0', 'pg-2'] });
+    expect(startingQuorum(strict, { k: 1, members: ['pg-2'] })).toEqual({ k: 1, members: ['pg-0', 'pg-2'] });
   });
 });
 

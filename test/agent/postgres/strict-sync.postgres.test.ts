@@ -2,11 +2,13 @@
 // written the way the agent writes it (dynamic.conf, included last) and reloaded. With its only standby
 // gone, a strict primary's commit does not return: its backend waits in SyncRep and no other session
 // sees the row; the standby back, the commit returns and the standby has it. Without strict mode the same
-// plan lets the primary commit alone.
+// plan lets the primary commit alone, but only once the Lease records that no standby holds its commits:
+// restarted after a crash, it starts with the recorded quorum and commits wait until its first tick.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Client } from 'pg';
-import { planSync, type SyncPlan } from '../../../agent/core/sync-standbys';
+import { planSync, startingQuorum, type SyncPlan } from '../../../agent/core/sync-standbys';
+import { config } from '../core/observation-builder';
 import type { SyncSet } from '../../../agent/core/types';
 import { DynamicConfFile } from '../../../agent/postgres/dynamic-conf';
 import { LocalSql } from '../../../agent/postgres/local-sql';
@@ -106,5 +108,40 @@ describeWithPostgres('strict synchronous mode on a real primary', () => {
     expect(plan).toEqual({ record: { k: 0, members: [] }, apply: { k: 0, members: [] }, pending: null, waiting: null });
     await insert(3);
     expect(await primary.queryValue<string>('select count(*) from acked where id = 3')).toBe('1');
+  }, 30_000);
+
+  it('without strict mode a primary restarted after a crash starts with the recorded quorum: its first commit waits until its first tick records the empty quorum', async () => {
+    await standby.start();
+    await primary.waitUntil("select exists (select 1 from pg_stat_replication where application_name = 'pg-1' and state = 'streaming')");
+    let plan = await tick(false);
+    for (let ticks = 1; ticks < 50 && plan.record.members.length === 0; ticks++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      plan = await tick(false);
+    }
+    expect(plan.record).toEqual({ k: 1, members: ['pg-1'] });
+
+    // The postmaster dies and the standby is gone with it; the agent keeps the Lease, which still names pg-1.
+    await standby.stop('fast');
+    await Promise.all(clients.splice(0).map((c) => c.end()));
+    await sql.close();
+    await primary.stop('immediate');
+    applied = startingQuorum(config({ podName: 'pg-0', members: MEMBERS, replicationMode: 'sync' }), recorded);
+    await conf.write({ upstreamHost: null, upstreamPort: 5432, applicationName: 'pg-0', passfile: '', sync: applied });
+    await primary.start();
+    sql = new LocalSql(primary.socketDir, primary.port);
+    expect(await primary.queryValue<string>('show synchronous_standby_names')).toBe('ANY 1 ("pg-1")');
+
+    let returned = false;
+    const commit = insert(4).then(() => {
+      returned = true;
+    });
+    await primary.waitUntil("select exists (select 1 from pg_stat_activity where wait_event = 'SyncRep' and query like 'insert into acked%')");
+    expect(returned).toBe(false);
+
+    // The first tick records the empty quorum (with the renewal), and only then lets the primary commit alone.
+    plan = await tick(false);
+    expect(plan.record).toEqual({ k: 0, members: [] });
+    await commit;
+    expect(await primary.queryValue<string>('select count(*) from acked where id = 4')).toBe('1');
   }, 30_000);
 });

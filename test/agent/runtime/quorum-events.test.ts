@@ -1,14 +1,15 @@
 // A primary in synchronous mode says in an Event when the standbys its commits wait for change, and warns
 // when none is left: from then on it commits alone (synchronous mode is not strict), which nothing else
 // a person looks at shows.
-// In strict mode it also says when commits start and stop waiting, and a promotion loads that mode's
-// quorum before PostgreSQL leaves recovery.
+// In strict mode it also says when commits start and stop waiting. A promotion, and a primary restarted
+// on its data, load their starting quorum first (strict: any k of the others; otherwise: what the Lease
+// records), so no commit is acknowledged alone while the Lease names a standby that may be promoted.
 import type { ActorDeps } from '../../../agent/runtime/actor-deps';
 import { EMPTY_SYNC, type SyncPlan } from '../../../agent/core/sync-standbys';
 import { Effects } from '../../../agent/runtime/effects';
 import { HolderSteps } from '../../../agent/runtime/holder-steps';
 import type { LeaseWrites } from '../../../agent/runtime/lease-writes';
-import { asPrimary, config } from '../core/observation-builder';
+import { asPrimary, config, lease } from '../core/observation-builder';
 
 function primarySteps(reloadOk = true) {
   const events: Array<{ type: string; reason: string; message: string }> = [];
@@ -81,32 +82,82 @@ describe('a primary in synchronous mode', () => {
   });
 });
 
-describe('a promotion', () => {
-  function promotingSteps(strict: boolean) {
-    const steps: string[] = [];
-    const deps = {
-      config: config({ podName: 'pg-1', replicationMode: 'sync', synchronousStrict: strict }),
-      now: () => Date.now(),
-      pods: { patchLabels: async () => undefined },
-      events: { record: async () => undefined },
-      sql: { query: async (text: string) => (text.includes('pg_is_in_recovery') ? [{ r: false }] : []) },
-      dynamicConf: { write: async (conf: { sync: { members: string[] } }) => void steps.push(`write ${JSON.stringify(conf.sync)}`) },
-      tls: { conninfo: () => null },
-      supervisor: { run: async (verb: string) => (steps.push(verb), { ok: true, message: 'done' }) },
-      state: { memory: {}, metrics: { promotions: 0 } },
-    } as unknown as ActorDeps;
-    return { holder: new HolderSteps(deps, new Effects(deps), {} as LeaseWrites), steps };
-  }
+function startingSteps(strict: boolean, reloadOk = true) {
+  const steps: string[] = [];
+  const deps = {
+    config: config({ podName: 'pg-1', replicationMode: 'sync', synchronousStrict: strict }),
+    now: () => Date.now(),
+    pods: { patchLabels: async () => undefined },
+    events: { record: async () => undefined },
+    sql: { query: async (text: string) => (text.includes('pg_is_in_recovery') ? [{ r: false }] : []) },
+    dynamicConf: { write: async (conf: { sync: { members: string[] } }) => void steps.push(`write ${JSON.stringify(conf.sync)}`) },
+    tls: { conninfo: () => null, ensure: async () => ({ ok: true }) },
+    supervisor: { run: async (verb: string) => (steps.push(verb), verb !== 'reload' || reloadOk ? { ok: true, message: 'done' } : { ok: false, message: 'the supervisor is not running' }) },
+    state: { memory: {}, metrics: { promotions: 0 } },
+  } as unknown as ActorDeps;
+  return { holder: new HolderSteps(deps, new Effects(deps), {} as LeaseWrites), steps };
+}
 
+describe('a promotion', () => {
   it('in strict mode loads the quorum of every other member before promoting, so no commit is acknowledged alone', async () => {
-    const { holder, steps } = promotingSteps(true);
-    await holder.promote(asPrimary({ pods }), 'failover');
+    const { holder, steps } = startingSteps(true);
+    await holder.promote(asPrimary({ pods }), 'failover', EMPTY_SYNC);
     expect(steps).toEqual(['write {"k":1,"members":["pg-0","pg-2"]}', 'reload', 'promote']);
   });
 
-  it('without strict mode promotes with no synchronous standby, as before', async () => {
-    const { holder, steps } = promotingSteps(false);
-    await holder.promote(asPrimary({ pods }), 'failover');
-    expect(steps).toEqual(['write {"k":0,"members":[]}', 'promote']);
+  it('without strict mode loads the quorum the Lease records (but for itself) before promoting', async () => {
+    const { holder, steps } = startingSteps(false);
+    await holder.promote(asPrimary({ pods }), 'holding the lease', { k: 1, members: ['pg-1', 'pg-2'] });
+    expect(steps).toEqual(['write {"k":1,"members":["pg-2"]}', 'reload', 'promote']);
+  });
+
+  it('without strict mode promotes with no synchronous standby when the Lease records none but itself (a failover, a handover)', async () => {
+    for (const recorded of [EMPTY_SYNC, { k: 1, members: ['pg-1'] }]) {
+      const { holder, steps } = startingSteps(false);
+      await holder.promote(asPrimary({ pods }), 'failover', recorded);
+      expect(steps).toEqual(['write {"k":0,"members":[]}', 'promote']);
+    }
+  });
+
+  it('fails to promote when the quorum does not load: not one commit may be acknowledged without it', async () => {
+    const { holder, steps } = startingSteps(false, false);
+    expect(await holder.promote(asPrimary({ pods }), 'holding the lease', { k: 1, members: ['pg-0', 'pg-2'] })).toBe(
+      'promotion postponed: the synchronous quorum did not load (the supervisor is not running)',
+    );
+    expect(steps).toEqual(['write {"k":1,"members":["pg-0","pg-2"]}', 'reload']);
+  });
+});
+
+describe('a primary restarted on its data (start-primary)', () => {
+  const recorded = { k: 1, members: ['pg-0', 'pg-2'] };
+
+  it('without strict mode starts with the quorum the Lease records, so no commit is acknowledged alone while a standby may be promoted', async () => {
+    const { holder, steps } = startingSteps(false);
+    await holder.start('start-primary', lease({ holder: 'pg-1', syncStandbys: recorded }));
+    expect(steps).toEqual(['write {"k":1,"members":["pg-0","pg-2"]}', 'start-primary']);
+  });
+
+  it('without strict mode starts with no synchronous standby only when the Lease records none', async () => {
+    const { holder, steps } = startingSteps(false);
+    await holder.start('start-primary', lease({ holder: 'pg-1', syncStandbys: EMPTY_SYNC }));
+    expect(steps).toEqual(['write {"k":0,"members":[]}', 'start-primary']);
+  });
+
+  it('in strict mode starts with any k of the other members', async () => {
+    const { holder, steps } = startingSteps(true);
+    await holder.start('start-primary', lease({ holder: 'pg-1', syncStandbys: { k: 1, members: ['pg-2'] } }));
+    expect(steps).toEqual(['write {"k":1,"members":["pg-0","pg-2"]}', 'start-primary']);
+  });
+
+  it('bootstrapping (no cluster on the Lease yet) starts with none: its own roles must commit alone', async () => {
+    const { holder, steps } = startingSteps(true);
+    await holder.start('start-primary', lease({ holder: 'pg-1', systemIdentifier: null, syncStandbys: recorded }));
+    expect(steps).toEqual(['write {"k":0,"members":[]}', 'start-primary']);
+  });
+
+  it('with standby data starts without a quorum, and promotes next', async () => {
+    const { holder, steps } = startingSteps(false);
+    await holder.start('start-standby', lease({ holder: 'pg-1', syncStandbys: recorded }));
+    expect(steps).toEqual(['write {"k":0,"members":[]}', 'start-standby']);
   });
 });

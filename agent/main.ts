@@ -55,6 +55,14 @@ const BACKUP_FOLLOW_MS = 1000;
 const PEER_TIMEOUT_MS = 500;
 
 async function main(): Promise<void> {
+  // The agent is its container's first process, and pid 1 ignores a signal it has no handler for: a
+  // SIGTERM during start-up (a pod deleted seconds after it was created) was lost, and the kubelet waited
+  // the whole grace period (30 s) before SIGKILL. One that comes now is kept, and acted on once the loop
+  // runs (a clean step-down, as any later one).
+  let earlySignal: string | null = null;
+  const keepEarly = (signal: NodeJS.Signals) => { earlySignal ??= signal; };
+  process.on('SIGTERM', keepEarly);
+  process.on('SIGINT', keepEarly);
   const config = readConfig(process.env);
   const log = jsonLogger(config.podName);
   const now = () => performance.now();
@@ -64,6 +72,8 @@ async function main(): Promise<void> {
   const events = new EventRecorder(kube, config.namespace, 'cdk8s-postgres-ha-agent');
   const outsider = notAMember(config);
   if (outsider) {
+    // Not a member: nothing to step down from.
+    if (earlySignal) process.exit(0);
     await runOutsider(config, outsider, events, (reason) => log.info('not-a-member', { reason }));
     return;
   }
@@ -225,12 +235,15 @@ async function main(): Promise<void> {
     setTimeout(exit, SHUTDOWN_LIMIT_MS).unref();
     loop.wake();
   };
+  process.off('SIGTERM', keepEarly);
+  process.off('SIGINT', keepEarly);
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
   log.info('start', { members: config.members, lease: config.leaseName, standbyMode: config.standbyMode, replicationMode: config.replicationMode });
   tls.startRefresh(log);
   new VolumeGrowth(new Claims(kube, config.namespace), events, config.podName, config.storageSize, log).start();
   loop.start();
+  if (earlySignal) onSignal(earlySignal);
   new SupervisorWatch(config.runDir, supervisor, () => loop.wake()).start();
   new OomKillReporter(() => supervisor.readState(), events, config.podName, log).start(config.retryPeriodMs);
   new VolumeFullReporter(() => readVolumeSpace(dirname(config.pgdata)), events, config.podName, log).start(config.retryPeriodMs);

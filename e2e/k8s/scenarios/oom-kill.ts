@@ -9,7 +9,7 @@
  * Then the postmaster itself: made the kernel's first choice from the node (oom_score_adj), the same
  * query makes the kernel kill it. The supervisor (the container's main process) reports its exit, and the
  * agent, which still holds the Lease, starts PostgreSQL again: crash recovery, in place, as after any
- * crash of the postmaster. Both times the primary keeps its Lease through the recovery (far shorter than
+ * crash of the postmaster; a PostgresExited Event says the postmaster was killed. Both times the primary keeps its Lease through the recovery (far shorter than
  * the lease duration), nothing moves and no acknowledged write is lost.
  */
 import { Client } from 'pg';
@@ -124,6 +124,10 @@ async function postmasterKill(t: KubeContext, db: Database, watch: FaultWatch, p
     return events.length > eventsBefore ? events.slice(eventsBefore).find((e) => e.startsWith(primary)) : undefined;
   }, RECOVERY_MS));
   console.log(`      ${event}`);
+  const exitEvent = await t.step(`a PostgresExited Event from ${primary}: the postmaster was killed`, () => t.waitFor('a PostgresExited Event', async () => {
+    return (await agentEvents(t, db, 'PostgresExited')).find((e) => e.startsWith(primary) && e.includes('killed (SIGKILL'));
+  }, RECOVERY_MS));
+  console.log(`      ${exitEvent}`);
   const back = await watch.writer.waitForAck((w) => w.at > killAt && w.pod === primary, RECOVERY_MS, `a write on ${primary} after the postmaster was killed`);
   await t.step(`${primary} took writes again ${secondsAfter(killAt, back.at)} after the query was sent`, async () => undefined);
   await t.step('a new postmaster, the container not restarted, the same primary, both standbys streaming', () => t.waitFor('the topology', async () => {

@@ -35,6 +35,7 @@ import { SupervisorClient } from './postgres/supervisor-client';
 import { SupervisorWatch } from './postgres/supervisor-watch';
 import { bootTimeMs } from './postgres/boot-clock';
 import { OomKillReporter } from './runtime/oom-kills';
+import { PostgresExitReporter } from './runtime/postgres-exits';
 import { readVolumeSpace, VolumeFullReporter } from './runtime/volume-full';
 import { WalEndReader } from './postgres/wal-end';
 import { Actor } from './runtime/actor';
@@ -246,6 +247,7 @@ async function main(): Promise<void> {
   if (earlySignal) onSignal(earlySignal);
   new SupervisorWatch(config.runDir, supervisor, () => loop.wake()).start();
   new OomKillReporter(() => supervisor.readState(), events, config.podName, log).start(config.retryPeriodMs);
+  new PostgresExitReporter(() => supervisor.readState(), events, config.podName, log).start(config.retryPeriodMs);
   new VolumeFullReporter(() => readVolumeSpace(dirname(config.pgdata)), events, config.podName, log).start(config.retryPeriodMs);
 }
 

@@ -46,6 +46,10 @@ alive=true # false in the last state written before the supervisor exits
 # restart its children (crash recovery, same postmaster), which nothing else would report.
 oom_kills=-1
 cgroup_dir=${PGHA_CGROUP_DIR:-/sys/fs/cgroup} # tests point it at a folder of their own
+# Postmaster exits nobody asked for (a crash, the OOM killer, kill -9) and the last one's exit status: the
+# agent starts PostgreSQL again, which leaves no other trace, so it posts each as an Event.
+pg_exits=0
+pg_last_exit=0
 oom_files=("$cgroup_dir/memory/memory.oom_control" "$cgroup_dir/memory.events")
 
 log() { echo "supervisor: $*"; }
@@ -66,8 +70,8 @@ write_state() {
   id=$json
   json_string "$cmd_message"
   message=$json
-  printf '{"boot":"%s","seq":%d,"alive":%s,"major":"%s","oomKills":%d,"postgres":{"status":"%s","mode":"%s","pid":%d},"command":{"id":"%s","verb":"%s","status":"%s","message":"%s"}}\n' \
-    "$boot" "$seq" "$alive" "$binaries_major" "$oom_kills" "$pg_status" "$pg_mode" "$pg_pid" "$id" "$cmd_verb" "$cmd_status" "$message" >"$state_file.tmp" &&
+  printf '{"boot":"%s","seq":%d,"alive":%s,"major":"%s","oomKills":%d,"postgres":{"status":"%s","mode":"%s","pid":%d,"exits":%d,"lastExit":%d},"command":{"id":"%s","verb":"%s","status":"%s","message":"%s"}}\n' \
+    "$boot" "$seq" "$alive" "$binaries_major" "$oom_kills" "$pg_status" "$pg_mode" "$pg_pid" "$pg_exits" "$pg_last_exit" "$id" "$cmd_verb" "$cmd_status" "$message" >"$state_file.tmp" &&
     mv -f "$state_file.tmp" "$state_file"
 }
 
@@ -108,7 +112,9 @@ check_oom() {
 check_postgres() {
   if [ "$pg_status" = running ] && ! postgres_alive; then
     wait "$pg_pid" 2>/dev/null
-    log "postgres (pid $pg_pid, $pg_mode) exited with status $?"
+    pg_last_exit=$?
+    pg_exits=$((pg_exits + 1))
+    log "postgres (pid $pg_pid, $pg_mode) exited with status $pg_last_exit"
     pg_status=exited
     pg_pid=0
     write_state

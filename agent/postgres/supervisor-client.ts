@@ -15,7 +15,17 @@ export interface SupervisorState {
   readonly major?: string;
   /** Processes of the postgres container the kernel's OOM killer ended since the container started (-1: unknown). */
   readonly oomKills?: number;
-  readonly postgres: { readonly status: 'stopped' | 'running' | 'exited' | 'fenced'; readonly mode: 'none' | 'primary' | 'standby'; readonly pid: number };
+  /**
+   * `exits`: postmaster exits nobody asked for (a crash, the OOM killer, kill -9) since the container
+   * started; `lastExit`: the last one's exit status (128 + the signal when a signal ended it).
+   */
+  readonly postgres: {
+    readonly status: 'stopped' | 'running' | 'exited' | 'fenced';
+    readonly mode: 'none' | 'primary' | 'standby';
+    readonly pid: number;
+    readonly exits?: number;
+    readonly lastExit?: number;
+  };
   readonly command: { readonly id: string; readonly verb: string; readonly status: '' | 'running' | 'ok' | 'failed'; readonly message: string };
 }
 

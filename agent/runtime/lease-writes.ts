@@ -103,6 +103,24 @@ export class LeaseWrites {
     return outcome;
   }
 
+  /**
+   * Hands the Lease back with no successor named while this member's PostgreSQL is not running (abdicate:
+   * a full volume, no data, another major's binaries). The recorded quorum stays: nothing committed since
+   * it was recorded, so every acknowledged commit is still on `k` of its members and one of them may take
+   * over. Recording the empty quorum here would leave a synchronous cluster without any eligible member.
+   */
+  async release(lease: PresentLease): Promise<WriteOutcome> {
+    const write: LeaseWrite = {
+      ...this.base(lease.record, { [ANNOTATIONS.previousHolder]: this.d.config.podName, [ANNOTATIONS.switchoverTo]: null }),
+      holder: null,
+      renewTime: microTime(new Date(this.d.wallNow())),
+      transitions: lease.record.transitions,
+    };
+    const outcome = await this.d.leases.update(lease.record, write);
+    this.d.state.memory = { ...this.d.state.memory, lastRenewSentAt: null };
+    return outcome;
+  }
+
   private base(lease: Lease, annotations: AnnotationChanges): LeaseWrite {
     const merged: Record<string, string> = { ...lease.annotations };
     for (const [key, value] of Object.entries(annotations)) {

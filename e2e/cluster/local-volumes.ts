@@ -7,7 +7,7 @@
  * `local` volumes the real kubelet applies fsGroup as it does to any block-backed volume. How it differs
  * from a cloud disk: the capacity is a label (nothing stops a folder at its size), and nothing expands.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { STORAGE_CLASS } from './addons';
 import type { Kubectl } from './kubectl';
@@ -42,12 +42,18 @@ function volume(node: string, index: number): object {
   };
 }
 
-/** Every node's pool complete and every Released volume wiped and offered again; returns how many were recycled. */
+/**
+ * Every node's pool complete and every Released volume wiped and offered again; returns how many were
+ * recycled. A volume no claim holds (Available, or created here) is emptied too: its folder can keep the
+ * data of a cluster whose API state is gone (the cluster's etcd started afresh over the same state folder),
+ * and a member given that volume would adopt a stranger's data instead of bootstrapping.
+ */
 export async function recycleLocalVolumes(kubectl: Kubectl, nodes: readonly string[]): Promise<number> {
   const existing = (await kubectl.json<{ items: PersistentVolume[] }>(['get', 'pv', '-l', LABEL])).items;
   const released = existing.filter((pv) => pv.status?.phase === 'Released' || pv.status?.phase === 'Failed');
   if (released.length > 0) await kubectl.run(['delete', 'pv', ...released.map((pv) => pv.metadata.name), '--wait=true']);
   for (const pv of released) if (pv.spec.local) rmSync(pv.spec.local.path, { recursive: true, force: true });
+  for (const pv of existing.filter((v) => v.status?.phase === 'Available' && v.spec.local)) emptyFolder(pv.spec.local!.path);
   const present = new Set(existing.filter((pv) => !released.includes(pv)).map((pv) => pv.metadata.name));
   const wanted = nodes.flatMap((node) => Array.from({ length: VOLUMES_PER_NODE }, (_, i) => volume(node, i + 1)));
   const missing = wanted.filter((pv: any) => !present.has(pv.metadata.name));
@@ -59,4 +65,10 @@ export async function recycleLocalVolumes(kubectl: Kubectl, nodes: readonly stri
   }
   if (missing.length > 0) await kubectl.apply(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: missing }));
   return released.length;
+}
+
+/** Removes what a folder holds, keeping the folder (its owner and mode, which the kubelet set). */
+function emptyFolder(path: string): void {
+  if (!existsSync(path)) return;
+  for (const entry of readdirSync(path)) rmSync(join(path, entry), { recursive: true, force: true });
 }

@@ -2,7 +2,8 @@
  * The YAML the suite applies. On the default major (17) it is the committed render of the examples,
  * examples/rendered/<chart>.k8s.yaml: byte for byte what `npx cdk8s synth` writes to dist/. On 15 and
  * 18 it is the same example chart with only `version` changed, rendered the same way (cdk8s App.synth).
- * A chart of the suite's own (tls-postgres.ts, metrics-postgres.ts, backup-postgres.ts, oom-postgres.ts, skew-postgres.ts, strict-postgres.ts) has no committed render and is
+ * A chart of the suite's own (tls-postgres.ts, metrics-postgres.ts, backup-postgres.ts, oom-postgres.ts, quorum-postgres.ts,
+ * skew-postgres.ts, strict-postgres.ts) has no committed render and is
  * rendered on every major.
  *
  * No prometheus-operator runs on the test cluster, so its kinds (PodMonitor, PrometheusRule) have no
@@ -20,6 +21,7 @@ import { SyncPostgresChart } from '../../examples/sync-app';
 import { MetricsPostgresChart } from './metrics-postgres';
 import { BackupPostgresChart } from './backup-postgres';
 import { OomPostgresChart } from './oom-postgres';
+import { QuorumPostgresChart } from './quorum-postgres';
 import { SkewPostgresChart } from './skew-postgres';
 import { StrictPostgresChart } from './strict-postgres';
 import { TlsPostgresChart } from './tls-postgres';
@@ -35,6 +37,7 @@ const CHARTS: Record<ChartName, (app: App, version: PostgresVersion) => void> = 
   'metrics-postgres': (app, version) => new MetricsPostgresChart(app, 'metrics-postgres', version),
   'backup-postgres': (app, version) => new BackupPostgresChart(app, 'backup-postgres', version),
   'oom-postgres': (app, version) => new OomPostgresChart(app, 'oom-postgres', version),
+  'quorum-postgres': (app, version) => new QuorumPostgresChart(app, 'quorum-postgres', version),
   'skew-postgres': (app, version) => new SkewPostgresChart(app, 'skew-postgres', version),
   'strict-postgres': (app, version) => new StrictPostgresChart(app, 'strict-postgres', version),
 };

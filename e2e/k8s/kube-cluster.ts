@@ -4,7 +4,7 @@
  * (signals to a container's cgroup).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kubectl } from '../cluster/kubectl';
 import { nodePaths } from '../cluster/configs';
@@ -159,6 +159,36 @@ export class KubeCluster {
   }
 
   /**
+   * Makes one process of a container the kernel's OOM killer's first choice in the container's memory
+   * cgroup, by `oom_score_adj` (the kernel picks the highest resident size plus adj/1000 of the limit):
+   * 1000 for the process whose command line matches `title`, 0 for every other one. The kubelet gives
+   * every process of a Burstable container the same value (987 here), so the biggest one would be picked,
+   * and after it the smallest next to the limit, the container's main process. Returns the chosen
+   * process's pid on the host and the value the kubelet had given it, for restoreOomScores().
+   */
+  async steerOomKiller(namespace: string, name: string, container: string, title: RegExp): Promise<{ pid: number; others: number; kubelet: number }> {
+    const pids = containerPids(await this.containerId(namespace, name, container));
+    const chosen = pids.filter((pid) => title.test(commandLine(pid)));
+    if (chosen.length !== 1) throw new Error(`${chosen.length} processes of container ${container} of ${name} match ${title}`);
+    const [pid] = chosen;
+    const kubelet = Number(readFileSync(`/proc/${pid}/oom_score_adj`, 'utf8'));
+    writeFileSync(`/proc/${pid}/oom_score_adj`, '1000');
+    const others = pids.filter((p) => p !== pid && setOomScore(p, 0));
+    return { pid, others: others.length, kubelet };
+  }
+
+  /** Every process of the container back at the kubelet's `oom_score_adj`. Returns how many were set. */
+  async restoreOomScores(namespace: string, name: string, container: string, kubelet: number): Promise<number> {
+    return containerPids(await this.containerId(namespace, name, container)).filter((pid) => setOomScore(pid, kubelet)).length;
+  }
+
+  private async containerId(namespace: string, name: string, container: string): Promise<string> {
+    const id = (await this.pod(namespace, name))?.containerIds[container];
+    if (!id) throw new Error(`container ${container} of pod ${namespace}/${name} is not running`);
+    return id;
+  }
+
+  /**
    * SIGKILL to every process of one container of the pod (a crash of that program alone; the pod's
    * other containers go on). Returns the containerd id of the container killed, or undefined when it
    * is not running (between restarts).
@@ -192,6 +222,16 @@ function commandLine(pid: number): string {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
   } catch {
     return '';
+  }
+}
+
+/** Sets a process's oom_score_adj; false when it is gone. */
+function setOomScore(pid: number, score: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/oom_score_adj`, String(score));
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -1,14 +1,16 @@
 /**
- * A full data volume. Each member gets a real 384 MiB filesystem (small-volumes.ts); a filler file from
+ * A full data volume, under synchronous replication with a quorum of one of the two standbys
+ * (quorum-postgres.ts). Each member gets a real 384 MiB filesystem (small-volumes.ts); a filler file from
  * the host then takes every free block of one member's volume while a writer runs.
  *
  * On the primary, a burst of WAL (segment switches) makes PostgreSQL create a new WAL segment on a full
  * volume: it PANICs with "No space left on device". A standby takes over; the full member says why
  * (a VolumeFull Event, `volume` in its /status) and is not made primary again while full; once the filler
- * is gone it rejoins as a streaming standby.
+ * is gone it rejoins as a streaming standby. No acknowledged write is lost: each was flushed on a standby.
  *
- * On a standby, the primary keeps accepting writes (asynchronous replication) while the standby cannot
- * store the WAL it receives; its /status says its volume is full; freed, it catches up.
+ * On a standby, the primary keeps acknowledging commits, which the other standby carries the quorum for,
+ * while the full one cannot store the WAL it receives; its /status says its volume is full; freed, it
+ * catches up. (Asynchronous replication waits for no standby at all, so this holds there a fortiori.)
  */
 import { check } from '../../support/scenario';
 import { delay } from '../../support/sleep';
@@ -18,9 +20,10 @@ import { firstAck, lastAck, secondsAfter, FaultWatch, type FaultRecord } from '.
 import { agentEvents, describeWrites } from '../rollout';
 import { DEFAULT_MAJOR, type KubeContext, type KubeScenario } from '../scenario';
 import { SmallVolumes } from '../small-volumes';
+import { recordedQuorum, waitForQuorum } from './sync-failover';
 import { BOOTSTRAP_MS, RECOVERY_MS } from './timeouts';
 
-const CHART = 'hot-postgres';
+const CHART = 'quorum-postgres';
 const volumes = new SmallVolumes('demo', CHART, 3, 384);
 /** WAL segment switches, each after a small WAL record: more new segments than a volume keeps recycled. */
 const WAL_BURST = `do $$ begin for i in 1..40 loop perform pg_logical_emit_message(false, 'volume-full', repeat('x', 100)); perform pg_switch_wal(); end loop; end $$`;
@@ -41,13 +44,15 @@ interface VolumeStatus {
 
 export const volumeFull: KubeScenario = {
   name: 'volume-full',
-  summary: 'hot-postgres on 384 MiB filesystems: the primary\'s volume filled until WAL cannot be written; a standby takes over, the full member says why and stays out, then rejoins when freed; a full standby reports why it is behind while the primary serves',
+  summary: 'quorum-postgres (sync, ANY 1 of 2 standbys) on 384 MiB filesystems: the primary\'s volume filled until WAL cannot be written; a standby takes over, the full member says why and stays out, then rejoins when freed; a full standby reports why it is behind while the primary commits on the other\'s quorum; nothing acknowledged lost',
   chart: CHART,
   majors: [DEFAULT_MAJOR],
   host: volumes,
   async run(t, db) {
     const before = await t.step('one pod labelled primary, two labelled replica, all ready', () => t.waitFor('the topology', () => db.topology(), BOOTSTRAP_MS));
     await t.step('both standbys streaming', () => t.waitFor('both standbys streaming', () => db.streaming(before.replicas), BOOTSTRAP_MS));
+    // Until then commits were acknowledged by the primary alone, and no standby may take over (the quorum recorded is empty).
+    await t.step(`the Lease records the quorum: ANY 1 of ${before.replicas.join(', ')}`, () => waitForQuorum(t, db, before.replicas, BOOTSTRAP_MS));
     const df = await t.cluster.sh(`kubectl exec -n ${db.namespace} ${before.primary} -c postgres -- df -h /var/lib/postgresql/data | tail -1`);
     await t.step(`kubectl exec ${before.primary} -- df -h: ${df.trim().replace(/\s+/g, ' ')}`, async () => undefined);
     const watch = await t.step(`a writer through Service ${db.name} (every 20 ms) and a probe writing to each pod's address`, () => FaultWatch.start(db, 1));
@@ -103,12 +108,14 @@ export const volumeFull: KubeScenario = {
         await db.streaming(topology.replicas);
         return topology;
       }, RECOVERY_MS));
-      await fullStandby(t, db, watch, after.replicas.find((r) => r !== before.primary) as string, newPrimary);
+      await t.step(`the Lease records the quorum: ANY 1 of ${after.replicas.join(', ')}`, () => waitForQuorum(t, db, after.replicas, RECOVERY_MS));
+      await fullStandby(t, db, watch, after.replicas.find((r) => r !== before.primary) as string, before.primary, newPrimary);
     } finally {
       record = await watch.finish();
     }
     const { writes, probeAcks, dualPrimaryMs } = record;
     await t.step(`writer: ${describeWrites(writes)}`, async () => {
+      check(writes.lost === 0, `${writes.lost} acknowledged writes lost`);
       check(writes.primaries.join(' → ') === `${before.primary} → ${newPrimary}`, `the writes went to ${writes.primaries.join(' → ')}`);
     });
     const oldLast = lastAck(probeAcks, before.primary);
@@ -119,18 +126,27 @@ export const volumeFull: KubeScenario = {
   },
 };
 
-/** A standby's volume filled: the primary (asynchronous) serves on, the standby says why it is behind, and catches up once freed. */
-async function fullStandby(t: KubeContext, db: Database, watch: FaultWatch, standby: string, primary: string): Promise<void> {
+/** A standby's volume filled: the primary commits on the other standby's quorum, the full one says why it is behind, and catches up once freed. */
+async function fullStandby(t: KubeContext, db: Database, watch: FaultWatch, standby: string, other: string, primary: string): Promise<void> {
   const filled = await volumes.fill(t.cluster, standby);
   const fullAt = now();
   await t.step(`fallocate + dd on the host: ${(filled / 1024 / 1024).toFixed(0)} MiB filler on standby ${standby}'s volume`, async () => undefined);
-  await t.step(`a burst of WAL through Service ${db.name} (6 segment switches): the primary ${primary} accepts it`, () => db.sql(db.service(), STANDBY_BURST));
+  await t.step(`a burst of WAL through Service ${db.name} (6 segment switches): the primary ${primary} commits it`, () => db.sql(db.service(), STANDBY_BURST));
   const [{ lsn: target }] = await db.sql<{ lsn: string }>(db.service(), 'select pg_current_wal_lsn()::text as lsn');
   const status = await t.step(`${standby}'s /status says why it is behind`, () => t.waitFor(`${standby}'s /status`, async () => {
     const s = await db.agentStatus(standby) as VolumeStatus;
     return s.volume?.full && s.reason?.includes('behind: the data volume is full') ? s : undefined;
   }, RECOVERY_MS));
   console.log(`      /status of ${standby}: role ${status.role}, ready ${status.ready}, reason "${status.reason}"`);
+  const quorum = await t.step(`pg_stat_replication on ${primary}: ${other} has flushed the burst, ${standby} has not (the quorum, ANY 1, was ${other}'s)`, async () => {
+    const rows = await db.sql<{ name: string; state: string; sync_state: string; flushed: boolean | null }>(db.service(),
+      'select application_name as name, state, sync_state, flush_lsn >= $1::pg_lsn as flushed from pg_stat_replication order by 1', [target]);
+    const names = await db.sql<{ s: string }>(db.service(), 'show synchronous_standby_names');
+    check(rows.some((r) => r.name === other && r.flushed === true), `${other} has not flushed ${target}: ${JSON.stringify(rows)}`);
+    check(!rows.some((r) => r.name === standby && r.flushed === true), `${standby} flushed ${target} on a full volume: ${JSON.stringify(rows)}`);
+    return `synchronous_standby_names '${Object.values(names[0])[0]}', the Lease's quorum ${JSON.stringify(await recordedQuorum(t, db))}; ${rows.map((r) => `${r.name} ${r.state} ${r.sync_state} flushed ${r.flushed}`).join(', ')}`;
+  });
+  console.log(`      ${quorum}`);
   const [{ lag }] = await db.sql<{ lag: string }>(db.service(), 'select pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn)::bigint::text as lag', [target, status.wal?.lsn ?? '0/0']);
   const write = await watch.writer.waitForAck((w) => w.at > fullAt && w.pod === primary, RECOVERY_MS, `a write on ${primary} while ${standby} is full`);
   await t.step(`${primary} still the only primary and took writes ${secondsAfter(fullAt, write.at)} after the fill; ${standby} is ${(Number(lag) / 1024 / 1024).toFixed(1)} MiB behind`, async () => {

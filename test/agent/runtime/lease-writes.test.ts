@@ -1,6 +1,7 @@
 // What a renewal does besides the write: the fencing heartbeat on the boot clock, and a LeaseRecreated
 // Event when kubectl delete lease came between the primary's read and its renewal (the API server creates
 // a Lease that an update finds missing, so the renewal itself brings it back, under a new uid).
+import { ANNOTATIONS, formatSyncSet } from '../../../agent/core/annotations';
 import type { Lease, LeaseWrite } from '../../../agent/kube/lease-store';
 import type { ActorDeps } from '../../../agent/runtime/actor-deps';
 import { LeaseWrites, nextMicroTime } from '../../../agent/runtime/lease-writes';
@@ -60,4 +61,21 @@ it('counts a microsecond on from any MicroTime, carrying into the milliseconds',
 
 it('fails on a time that is not a MicroTime', () => {
   expect(() => nextMicroTime('2026-11-26T00:00:02Z')).toThrow('not a MicroTime: 2026-11-26T00:00:02Z');
+});
+
+it('releases the Lease for an abdicating holder keeping the recorded quorum, so a quorum member may take over', async () => {
+  const writes: LeaseWrite[] = [];
+  const deps = {
+    config: config({ podName: 'pg-0', replicationMode: 'sync' }),
+    now: () => 1000,
+    wallNow: () => Date.parse('2026-11-26T00:00:02Z'),
+    leases: { update: async (_base: Lease, write: LeaseWrite) => (writes.push(write), { ok: true, lease: { ...write, resourceVersion: '43', uid: 'u' } }) },
+    state: { memory: { lastRenewSentAt: 900 }, metrics: {}, renewalListeners: [] },
+  } as unknown as ActorDeps;
+  const held = lease({ holder: 'pg-0', syncStandbys: { k: 1, members: ['pg-1', 'pg-2'] } });
+  await new LeaseWrites(deps).release(held);
+  expect(writes).toHaveLength(1);
+  expect(writes[0].holder).toBeNull();
+  expect(writes[0].annotations).toMatchObject({ [ANNOTATIONS.syncStandbys]: formatSyncSet({ k: 1, members: ['pg-1', 'pg-2'] }), [ANNOTATIONS.previousHolder]: 'pg-0' });
+  expect(deps.state.memory.lastRenewSentAt).toBeNull();
 });

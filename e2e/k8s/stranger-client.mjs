@@ -68,6 +68,20 @@ function attempt(member, credential, method, path) {
   });
 }
 
+/**
+ * An attempt asked again while it ends inconclusively: no answer in time (a member busy on a loaded
+ * machine) or a failed lookup says nothing about whether the member would have heard it.
+ */
+async function conclusive(member, credential, method, path) {
+  let outcome = '';
+  for (let i = 0; i < 5; i++) {
+    outcome = await attempt(member, credential, method, path);
+    if (outcome !== 'no answer in 2 s' && outcome !== 'EAI_AGAIN' && outcome !== 'ENOTFOUND') return outcome;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  return outcome;
+}
+
 const REQUESTS = [['POST', (m) => `/failsafe?from=${m}`], ['POST', () => '/wake'], ['GET', () => '/watch'], ['GET', () => '/status']];
 
 if (mode === 'once') {
@@ -77,7 +91,7 @@ if (mode === 'once') {
       for (const [method, path] of REQUESTS) {
         if (credential === 'open' && path(other) === '/status') continue; // the open read-only view
         const request = `${method} ${path(other)}`;
-        console.log(JSON.stringify({ member, port: credential === 'open' ? 8008 : 8009, credential, request, outcome: await attempt(member, credential, method, path(other)) }));
+        console.log(JSON.stringify({ member, port: credential === 'open' ? 8008 : 8009, credential, request, outcome: await conclusive(member, credential, method, path(other)) }));
       }
     }
   }

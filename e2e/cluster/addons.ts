@@ -22,7 +22,7 @@ export function coreDnsManifest(): string {
     },
     {
       apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'coredns', namespace: 'kube-system' },
-      // kubeadm's Corefile without `forward`: this machine has no upstream resolver to forward to.
+      // kubeadm's Corefile without `forward` (this machine has no upstream resolver) and with a shorter ttl.
       data: {
         Corefile: [
           '.:53 {',
@@ -34,7 +34,9 @@ export function coreDnsManifest(): string {
           `    kubernetes ${NETWORK.clusterDomain} in-addr.arpa ip6.arpa {`,
           '       pods insecure',
           '       fallthrough in-addr.arpa ip6.arpa',
-          '       ttl 30',
+          // 5 s, not kubeadm's 30: the suite re-creates clusters of the same names seconds apart, and a
+          // 30 s answer gave the next scenario's pods the previous one's addresses (e2e/README.md).
+          '       ttl 5',
           '    }',
           '    prometheus :9153',
           '    cache 30',

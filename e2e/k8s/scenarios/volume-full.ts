@@ -138,11 +138,16 @@ async function fullStandby(t: KubeContext, db: Database, watch: FaultWatch, stan
     return s.volume?.full && s.reason?.includes('behind: the data volume is full') ? s : undefined;
   }, RECOVERY_MS));
   console.log(`      /status of ${standby}: role ${status.role}, ready ${status.ready}, reason "${status.reason}"`);
+  // pg_switch_wal() waits for no standby, and a standby reports its flush position a moment after it
+  // flushed: the other standby's report is waited for, the full one must never report it.
   const quorum = await t.step(`pg_stat_replication on ${primary}: ${other} has flushed the burst, ${standby} has not (the quorum, ANY 1, was ${other}'s)`, async () => {
-    const rows = await db.sql<{ name: string; state: string; sync_state: string; flushed: boolean | null }>(db.service(),
+    const flushedBy = () => db.sql<{ name: string; state: string; sync_state: string; flushed: boolean | null }>(db.service(),
       'select application_name as name, state, sync_state, flush_lsn >= $1::pg_lsn as flushed from pg_stat_replication order by 1', [target]);
+    const rows = await t.waitFor(`${other} to report ${target} flushed`, async () => {
+      const now = await flushedBy();
+      return now.some((r) => r.name === other && r.flushed === true) ? now : undefined;
+    }, RECOVERY_MS);
     const names = await db.sql<{ s: string }>(db.service(), 'show synchronous_standby_names');
-    check(rows.some((r) => r.name === other && r.flushed === true), `${other} has not flushed ${target}: ${JSON.stringify(rows)}`);
     check(!rows.some((r) => r.name === standby && r.flushed === true), `${standby} flushed ${target} on a full volume: ${JSON.stringify(rows)}`);
     return `synchronous_standby_names '${Object.values(names[0])[0]}', the Lease's quorum ${JSON.stringify(await recordedQuorum(t, db))}; ${rows.map((r) => `${r.name} ${r.state} ${r.sync_state} flushed ${r.flushed}`).join(', ')}`;
   });

@@ -5,10 +5,11 @@
 // above zero when the agent starts is its baseline (an agent restart does not repeat an Event).
 import type { EventRecorder } from '../kube/events';
 import type { SupervisorState } from '../postgres/supervisor-client';
+import { CountRise } from './count-rise';
 import type { Logger } from './log';
 
 export class OomKillReporter {
-  private seen: { readonly boot: string; readonly count: number } | null = null;
+  private readonly rise = new CountRise();
 
   constructor(
     private readonly readState: () => Promise<SupervisorState | null>,
@@ -26,12 +27,10 @@ export class OomKillReporter {
     const state = await this.readState();
     const count = state?.oomKills;
     if (!state || count === undefined || count < 0) return null;
-    const previous = this.seen;
-    this.seen = { boot: state.boot, count };
     // A new supervisor boot is a new container, and so a new memory cgroup counting from 0.
-    const before = previous === null ? null : previous.boot === state.boot ? previous.count : 0;
-    if (before === null || count <= before) return null;
-    const message = `the kernel's OOM killer ended ${count - before} process(es) of the postgres container (${count} since it started), under its memory limit: `
+    const killed = this.rise.next(state.boot, count);
+    if (killed === null) return null;
+    const message = `the kernel's OOM killer ended ${killed} process(es) of the postgres container (${count} since it started), under its memory limit: `
       + 'PostgreSQL ends its other sessions and recovers as after a crash; raise the container\'s memory limit (resources) or lower what PostgreSQL may use (work_mem, shared_buffers, max_connections)';
     this.log.info('oom-kill', { outcome: message });
     await this.events.record({ name: this.pod }, 'Warning', 'OOMKilled', message);

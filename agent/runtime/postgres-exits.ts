@@ -4,10 +4,11 @@
 // already above zero when the agent starts is its baseline (an agent restart does not repeat an Event).
 import type { EventRecorder } from '../kube/events';
 import type { SupervisorState } from '../postgres/supervisor-client';
+import { CountRise } from './count-rise';
 import type { Logger } from './log';
 
 export class PostgresExitReporter {
-  private seen: { readonly boot: string; readonly count: number } | null = null;
+  private readonly rise = new CountRise();
 
   constructor(
     private readonly readState: () => Promise<SupervisorState | null>,
@@ -25,12 +26,9 @@ export class PostgresExitReporter {
     const state = await this.readState();
     const count = state?.postgres.exits;
     if (!state || count === undefined) return null;
-    const previous = this.seen;
-    this.seen = { boot: state.boot, count };
-    // A new supervisor boot is a new container, counting from 0.
-    const before = previous === null ? null : previous.boot === state.boot ? previous.count : 0;
-    if (before === null || count <= before) return null;
-    const times = count - before === 1 ? '' : ` (${count - before} times)`;
+    const exits = this.rise.next(state.boot, count);
+    if (exits === null) return null;
+    const times = exits === 1 ? '' : ` (${exits} times)`;
     const message = `PostgreSQL's postmaster (${state.postgres.mode}) ended without being asked${times}: ${describeExit(state.postgres.lastExit ?? 0)}; `
       + 'the agent starts it again and it recovers as after a crash (kubectl logs -c postgres tells more)';
     this.log.info('postgres-exit', { outcome: message });

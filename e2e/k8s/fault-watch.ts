@@ -65,3 +65,11 @@ export function checkStayedOnPrimary(t: KubeContext, record: FaultRecord, primar
     check(dualPrimaryMs === 0, `two pods accepted direct writes over the same ${dualPrimaryMs.toFixed(0)} ms`);
   });
 }
+
+/** The closing step of a fault that moves the primary once: every acknowledged write kept, the writes on `from` then `to` only. */
+export function checkMovedOnce(t: KubeContext, writes: WriterSummary, from: string, to: string): Promise<void> {
+  return t.step(`writer: ${describeWrites(writes)}`, async () => {
+    check(writes.lost === 0, `${writes.lost} acknowledged writes lost`);
+    check(writes.primaries.join(' → ') === `${from} → ${to}`, `the writes went to ${writes.primaries.join(' → ')}`);
+  });
+}

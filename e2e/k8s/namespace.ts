@@ -62,6 +62,6 @@ export async function emptyNamespace(cluster: KubeCluster, namespace: string, no
 
 export async function deleteNamespace(cluster: KubeCluster, namespace: string, nodes: number): Promise<void> {
   await emptyNamespace(cluster, namespace, nodes);
+  // Its claims are gone already (emptyNamespace waited for them and recycled their volumes).
   await cluster.sh(`kubectl delete ns ${namespace} --ignore-not-found --wait=true --timeout=${TEARDOWN_MS / 1000}s`, TEARDOWN_MS + 10_000);
-  await recycleLocalVolumes(cluster.kubectl, Array.from({ length: nodes }, (_, i) => nodePlan(i + 1).name));
 }

@@ -14,10 +14,11 @@ import { Prng } from '../prng';
 import { pendingBackOffs, type PendingBackOff, type PodStatusJson } from './back-off';
 import { readControllerManagerState } from './control-plane';
 import { K8S_FAULTS, type K8sFault } from './faults';
+import { PRODUCTION_FAULTS } from './production-faults';
 import { SILENT_FAULTS } from './silent-faults';
 import { healthy, runTrial, type K8sTrialResult } from './trial';
 
-export const CHAOS_FAULTS: readonly K8sFault[] = [...K8S_FAULTS, ...SILENT_FAULTS];
+export const CHAOS_FAULTS: readonly K8sFault[] = [...K8S_FAULTS, ...SILENT_FAULTS, ...PRODUCTION_FAULTS];
 
 /** How long the cluster gets to heal after a fault, beyond any back-off the kubelet announced. */
 const HEAL_MS = 180_000;
@@ -129,8 +130,13 @@ export interface ChaosOptions {
   readonly firstTrialId?: number;
 }
 
+/** The faults a run injects, in order: the fixed sequence, or the seeded draw. */
+export function planFor(options: Pick<ChaosOptions, 'faults' | 'seed' | 'only' | 'sequence'>): ChaosStep[] {
+  return options.sequence ? fixedPlan(options.seed, options.sequence) : chaosPlan(options.seed, options.faults, catalogue(options.only));
+}
+
 export async function runK8sChaos(cluster: KubeCluster, db: Database, options: ChaosOptions): Promise<ChaosOutcome> {
-  const plan = options.sequence ? fixedPlan(options.seed, options.sequence) : chaosPlan(options.seed, options.faults, catalogue(options.only));
+  const plan = planFor(options);
   const waits = new BackOffAwareWaits(new ScenarioContext(cluster, options.print), db, options.print);
   const results: K8sTrialResult[] = [];
   let passed = 0;
@@ -151,6 +157,7 @@ export async function runK8sChaos(cluster: KubeCluster, db: Database, options: C
         ...(result.dualPrimaryMs > 0 ? [`TWO PRIMARIES: two pods acknowledged writes over ${result.dualPrimaryMs} ms`] : []),
         ...(result.lostAckedWrites > 0 ? [`LOST ${result.lostAckedWrites} acknowledged writes`] : []),
         ...(pgbench && pgbench.lost > 0 ? [`LOST ${pgbench.lost} acknowledged pgbench transactions`] : []),
+        ...(step.fault.stays && result.newPrimary !== result.oldPrimary ? [`MOVED: the primary moved to ${result.newPrimary}, and this fault gives no member a reason to take over`] : []),
       ];
       const moved = result.oldPrimary === result.newPrimary ? `${result.oldPrimary} stays primary` : `${result.oldPrimary} → ${result.newPrimary}`;
       const underLoad = pgbench ? `, pgbench ${pgbench.tps.toFixed(0)} tps, ${pgbench.lost} of ${pgbench.transactions} lost` : '';

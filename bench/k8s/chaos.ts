@@ -4,7 +4,8 @@
  *   npm run chaos:k8s -- [--faults N] [--seed S] [--only fault,fault] [--pgbench] [--dry-run] [--out FILE]
  *
  * N faults (default 25) drawn by a PRNG seeded with S (default: the clock, printed so the run can be
- * replayed) on the sync-postgres example (postgres:17), one line per fault, then `N passed, N failed`
+ * replayed) on the sync-postgres example (postgres:17; the chaos chart, e2e/k8s/chaos-postgres.ts, when the
+ * draw holds a production fault), one line per fault, then `N passed, N failed`
  * and the crash-loop back-offs waited out; exit 1 on any failure. `--only` draws from the named faults;
  * `--pgbench` adds pgbench's load (4 clients) through the primary Service to every fault. `--dry-run` prints the draw without a
  * cluster; `--out` also writes the lines to FILE (the committed results in bench/results/).
@@ -12,7 +13,7 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
-import { VERSIONS } from '../../e2e/cluster/plan';
+import { nodePlan, VERSIONS } from '../../e2e/cluster/plan';
 import { clusterUp, upOptionsFromEnv } from '../../e2e/cluster/up';
 import { ensureAgentBundle } from '../../e2e/support/agent-build';
 import { ScenarioContext } from '../../e2e/support/scenario';
@@ -20,11 +21,12 @@ import { renderedFile } from '../../e2e/k8s/charts';
 import { Database } from '../../e2e/k8s/database';
 import { KubeCluster } from '../../e2e/k8s/kube-cluster';
 import { createNamespace, deleteNamespace } from '../../e2e/k8s/namespace';
-import { CHAOS_FAULTS, catalogue, chaosPlan, runK8sChaos, type ChaosOutcome } from './chaos-run';
+import { CHAOS_FAULTS, catalogue, chaosPlan, planFor, runK8sChaos, type ChaosOutcome } from './chaos-run';
+import { CHAOS_POSTGRES, CHAOS_VOLUMES } from '../../e2e/k8s/chaos-postgres';
+import type { ChartName } from '../../e2e/k8s/scenario';
 import { initializePgbench } from '../../e2e/load/pgbench';
 import { healthy, prepareTables } from './trial';
 
-const CHART = 'sync-postgres';
 const NAMESPACE = 'demo';
 
 export interface ChaosArgs {
@@ -61,22 +63,34 @@ export function parseChaosArgs(argv: readonly string[], defaultSeed: number): Ch
   return { faults, seed, dryRun, out, ...(only ? { only } : {}), ...(pgbench ? { pgbench } : {}) };
 }
 
-/** Brings the cluster up, runs the chaos on a fresh sync-postgres, and tears the namespace down. */
+/**
+ * The chart a run's faults need: the sync-postgres example users commit, or, when the draw holds a
+ * production fault, the chaos chart (the same cluster with real small filesystems, a memory limit and
+ * libfaketime agents).
+ */
+export function chartFor(args: { faults: number; seed: number; only?: readonly string[]; sequence?: readonly string[] }): ChartName {
+  return planFor(args).some((step) => step.fault.chaosChart) ? CHAOS_POSTGRES : 'sync-postgres';
+}
+
+/** Brings the cluster up, runs the chaos on a fresh cluster of the chart it needs, and tears the namespace down. */
 export async function chaosOnCluster(args: { faults: number; seed: number; only?: readonly string[]; sequence?: readonly string[]; pgbench?: boolean }, print: (line: string) => void): Promise<ChaosOutcome> {
   if (ensureAgentBundle()) print('built build/agent/agent.js (it was missing or older than agent/)');
   const up = { ...upOptionsFromEnv(), majors: ['17'] };
   const cluster = new KubeCluster(await clusterUp(up));
-  const db = new Database(cluster, CHART, NAMESPACE);
+  const chart = chartFor(args);
+  const db = new Database(cluster, chart, NAMESPACE);
   await deleteNamespace(cluster, NAMESPACE, up.nodes);
   await createNamespace(cluster, NAMESPACE);
   try {
-    await cluster.sh(`kubectl apply --server-side --validate=strict -f ${renderedFile(CHART, '17')}`);
+    if (chart === CHAOS_POSTGRES) await CHAOS_VOLUMES.create(cluster, Array.from({ length: up.nodes }, (_, i) => nodePlan(i + 1).name));
+    await cluster.sh(`kubectl apply --server-side --validate=strict -f ${renderedFile(chart, '17')}`);
     await healthy(new ScenarioContext(cluster, print), db);
     await prepareTables(db);
     if (args.pgbench) await initializePgbench(await db.service(), await db.credentials());
     return await runK8sChaos(cluster, db, { ...args, print });
   } finally {
     await deleteNamespace(cluster, NAMESPACE, up.nodes).catch((error: Error) => print(`could not delete namespace ${NAMESPACE}: ${error.message}`));
+    if (chart === CHAOS_POSTGRES) await CHAOS_VOLUMES.remove(cluster).catch((error: Error) => print(`could not remove the small volumes: ${error.message}`));
   }
 }
 
@@ -93,7 +107,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const code = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-  print(`Kubernetes ${VERSIONS.kubernetes} (e2e/cluster), ${CHART} on postgres:17, sync mode; ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; code ${code}; ${new Date().toISOString()}`);
+  print(`Kubernetes ${VERSIONS.kubernetes} (e2e/cluster), ${chartFor(args)} on postgres:17, sync mode; ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; code ${code}; ${new Date().toISOString()}`);
   return runAndReport(args, print);
 }
 

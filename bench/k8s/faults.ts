@@ -11,6 +11,13 @@ export interface K8sFault {
   readonly title: string;
   /** Whom it hits: the primary, or the standby the trial names `target`. @default 'primary' */
   readonly victim?: 'primary' | 'standby';
+  /**
+   * Needs the chaos chart (e2e/k8s/chaos-postgres.ts: real small filesystems, a memory limit, libfaketime
+   * agents) rather than the sync-postgres example. @default false
+   */
+  readonly chaosChart?: boolean;
+  /** The fault gives no member a reason to take over: the primary moving is a failure. @default false */
+  readonly stays?: boolean;
   /** The victim is back: re-created or restarted, and running (it still has to rejoin as a replica). */
   readonly rejoins: boolean;
   /**

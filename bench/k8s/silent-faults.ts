@@ -37,7 +37,7 @@ const CUT_ALL = [['INPUT', '!', '-i', 'lo', '-j', 'DROP'], ['OUTPUT', '!', '-o',
 const CUT_API = [['OUTPUT', '-d', API_SERVICE, '-j', 'DROP']] as const;
 
 /** Waits until a pod other than `primary` carries the primary label (or the bound passes). */
-async function waitForOtherLeader(cluster: KubeCluster, namespace: string, name: string, primary: string): Promise<boolean> {
+export async function waitForOtherLeader(cluster: KubeCluster, namespace: string, name: string, primary: string): Promise<boolean> {
   const deadline = Date.now() + FAILOVER_WAIT_MS;
   while (Date.now() < deadline) {
     const pods = await cluster.pods(namespace, `app.kubernetes.io/instance=${name}`).catch(() => []);

@@ -3,7 +3,7 @@
  * examples/rendered/<chart>.k8s.yaml: byte for byte what `npx cdk8s synth` writes to dist/. On 15 and
  * 18 it is the same example chart with only `version` changed, rendered the same way (cdk8s App.synth).
  * A chart of the suite's own (tls-postgres.ts, metrics-postgres.ts, backup-postgres.ts, oom-postgres.ts, quorum-postgres.ts,
- * skew-postgres.ts, strict-postgres.ts) has no committed render and is
+ * skew-postgres.ts, strict-postgres.ts, chaos-postgres.ts) has no committed render and is
  * rendered on every major.
  *
  * No prometheus-operator runs on the test cluster, so its kinds (PodMonitor, PrometheusRule) have no
@@ -20,6 +20,7 @@ import { HotPostgresChart } from '../../examples/hot-postgres';
 import { SyncPostgresChart } from '../../examples/sync-app';
 import { MetricsPostgresChart } from './metrics-postgres';
 import { BackupPostgresChart } from './backup-postgres';
+import { ChaosPostgresChart } from './chaos-postgres';
 import { OomPostgresChart } from './oom-postgres';
 import { QuorumPostgresChart } from './quorum-postgres';
 import { SkewPostgresChart } from './skew-postgres';
@@ -40,6 +41,7 @@ const CHARTS: Record<ChartName, (app: App, version: PostgresVersion) => void> = 
   'quorum-postgres': (app, version) => new QuorumPostgresChart(app, 'quorum-postgres', version),
   'skew-postgres': (app, version) => new SkewPostgresChart(app, 'skew-postgres', version),
   'strict-postgres': (app, version) => new StrictPostgresChart(app, 'strict-postgres', version),
+  'chaos-postgres': (app, version) => new ChaosPostgresChart(app, 'chaos-postgres', version),
 };
 const OPERATOR_GROUP = 'monitoring.coreos.com/';
 const EXAMPLES: readonly ChartName[] = ['ha-postgres', 'hot-postgres', 'sync-postgres'];

@@ -4,7 +4,7 @@ import { BackOffAwareWaits, CHAOS_FAULTS, catalogue, chaosPlan, fixedPlan } from
 import { CI_CHAOS_SEED, CI_CHAOS_SEQUENCE } from '../../bench/k8s/chaos-short';
 import { ScenarioContext } from '../../e2e/support/scenario';
 import type { Database } from '../../e2e/k8s/database';
-import { parseChaosArgs } from '../../bench/k8s/chaos';
+import { chartFor, parseChaosArgs } from '../../bench/k8s/chaos';
 
 describe('the chaos run on the real cluster', () => {
   it('draws the same faults for the same seed, from every fault the real cluster injects', () => {
@@ -14,8 +14,17 @@ describe('the chaos run on the real cluster', () => {
     expect(new Set(CHAOS_FAULTS.map((f) => f.key))).toEqual(new Set([
       'graceful-delete', 'kill-pod', 'kill-postmaster', 'switchover', 'kill-agent', 'kill-standby-pod',
       'primary-silent', 'primary-api-cut', 'api-frozen', 'member-partition', 'hung-postgres', 'hung-agent', 'node-lost',
+      'volume-full', 'volume-full-standby', 'oom-backend', 'oom-postmaster', 'clock-jump',
+      'lease-deleted', 'role-label-flip', 'auth-secret-deleted', 'switchover-to-ghost',
     ]));
-    expect(new Set(keys(16).concat(keys(17), keys(18))).size).toBe(CHAOS_FAULTS.length);
+    expect(new Set(keys(16).concat(keys(17), keys(18), keys(19))).size).toBe(CHAOS_FAULTS.length);
+  });
+
+  it('runs on the example users commit unless the draw holds a production fault, which needs the chaos chart', () => {
+    expect(chartFor({ faults: 3, seed: 1, only: ['kill-pod', 'switchover'] })).toBe('sync-postgres');
+    expect(chartFor({ faults: 1, seed: 1, sequence: ['kill-pod', 'oom-backend'] })).toBe('chaos-postgres');
+    expect(chartFor({ faults: 5, seed: 1, only: ['volume-full'] })).toBe('chaos-postgres');
+    expect(chartFor({ faults: CI_CHAOS_SEQUENCE.length, seed: CI_CHAOS_SEED, sequence: CI_CHAOS_SEQUENCE })).toBe('sync-postgres');
   });
 
   it('reads its arguments', () => {

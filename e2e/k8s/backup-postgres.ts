@@ -6,7 +6,8 @@
  * ConfigMap `backup-store-ca` for `caConfigMap`, as a user commits a private CA; every object is written
  * with `ServerSideEncryption.S3_MANAGED` (versitygw checks the signed header and ignores it: README.md,
  * "Backups", Limits). Credentials come from Secret `backup-s3`, which the scenario creates with kubectl
- * as a user would. Base backups on request only, the newest one kept (base-backup.ts).
+ * as a user would. Base backups on request only, the newest one kept (base-backup.ts); as
+ * `scheduled-postgres`, every minute (backup-schedule.ts).
  * Synchronous replication, so the restore scenario can hold a restore to the latest state to every commit
  * acknowledged across a failover. Rendered on every major, like tls-postgres.ts.
  */
@@ -36,14 +37,19 @@ export function backupStoreCertificates(): StoreCertificates {
   return StoreCertificates.ensure(join(__dirname, '..', '.work', 'backup-store-tls'), [BACKUP_STORE_HOST], 'cdk8s-postgres-ha-e2e-store-ca');
 }
 
+/** The backup-schedule scenario's cluster: backup-postgres with base backups every minute. */
+export const SCHEDULED_POSTGRES = 'scheduled-postgres';
+export const EVERY_MINUTE = '* * * * *';
+
 export class BackupPostgresChart extends Chart {
-  constructor(scope: Construct, id: string, version: PostgresVersion) {
+  /** `name` and `schedule`: the cluster's name and its backup schedule (backup-postgres: on request only). */
+  constructor(scope: Construct, id: string, version: PostgresVersion, name = BACKUP_POSTGRES, schedule?: string) {
     super(scope, id, { namespace: 'demo' });
     const storeCa = new kplus.ConfigMap(this, 'StoreCa', {
       metadata: { name: BACKUP_STORE_CA },
       data: { 'ca.crt': backupStoreCertificates().caPem },
     });
-    new PostgresCluster(this, BACKUP_POSTGRES, {
+    new PostgresCluster(this, name, {
       version,
       replicas: 3,
       // Hot standbys accept connections, pg_basebackup's too: base backups are taken from one of them.
@@ -61,6 +67,7 @@ export class BackupPostgresChart extends Chart {
         serverSideEncryption: ServerSideEncryption.S3_MANAGED,
         archiveTimeout: Duration.seconds(5),
         retainCount: 1,
+        ...(schedule ? { schedule } : {}),
       },
     });
   }

@@ -19,7 +19,7 @@ import { HaPostgresChart } from '../../examples/ha-postgres';
 import { HotPostgresChart } from '../../examples/hot-postgres';
 import { SyncPostgresChart } from '../../examples/sync-app';
 import { MetricsPostgresChart } from './metrics-postgres';
-import { BackupPostgresChart } from './backup-postgres';
+import { BackupPostgresChart, EVERY_MINUTE, SCHEDULED_POSTGRES } from './backup-postgres';
 import { ChaosPostgresChart } from './chaos-postgres';
 import { OomPostgresChart } from './oom-postgres';
 import { QuorumPostgresChart } from './quorum-postgres';
@@ -37,6 +37,7 @@ const CHARTS: Record<ChartName, (app: App, version: PostgresVersion) => void> = 
   'tls-postgres': (app, version) => new TlsPostgresChart(app, 'tls-postgres', version),
   'metrics-postgres': (app, version) => new MetricsPostgresChart(app, 'metrics-postgres', version),
   'backup-postgres': (app, version) => new BackupPostgresChart(app, 'backup-postgres', version),
+  'scheduled-postgres': (app, version) => new BackupPostgresChart(app, 'scheduled-postgres', version, SCHEDULED_POSTGRES, EVERY_MINUTE),
   'oom-postgres': (app, version) => new OomPostgresChart(app, 'oom-postgres', version),
   'quorum-postgres': (app, version) => new QuorumPostgresChart(app, 'quorum-postgres', version),
   'skew-postgres': (app, version) => new SkewPostgresChart(app, 'skew-postgres', version),

@@ -24,7 +24,7 @@ export interface HostSetup {
   remove(cluster: KubeCluster): Promise<void>;
 }
 
-export type ChartName = 'ha-postgres' | 'hot-postgres' | 'sync-postgres' | 'tls-postgres' | 'metrics-postgres' | 'backup-postgres' | 'oom-postgres' | 'quorum-postgres' | 'skew-postgres' | 'strict-postgres' | 'chaos-postgres';
+export type ChartName = 'ha-postgres' | 'hot-postgres' | 'sync-postgres' | 'tls-postgres' | 'metrics-postgres' | 'backup-postgres' | 'oom-postgres' | 'quorum-postgres' | 'skew-postgres' | 'strict-postgres' | 'chaos-postgres' | 'scheduled-postgres';
 
 export const DEFAULT_MAJOR = '17';
 export const ALL_MAJORS = ['15', '17', '18'] as const;

@@ -2,6 +2,7 @@
 import type { KubeScenario } from '../scenario';
 import { backup } from './backup';
 import { backupStoreDown } from './backup-store-down';
+import { backupSchedule } from './backup-schedule';
 import { baseBackup } from './base-backup';
 import { bootstrapRace } from './bootstrap-race';
 import { clockSkew } from './clock-skew';
@@ -33,4 +34,4 @@ import { tlsFromSecret } from './tls-from-secret';
 import { volumeFull } from './volume-full';
 import { volumeGrowth } from './volume-growth';
 
-export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, rollingUpdate, minorUpgrade, majorGuard, majorUpgrade, scaling, volumeGrowth, statusCli, metrics, backup, backupStoreDown, baseBackup, restore, hungPostgres, hungAgent, clockSkew, handEdits, switchoverLagging, oomKill, volumeFull, memberPartition, stranger, nodeLost, nodeDrain];
+export const KUBE_SCENARIOS: readonly KubeScenario[] = [seedWarm, seedHot, seedFailover, killPrimary, syncFailover, restartAll, bootstrapRace, tls, tlsFromSecret, rollingUpdate, minorUpgrade, majorGuard, majorUpgrade, scaling, volumeGrowth, statusCli, metrics, backup, backupStoreDown, baseBackup, backupSchedule, restore, hungPostgres, hungAgent, clockSkew, handEdits, switchoverLagging, oomKill, volumeFull, memberPartition, stranger, nodeLost, nodeDrain];

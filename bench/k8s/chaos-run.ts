@@ -9,8 +9,8 @@
 import { ScenarioContext } from '../../e2e/support/scenario';
 import type { Database } from '../../e2e/k8s/database';
 import type { KubeCluster } from '../../e2e/k8s/kube-cluster';
-import { PgbenchLoad } from '../../e2e/load/pgbench';
 import { Prng } from '../prng';
+import { startPgbench } from './pgbench-trial';
 import { pendingBackOffs, type PendingBackOff, type PodStatusJson } from './back-off';
 import { readControllerManagerState } from './control-plane';
 import { K8S_FAULTS, type K8sFault } from './faults';
@@ -197,26 +197,6 @@ async function controllerManagerSettled(cluster: KubeCluster, waits: Waits, prin
   await waits.waitFor('kube-controller-manager leading', async () => (await readControllerManagerState(cluster)) === 'leading', 120_000);
   print(`    … kube-controller-manager leads again after ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return true;
-}
-
-/**
- * pgbench for one fault: pgbench_history's rows before and after it, through the primary Service, tell
- * whether a transaction pgbench saw acknowledged is missing (each TPC-B transaction inserts one row; one
- * whose acknowledgement was lost may add a row nobody counted, never the reverse).
- */
-async function startPgbench(db: Database): Promise<{ finish(): Promise<{ transactions: number; lost: number; tps: number }> }> {
-  const service = await db.service();
-  const credentials = await db.credentials();
-  const rows = async () => Number((await db.sql<{ n: string }>(db.service(), 'select count(*) as n from pgbench_history'))[0].n);
-  const before = await rows();
-  const load = new PgbenchLoad(service, credentials);
-  return {
-    async finish() {
-      const totals = await load.stop();
-      const added = (await rows()) - before;
-      return { transactions: totals.transactions, lost: Math.max(0, totals.transactions - added), tps: totals.transactions / totals.seconds };
-    },
-  };
 }
 
 function seconds(ms: number | undefined): string {

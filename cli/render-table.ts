@@ -6,7 +6,7 @@ import type { EventReport, MemberReport, StatusReport } from './report';
 export function renderTable(r: StatusReport): string {
   const s = r.settings;
   const lines: string[] = [];
-  const mode = [s.standbyMode && `${s.standbyMode} standbys`, s.replicationMode && replicationText(s.replicationMode, s.synchronousReplicas)].filter(Boolean).join(', ');
+  const mode = [s.standbyMode && `${s.standbyMode} standbys`, s.replicationMode && replicationText(s.replicationMode, s.synchronousReplicas, s.synchronousStrict)].filter(Boolean).join(', ');
   lines.push(`Cluster ${r.cluster} in namespace ${r.namespace}: ${s.replicas} members${mode ? `, ${mode}` : ''}`);
   lines.push(`Primary: ${primaryLine(r)}`);
   if (r.lease?.switchoverTo) lines.push(`Switchover to ${r.lease.switchoverTo} requested (annotation on the Lease)`);
@@ -56,8 +56,8 @@ function primaryLine(r: StatusReport): string {
   return `${lease.holder} (holds Lease ${lease.name}: ${details.join(', ')})`;
 }
 
-function replicationText(mode: string, k: number | null): string {
-  return mode === 'sync' ? `synchronous replication (ANY ${k ?? '?'})` : mode === 'async' ? 'asynchronous replication' : `${mode} replication`;
+function replicationText(mode: string, k: number | null, strict: boolean): string {
+  return mode === 'sync' ? `synchronous replication (ANY ${k ?? '?'}${strict ? ', strict: the primary never commits alone' : ''})` : mode === 'async' ? 'asynchronous replication' : `${mode} replication`;
 }
 
 function eventLine(e: EventReport): string {

@@ -19,6 +19,8 @@ export interface ClusterSettings {
   readonly standbyMode: string | null;
   readonly replicationMode: string | null;
   readonly synchronousReplicas: number | null;
+  /** `synchronousStrict`: the primary never commits alone (PGHA_SYNCHRONOUS_STRICT, rendered only when true). */
+  readonly synchronousStrict: boolean;
   readonly maximumLagOnFailoverBytes: number | null;
   readonly leaseDurationSeconds: number | null;
 }
@@ -42,6 +44,7 @@ export function clusterSettings(name: string, sts: StatefulSetJson): ClusterSett
     standbyMode: env.get('PGHA_STANDBY_MODE') ?? null,
     replicationMode: env.get('PGHA_REPLICATION_MODE') ?? null,
     synchronousReplicas: number('PGHA_SYNCHRONOUS_REPLICAS'),
+    synchronousStrict: env.get('PGHA_SYNCHRONOUS_STRICT') === 'true',
     maximumLagOnFailoverBytes: number('PGHA_MAX_LAG_ON_FAILOVER_BYTES'),
     leaseDurationSeconds: leaseMs === null ? null : leaseMs / 1000,
   };

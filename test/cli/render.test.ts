@@ -1,6 +1,7 @@
 // The two ways status prints its report: an aligned table for people, a stable JSON document for scripts.
 import { renderJson } from '../../cli/render-json';
 import { ago, bytes, renderTable } from '../../cli/render-table';
+import type { ClusterFacts } from '../../cli/cluster-reads';
 import { buildReport } from '../../cli/report';
 import { recordedFacts } from './recorded';
 
@@ -9,6 +10,14 @@ describe('status as a table', () => {
     const lines = renderTable(buildReport(await recordedFacts('switched'))).split('\n');
     expect(lines[0]).toBe('Cluster hot-postgres in namespace demo: 3 members, hot standbys, asynchronous replication');
     expect(lines[1]).toBe("Primary: hot-postgres-0 (holds Lease hot-postgres-leader: renewed 1s ago by this machine's clock, lease 10s, 1 transition)");
+  });
+
+  it('says when synchronous replication is strict (the agent container\'s PGHA_SYNCHRONOUS_STRICT)', async () => {
+    const strict = JSON.parse(JSON.stringify(await recordedFacts('switched'))) as ClusterFacts;
+    const agent = strict.statefulSet.spec.template.spec.containers.find((c) => c.name === 'agent')!;
+    (agent as { env: readonly unknown[] }).env = [...(agent.env ?? []).filter((e) => e.name !== 'PGHA_REPLICATION_MODE'), { name: 'PGHA_REPLICATION_MODE', value: 'sync' }, { name: 'PGHA_SYNCHRONOUS_STRICT', value: 'true' }];
+    const lines = renderTable(buildReport(strict)).split('\n');
+    expect(lines[0]).toBe('Cluster hot-postgres in namespace demo: 3 members, hot standbys, synchronous replication (ANY 1, strict: the primary never commits alone)');
   });
 
   it('aligns the members in columns', async () => {

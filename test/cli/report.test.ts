@@ -25,7 +25,7 @@ describe('status report', () => {
       ['hot-postgres-2', 'node-1', '10.210.1.4', 'primary', true, 'primary', 1, '0/5000000', null, null, null],
     ]);
     expect(r.lease).toMatchObject({ name: 'hot-postgres-leader', holder: 'hot-postgres-2', renewTime: '2026-12-04T16:10:20.928000Z', renewedSecondsAgo: 0.9, leaseDurationSeconds: 10, transitions: 0 });
-    expect(r.settings).toMatchObject({ replicas: 3, standbyMode: 'hot', replicationMode: 'async', maximumLagOnFailoverBytes: 16777216 });
+    expect(r.settings).toMatchObject({ replicas: 3, standbyMode: 'hot', replicationMode: 'async', synchronousStrict: false, maximumLagOnFailoverBytes: 16777216 });
     expect(r.lagReference).toBe("hot-postgres-2's WAL end (its agent's status)");
     expect(r.events.map((e) => e.reason)).toEqual(['Bootstrapped', 'Cloned', 'Cloned']);
     expect(r.lastChange).toBeNull();

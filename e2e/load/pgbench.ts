@@ -12,6 +12,13 @@ import type { Credentials, HostPort } from '../support/postgres-client';
 /** Short enough that a stop waits little, long enough that connecting is a small part of a round. */
 const ROUND_SECONDS = 5;
 const PROCESSED = /number of transactions actually processed: (\d+)/;
+/**
+ * pgbench's database argument, as a connection string: a statement whose server vanished (its pod's
+ * address gone with a lost node, so nothing ever answers, not even a reset) fails once its data is
+ * unacknowledged for 5 s (tcp_user_timeout), and an idle connection once keepalives go unanswered. Without
+ * them pgbench's -T does not interrupt the wait, and a round hung for TCP's whole retry time (~15 min).
+ */
+const CONNECTION = 'dbname=postgres tcp_user_timeout=5000 keepalives_idle=2 keepalives_interval=1 keepalives_count=3';
 
 export interface PgbenchTotals {
   /** Transactions pgbench reported as processed (acknowledged commits). */
@@ -35,8 +42,8 @@ function environment(service: HostPort, credentials: Credentials): NodeJS.Proces
     PGHOST: service.host,
     PGPORT: String(service.port),
     PGUSER: credentials.user,
-    PGPASSWORD: credentials.password,
     PGDATABASE: 'postgres',
+    PGPASSWORD: credentials.password,
     PGSSLMODE: 'require',
     PGCONNECT_TIMEOUT: '2',
   };
@@ -89,7 +96,7 @@ export class PgbenchLoad {
 
   private round(): Promise<{ code: number; output: string }> {
     return new Promise((resolve) => {
-      const args = ['-n', '-c', String(this.clients), '-j', '2', '-T', String(ROUND_SECONDS)];
+      const args = ['-n', '-c', String(this.clients), '-j', '2', '-T', String(ROUND_SECONDS), CONNECTION];
       const child = spawn(this.binary, args, { env: environment(this.service, this.credentials), stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

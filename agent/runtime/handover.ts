@@ -41,7 +41,9 @@ export class Handover {
       return `switchover aborted (${back})`;
     }
     const next = caughtUp ? chosen : null;
-    const outcome = await this.writes.handTo(lease, next, { [ANNOTATIONS.primaryLsn]: final ? formatLsn(final.lsn) : null });
+    const published = { [ANNOTATIONS.primaryLsn]: final ? formatLsn(final.lsn) : null };
+    // Released with no successor, the Lease keeps the recorded quorum (LeaseWrites.release says why).
+    const outcome = next ? await this.writes.handTo(lease, next, published) : await this.writes.release(lease, published);
     await this.effects.labelSelf('replica');
     const wakes = next ? [next] : this.d.config.members.filter((m) => m !== selfName(o));
     await Promise.all(wakes.map((m) => this.d.peers.wake(m)));

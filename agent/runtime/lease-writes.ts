@@ -81,41 +81,43 @@ export class LeaseWrites {
     return outcome;
   }
 
-  /**
-   * A planned handover: the Lease goes to `next` (which then promotes), or is released (null) for the
-   * best member to take. Either way this member stops counting itself as holder.
-   */
-  async handTo(lease: PresentLease, next: string | null, annotations: AnnotationChanges): Promise<WriteOutcome> {
+  /** A planned handover to `next`, which confirmed the final WAL position and promotes next. */
+  async handTo(lease: PresentLease, next: string, annotations: AnnotationChanges): Promise<WriteOutcome> {
     const write: LeaseWrite = {
       ...this.base(lease.record, {
         ...annotations,
         [ANNOTATIONS.previousHolder]: this.d.config.podName,
         [ANNOTATIONS.switchoverTo]: null,
         // The target has every commit (it confirmed the final WAL position); it alone may succeed it.
-        [ANNOTATIONS.syncStandbys]: this.syncAnnotation(next ? { k: 1, members: [next] } : EMPTY_SYNC),
+        [ANNOTATIONS.syncStandbys]: this.syncAnnotation({ k: 1, members: [next] }),
       }),
       holder: next,
       renewTime: microTime(new Date(this.d.wallNow())),
-      transitions: lease.record.transitions + (next ? 1 : 0),
+      transitions: lease.record.transitions + 1,
     };
-    const outcome = await this.d.leases.update(lease.record, write);
-    this.d.state.memory = { ...this.d.state.memory, lastRenewSentAt: null };
-    return outcome;
+    return this.handedOver(lease, write);
   }
 
   /**
-   * Hands the Lease back with no successor named while this member's PostgreSQL is not running (abdicate:
-   * a full volume, no data, another major's binaries). The recorded quorum stays: nothing committed since
-   * it was recorded, so every acknowledged commit is still on `k` of its members and one of them may take
-   * over. Recording the empty quorum here would leave a synchronous cluster without any eligible member.
+   * Hands the Lease back with no successor named while this member's PostgreSQL is not running: a
+   * step-down no standby confirmed the final WAL position for in time, or abdicate (a full volume, no
+   * data, another major's binaries). The recorded quorum stays: nothing committed since it was recorded
+   * (the stopped PostgreSQL commits nothing more, and a shutdown checkpoint is no commit), so every
+   * acknowledged commit is still on `k` of its members and one of them may take over. Recording the
+   * empty quorum here would leave a synchronous cluster without any eligible member, for good.
    */
-  async release(lease: PresentLease): Promise<WriteOutcome> {
+  async release(lease: PresentLease, annotations: AnnotationChanges = {}): Promise<WriteOutcome> {
     const write: LeaseWrite = {
-      ...this.base(lease.record, { [ANNOTATIONS.previousHolder]: this.d.config.podName, [ANNOTATIONS.switchoverTo]: null }),
+      ...this.base(lease.record, { ...annotations, [ANNOTATIONS.previousHolder]: this.d.config.podName, [ANNOTATIONS.switchoverTo]: null }),
       holder: null,
       renewTime: microTime(new Date(this.d.wallNow())),
       transitions: lease.record.transitions,
     };
+    return this.handedOver(lease, write);
+  }
+
+  /** Either way this member stops counting itself as holder. */
+  private async handedOver(lease: PresentLease, write: LeaseWrite): Promise<WriteOutcome> {
     const outcome = await this.d.leases.update(lease.record, write);
     this.d.state.memory = { ...this.d.state.memory, lastRenewSentAt: null };
     return outcome;

@@ -43,7 +43,7 @@ export class Handover {
     const next = caughtUp ? chosen : null;
     const published = { [ANNOTATIONS.primaryLsn]: final ? formatLsn(final.lsn) : null };
     // Released with no successor, the Lease keeps the recorded quorum (LeaseWrites.release says why).
-    const outcome = next ? await this.writes.handTo(lease, next, published) : await this.writes.release(lease, published);
+    const outcome = next ? await this.writes.handTo(lease, next, published) : await this.writes.release(o, lease, published);
     await this.effects.labelSelf('replica');
     const wakes = next ? [next] : this.d.config.members.filter((m) => m !== selfName(o));
     await Promise.all(wakes.map((m) => this.d.peers.wake(m)));

@@ -106,9 +106,14 @@ export class LeaseWrites {
    * acknowledged commit is still on `k` of its members and one of them may take over. Recording the
    * empty quorum here would leave a synchronous cluster without any eligible member, for good.
    */
-  async release(lease: PresentLease, annotations: AnnotationChanges = {}): Promise<WriteOutcome> {
+  async release(o: Observation, lease: PresentLease, annotations: AnnotationChanges = {}): Promise<WriteOutcome> {
     const write: LeaseWrite = {
-      ...this.base(lease.record, { ...annotations, [ANNOTATIONS.previousHolder]: this.d.config.podName, [ANNOTATIONS.switchoverTo]: null }),
+      ...this.base(lease.record, {
+        ...annotations,
+        [ANNOTATIONS.previousHolder]: this.d.config.podName,
+        [ANNOTATIONS.switchoverTo]: null,
+        ...this.quorumOfOneself(o, lease),
+      }),
       holder: null,
       renewTime: microTime(new Date(this.d.wallNow())),
       transitions: lease.record.transitions,
@@ -121,6 +126,19 @@ export class LeaseWrites {
     const outcome = await this.d.leases.update(lease.record, write);
     this.d.state.memory = { ...this.d.state.memory, lastRenewSentAt: null };
     return outcome;
+  }
+
+  /**
+   * A recorded quorum that is empty says the primary committed alone: no standby holds every commit it
+   * acknowledged, so none may take over. This member does, when it holds this cluster's data: released
+   * naming itself alone as the quorum, it may take the Lease back (its pod back, its volume freed)
+   * instead of the cluster staying without a primary for good. Any later holder's write replaces it.
+   */
+  private quorumOfOneself(o: Observation, lease: PresentLease): AnnotationChanges {
+    const recorded = lease.syncStandbys;
+    if (this.d.config.replicationMode !== 'sync' || (recorded !== null && recorded.k > 0 && recorded.members.length > 0)) return {};
+    const ours = o.local.data.kind === 'present' && o.local.data.systemIdentifier === lease.systemIdentifier;
+    return ours ? { [ANNOTATIONS.syncStandbys]: formatSyncSet({ k: 1, members: [this.d.config.podName] }) } : {};
   }
 
   private base(lease: Lease, annotations: AnnotationChanges): LeaseWrite {

@@ -11,7 +11,7 @@ import type { ActorDeps } from '../../../agent/runtime/actor-deps';
 import { Effects } from '../../../agent/runtime/effects';
 import { Handover } from '../../../agent/runtime/handover';
 import { LeaseWrites } from '../../../agent/runtime/lease-writes';
-import { asPrimary, config, lease, observation, peerOk } from '../core/observation-builder';
+import { asPrimary, config, lease, observation, peerOk, SYSID } from '../core/observation-builder';
 
 /** Where the stepping-down primary's shutdown checkpoint ends; the standbys stream up to just before it. */
 const FINAL = 0x3000100n;
@@ -87,10 +87,22 @@ describe('a step-down no standby confirmed in time', () => {
     expect(alone).toEqual({ type: 'wait', reason: 'the lease was released; not taking over: sees 1 of the 2 quorum members, needs 2 to be sure it has every acknowledged commit' });
   });
 
-  it('keeps an empty recorded quorum empty: commits acknowledged by the primary alone are on no standby', async () => {
+  it('records itself as the quorum when the recorded one is empty: no standby holds what it committed alone, and it takes the Lease back once its pod is back', async () => {
     const released = observed((await stepDown(sync, { k: 0, members: [] })).write);
-    expect(released.syncStandbys).toEqual({ k: 0, members: [] });
-    expect(standbyPg1(sync, released)).toEqual({ type: 'wait', reason: 'the lease was released; not taking over: not in the synchronous quorum the primary recorded (none)' });
+    expect(released.syncStandbys).toEqual({ k: 1, members: ['pg-0'] });
+    expect(standbyPg1(sync, released)).toEqual({ type: 'wait', reason: 'the lease was released; not taking over: not in the synchronous quorum the primary recorded (pg-0)' });
+    const back = decide(observation({
+      config: config({ ...sync, podName: 'pg-0' }),
+      lease: released,
+      local: {
+        supervisor: { postgres: 'stopped', mode: 'none' },
+        data: { kind: 'present', systemIdentifier: SYSID, state: 'shut down', standbySignal: false },
+        wal: { timeline: 1, lsn: FINAL },
+        upstream: null,
+      },
+      peers: [peerOk('pg-1', { lsn: BEFORE, leaseHolder: null }), peerOk('pg-2', { lsn: BEFORE, leaseHolder: null })],
+    }));
+    expect(back).toEqual({ type: 'acquire', reason: 'the lease was released; most advanced of 1 reachable members at 0/3000100', previousHolder: null });
   });
 
   it('records no quorum in asynchronous mode, where a standby within maximumLagOnFailover takes over', async () => {

@@ -20,7 +20,7 @@ const QUORUM: SyncSet = { k: 1, members: ['pg-1', 'pg-2'] };
 
 /**
  * pg-0 steps down as primary while its standbys report `standbyLsn` (never FINAL: none confirms). The
- * monotonic clock moves a second per reading, so the 5 s catch-up limits pass in a few polls.
+ * monotonic clock moves 2.5 s per reading, so the 5 s catch-up limits pass in a few polls.
  */
 async function stepDown(settings: Partial<AgentConfig>, recorded: SyncSet | null, standbyLsn = BEFORE): Promise<{ write: LeaseWrite; outcome: string }> {
   const writes: LeaseWrite[] = [];
@@ -28,7 +28,7 @@ async function stepDown(settings: Partial<AgentConfig>, recorded: SyncSet | null
   const standby = (name: string): PeerView => peerOk(name, { lsn: standbyLsn, leaseHolder: 'pg-0' });
   const deps = {
     config: config({ podName: 'pg-0', ...settings }),
-    now: () => (clock += 1000),
+    now: () => (clock += 2500),
     wallNow: () => Date.parse('2026-11-26T00:00:02Z'),
     leases: { update: async (_base: Lease, write: LeaseWrite) => (writes.push(write), { ok: true, lease: { ...write, resourceVersion: '43', uid: 'lease-uid-1' } }) },
     supervisor: { run: async () => ({ ok: true, message: 'stopped' }) },

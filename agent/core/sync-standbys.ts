@@ -9,6 +9,8 @@
 //   either), apply the new one, and record it alone once k of its members caught up.
 // - Starting (PostgreSQL restarted after a crash) or promoting: start with the quorum the Lease records
 //   (startingQuorum), never with none, so the first tick's plan above is what lets it commit alone.
+// - Released with no successor, its PostgreSQL stopped (runtime/lease-writes.ts release): the record stays,
+//   and an empty one becomes the releasing member alone, which holds every commit it acknowledged.
 //
 // Strict mode (synchronousStrict) never lowers k: with fewer than k standbys streaming, the quorum becomes
 // `ANY k` of every other member, so commits wait until any k of them stream and flush, and the recorded

@@ -88,7 +88,7 @@ export class Actor {
   /** Renew first (with what the primary publishes), and only then take the step. */
   private async lead(step: LeadStep, o: Observation, lease: PresentLease, reason: string, clearSwitchover?: string): Promise<string> {
     if (step === 'abdicate') {
-      const outcome = await this.writes.release(lease);
+      const outcome = await this.writes.release(o, lease);
       void this.effects.event('Warning', 'Abdicated', `released the lease: ${reason}`);
       return outcome.ok ? 'lease released' : `could not release the lease (${outcome.reason})`;
     }

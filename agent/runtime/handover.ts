@@ -41,7 +41,10 @@ export class Handover {
       return `switchover aborted (${back})`;
     }
     const next = caughtUp ? chosen : null;
-    const outcome = await this.writes.handTo(lease, next, { [ANNOTATIONS.primaryLsn]: final ? formatLsn(final.lsn) : null });
+    const published = { [ANNOTATIONS.primaryLsn]: final ? formatLsn(final.lsn) : null };
+    // Released with no successor, the Lease keeps the recorded quorum, or names this member alone when it
+    // was empty (LeaseWrites.release says why): recording it empty would leave nobody eligible, for good.
+    const outcome = next ? await this.writes.handTo(lease, next, published) : await this.writes.release(o, lease, published);
     await this.effects.labelSelf('replica');
     const wakes = next ? [next] : this.d.config.members.filter((m) => m !== selfName(o));
     await Promise.all(wakes.map((m) => this.d.peers.wake(m)));

@@ -81,44 +81,64 @@ export class LeaseWrites {
     return outcome;
   }
 
-  /**
-   * A planned handover: the Lease goes to `next` (which then promotes), or is released (null) for the
-   * best member to take. Either way this member stops counting itself as holder.
-   */
-  async handTo(lease: PresentLease, next: string | null, annotations: AnnotationChanges): Promise<WriteOutcome> {
+  /** A planned handover to `next`, which confirmed the final WAL position and promotes next. */
+  async handTo(lease: PresentLease, next: string, annotations: AnnotationChanges): Promise<WriteOutcome> {
     const write: LeaseWrite = {
       ...this.base(lease.record, {
         ...annotations,
         [ANNOTATIONS.previousHolder]: this.d.config.podName,
         [ANNOTATIONS.switchoverTo]: null,
         // The target has every commit (it confirmed the final WAL position); it alone may succeed it.
-        [ANNOTATIONS.syncStandbys]: this.syncAnnotation(next ? { k: 1, members: [next] } : EMPTY_SYNC),
+        [ANNOTATIONS.syncStandbys]: this.syncAnnotation({ k: 1, members: [next] }),
       }),
       holder: next,
       renewTime: microTime(new Date(this.d.wallNow())),
-      transitions: lease.record.transitions + (next ? 1 : 0),
+      transitions: lease.record.transitions + 1,
     };
+    return this.handedOver(lease, write);
+  }
+
+  /**
+   * Hands the Lease back with no successor named while this member's PostgreSQL is not running: a
+   * step-down no standby confirmed the final WAL position for in time, or abdicate (a full volume, no
+   * data, another major's binaries). The recorded quorum stays: nothing committed since it was recorded
+   * (the stopped PostgreSQL commits nothing more, and a shutdown checkpoint is no commit), so every
+   * acknowledged commit is still on `k` of its members and one of them may take over. Recording the
+   * empty quorum here would leave a synchronous cluster without any eligible member, for good.
+   */
+  async release(o: Observation, lease: PresentLease, annotations: AnnotationChanges = {}): Promise<WriteOutcome> {
+    const write: LeaseWrite = {
+      ...this.base(lease.record, {
+        ...annotations,
+        [ANNOTATIONS.previousHolder]: this.d.config.podName,
+        [ANNOTATIONS.switchoverTo]: null,
+        ...this.quorumOfOneself(o, lease),
+      }),
+      holder: null,
+      renewTime: microTime(new Date(this.d.wallNow())),
+      transitions: lease.record.transitions,
+    };
+    return this.handedOver(lease, write);
+  }
+
+  /** Either way this member stops counting itself as holder. */
+  private async handedOver(lease: PresentLease, write: LeaseWrite): Promise<WriteOutcome> {
     const outcome = await this.d.leases.update(lease.record, write);
     this.d.state.memory = { ...this.d.state.memory, lastRenewSentAt: null };
     return outcome;
   }
 
   /**
-   * Hands the Lease back with no successor named while this member's PostgreSQL is not running (abdicate:
-   * a full volume, no data, another major's binaries). The recorded quorum stays: nothing committed since
-   * it was recorded, so every acknowledged commit is still on `k` of its members and one of them may take
-   * over. Recording the empty quorum here would leave a synchronous cluster without any eligible member.
+   * A recorded quorum that is empty says the primary committed alone: no standby holds every commit it
+   * acknowledged, so none may take over. This member does, when it holds this cluster's data: released
+   * naming itself alone as the quorum, it may take the Lease back (its pod back, its volume freed)
+   * instead of the cluster staying without a primary for good. Any later holder's write replaces it.
    */
-  async release(lease: PresentLease): Promise<WriteOutcome> {
-    const write: LeaseWrite = {
-      ...this.base(lease.record, { [ANNOTATIONS.previousHolder]: this.d.config.podName, [ANNOTATIONS.switchoverTo]: null }),
-      holder: null,
-      renewTime: microTime(new Date(this.d.wallNow())),
-      transitions: lease.record.transitions,
-    };
-    const outcome = await this.d.leases.update(lease.record, write);
-    this.d.state.memory = { ...this.d.state.memory, lastRenewSentAt: null };
-    return outcome;
+  private quorumOfOneself(o: Observation, lease: PresentLease): AnnotationChanges {
+    const recorded = lease.syncStandbys;
+    if (this.d.config.replicationMode !== 'sync' || (recorded !== null && recorded.k > 0 && recorded.members.length > 0)) return {};
+    const ours = o.local.data.kind === 'present' && o.local.data.systemIdentifier === lease.systemIdentifier;
+    return ours ? { [ANNOTATIONS.syncStandbys]: formatSyncSet({ k: 1, members: [this.d.config.podName] }) } : {};
   }
 
   private base(lease: Lease, annotations: AnnotationChanges): LeaseWrite {

@@ -4,14 +4,18 @@
 // sees the row; the standby back, the commit returns and the standby has it. Without strict mode the same
 // plan lets the primary commit alone, but only once the Lease records that no standby holds its commits:
 // restarted after a crash, it starts with the recorded quorum and commits wait until its first tick.
+// A step-down (SIGTERM) no standby confirmed: the fast stop acknowledges no commit that was waiting, so the
+// recorded quorum's standby holds every acknowledged commit without the final WAL, and may take over.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Client } from 'pg';
+import { decide } from '../../../agent/core/decide';
 import { planSync, startingQuorum, type SyncPlan } from '../../../agent/core/sync-standbys';
-import { config } from '../core/observation-builder';
+import { config, lease, observation } from '../core/observation-builder';
 import type { SyncSet } from '../../../agent/core/types';
 import { DynamicConfFile } from '../../../agent/postgres/dynamic-conf';
 import { LocalSql } from '../../../agent/postgres/local-sql';
+import { WalEndReader } from '../../../agent/postgres/wal-end';
 import { describeWithPostgres, PgFixture, type PgServer } from '../../support/pg-fixture';
 
 const MEMBERS = ['pg-0', 'pg-1', 'pg-2'];
@@ -143,5 +147,49 @@ describeWithPostgres('strict synchronous mode on a real primary', () => {
     expect(plan.record).toEqual({ k: 0, members: [] });
     await commit;
     expect(await primary.queryValue<string>('select count(*) from acked where id = 4')).toBe('1');
+  }, 30_000);
+
+  it('after a step-down no standby confirmed, the recorded quorum\'s standby has every acknowledged commit, though not the final WAL, and takes over', async () => {
+    await standby.start();
+    await primary.waitUntil("select exists (select 1 from pg_stat_replication where application_name = 'pg-1' and state = 'streaming')");
+    let plan = await tick(false);
+    for (let ticks = 1; ticks < 50 && plan.record.members.length === 0; ticks++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      plan = await tick(false);
+    }
+    expect(plan.record).toEqual({ k: 1, members: ['pg-1'] });
+    await insert(5);
+
+    // pg-1 goes away, then the primary's pod is deleted while a commit waits for pg-1: the agent steps
+    // down (no tick in between) and stops PostgreSQL fast, as Handover.run does.
+    await standby.stop('fast');
+    await Promise.all(clients.splice(0).map((c) => c.end()));
+    const client = await primary.connect();
+    const notices: string[] = [];
+    client.on('notice', (notice) => notices.push(notice.message ?? ''));
+    client.on('error', () => undefined);
+    clients.push(client);
+    const inFlight = client.query('insert into acked values (6)').then(() => 'acknowledged', (error: Error) => error.message);
+    await primary.waitUntil("select exists (select 1 from pg_stat_activity where wait_event = 'SyncRep' and query like 'insert into acked%')");
+    await sql.close();
+    await primary.stop('fast');
+    // Committed locally, never acknowledged: the backend warns and drops the connection without a result.
+    expect(await inFlight).toBe('Connection terminated unexpectedly');
+    expect(notices).toEqual(['canceling the wait for synchronous replication and terminating connection due to administrator command']);
+
+    const final = await new WalEndReader(primary.walDir).read();
+    const theirs = await new WalEndReader(standby.walDir).read();
+    expect(theirs!.lsn).toBeLessThan(final!.lsn);
+
+    // The Lease as the step-down released it (keeping the recorded quorum), seen by pg-1 on its own WAL.
+    const sync = config({ podName: 'pg-1', members: MEMBERS, replicationMode: 'sync' });
+    const released = lease({ holder: null, previousHolder: 'pg-0', syncStandbys: recorded, primaryLsn: final!.lsn });
+    const action = decide(observation({ config: sync, lease: released, local: { wal: theirs }, peers: [] }));
+    expect(action).toMatchObject({ type: 'acquire' });
+
+    await standby.start();
+    await standby.promote();
+    // Every acknowledged commit (1 to 5), and not 6, which its client never saw acknowledged.
+    expect(await standby.queryValue<string>('select string_agg(id::text, \',\' order by id) from acked')).toBe('1,2,3,4,5');
   }, 30_000);
 });

@@ -1,11 +1,14 @@
 // What a renewal does besides the write: the fencing heartbeat on the boot clock, and a LeaseRecreated
 // Event when kubectl delete lease came between the primary's read and its renewal (the API server creates
-// a Lease that an update finds missing, so the renewal itself brings it back, under a new uid).
+// a Lease that an update finds missing, so the renewal itself brings it back, under a new uid). And what a
+// holder that releases the Lease with no successor leaves as the synchronous quorum.
 import { ANNOTATIONS, formatSyncSet } from '../../../agent/core/annotations';
+import type { AgentConfig } from '../../../agent/config';
+import type { Observation, PresentLease } from '../../../agent/core/types';
 import type { Lease, LeaseWrite } from '../../../agent/kube/lease-store';
 import type { ActorDeps } from '../../../agent/runtime/actor-deps';
 import { LeaseWrites, nextMicroTime } from '../../../agent/runtime/lease-writes';
-import { config, lease } from '../core/observation-builder';
+import { asPrimary, config, lease } from '../core/observation-builder';
 
 function renewal(returnedUid: string) {
   const events: Array<{ type: string; reason: string; message: string }> = [];
@@ -63,19 +66,46 @@ it('fails on a time that is not a MicroTime', () => {
   expect(() => nextMicroTime('2026-11-26T00:00:02Z')).toThrow('not a MicroTime: 2026-11-26T00:00:02Z');
 });
 
-it('releases the Lease for an abdicating holder keeping the recorded quorum, so a quorum member may take over', async () => {
+function releasing(settings: Partial<AgentConfig>) {
   const writes: LeaseWrite[] = [];
   const deps = {
-    config: config({ podName: 'pg-0', replicationMode: 'sync' }),
+    config: config({ podName: 'pg-0', ...settings }),
     now: () => 1000,
     wallNow: () => Date.parse('2026-11-26T00:00:02Z'),
     leases: { update: async (_base: Lease, write: LeaseWrite) => (writes.push(write), { ok: true, lease: { ...write, resourceVersion: '43', uid: 'u' } }) },
     state: { memory: { lastRenewSentAt: 900 }, metrics: {}, renewalListeners: [] },
   } as unknown as ActorDeps;
-  const held = lease({ holder: 'pg-0', syncStandbys: { k: 1, members: ['pg-1', 'pg-2'] } });
-  await new LeaseWrites(deps).release(held);
-  expect(writes).toHaveLength(1);
-  expect(writes[0].holder).toBeNull();
-  expect(writes[0].annotations).toMatchObject({ [ANNOTATIONS.syncStandbys]: formatSyncSet({ k: 1, members: ['pg-1', 'pg-2'] }), [ANNOTATIONS.previousHolder]: 'pg-0' });
+  /** pg-0, the holder, releasing with its data (or `data`) on disk. */
+  const release = async (held: PresentLease, data?: Observation['local']['data']) => {
+    await new LeaseWrites(deps).release(asPrimary({ config: deps.config, lease: held, ...(data ? { local: { data } } : {}) }), held);
+    expect(writes).toHaveLength(1);
+    return writes[0];
+  };
+  return { deps, release };
+}
+
+it('releases the Lease for an abdicating holder keeping the recorded quorum, so a quorum member may take over', async () => {
+  const { deps, release } = releasing({ replicationMode: 'sync' });
+  const write = await release(lease({ holder: 'pg-0', syncStandbys: { k: 1, members: ['pg-1', 'pg-2'] } }));
+  expect(write.holder).toBeNull();
+  expect(write.annotations).toMatchObject({ [ANNOTATIONS.syncStandbys]: formatSyncSet({ k: 1, members: ['pg-1', 'pg-2'] }), [ANNOTATIONS.previousHolder]: 'pg-0' });
   expect(deps.state.memory.lastRenewSentAt).toBeNull();
+});
+
+it('releases naming itself alone as the quorum when the recorded one is empty: it alone holds what it committed alone', async () => {
+  const { release } = releasing({ replicationMode: 'sync' });
+  const write = await release(lease({ holder: 'pg-0', syncStandbys: { k: 0, members: [] } }));
+  expect(write.annotations[ANNOTATIONS.syncStandbys]).toBe(formatSyncSet({ k: 1, members: ['pg-0'] }));
+});
+
+it('keeps the empty quorum when it holds none of this cluster\'s data (abdicating for lack of it)', async () => {
+  const { release } = releasing({ replicationMode: 'sync' });
+  const write = await release(lease({ holder: 'pg-0', syncStandbys: { k: 0, members: [] } }), { kind: 'none' });
+  expect(write.annotations[ANNOTATIONS.syncStandbys]).toBe(formatSyncSet({ k: 0, members: [] }));
+});
+
+it('records no quorum on release in asynchronous mode', async () => {
+  const { release } = releasing({});
+  const write = await release(lease({ holder: 'pg-0' }));
+  expect(write.annotations[ANNOTATIONS.syncStandbys]).toBeUndefined();
 });

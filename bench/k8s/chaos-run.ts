@@ -165,6 +165,8 @@ export async function runK8sChaos(cluster: KubeCluster, db: Database, options: C
       if (problems.length === 0) {
         passed++;
         options.print(`  ✓ ${line}`);
+        // Why writes failed under a fault that should not stop them: the writer's errors, grouped.
+        if (!step.fault.moves && result.failureKinds) options.print(`      writes failed: ${result.failureKinds}`);
       } else {
         failed++;
         options.print(`  ✗ ${line}: ${problems.join('; ')}`);

@@ -34,6 +34,8 @@ export interface K8sTrialResult {
   /** Milliseconds two pods acknowledged direct writes over the same stretch of time. */
   readonly dualPrimaryMs: number;
   readonly failedWrites: number;
+  /** The failed writes after the fault, by error (the first line of each, with its count): why writes stopped. */
+  readonly failureKinds: string;
 }
 
 const HEALTHY_WAIT_MS = 180_000;
@@ -134,6 +136,7 @@ export async function runTrial(
       lostAckedWrites: log.writes.filter((w) => !stored.has(w.id)).length,
       dualPrimaryMs: Math.round(dualPrimary(probeAcks)),
       failedWrites: log.failures.length,
+      failureKinds: failureKinds(log.failures.filter((f) => f.at >= faultAt)),
     };
   } finally {
     clearInterval(refresh);
@@ -141,6 +144,16 @@ export async function runTrial(
     await writer.stop();
     await probe.stop();
   }
+}
+
+/** `3× ECONNREFUSED …, 1× timeout …`: the failures grouped by message, addresses and numbers kept. */
+export function failureKinds(failures: readonly { error: string }[]): string {
+  const counts = new Map<string, number>();
+  for (const f of failures) {
+    const kind = f.error.split('\n')[0].slice(0, 120);
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([kind, n]) => `${n}× ${kind}`).join('; ');
 }
 
 function escape(text: string): string {

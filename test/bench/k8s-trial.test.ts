@@ -1,4 +1,4 @@
-import { maxGap } from '../../bench/k8s/trial';
+import { failureKinds, maxGap } from '../../bench/k8s/trial';
 import { dualPrimary } from '../../e2e/load/dual-primary';
 
 describe('the real-cluster failover trial', () => {
@@ -16,5 +16,16 @@ describe('the real-cluster failover trial', () => {
   it('reports how long two pods acknowledged direct writes over the same stretch', () => {
     const acks = [{ pod: 'a', at: 0 }, { pod: 'b', at: 300 }, { pod: 'a', at: 450 }, { pod: 'b', at: 900 }];
     expect(dualPrimary(acks)).toBe(150);
+  });
+});
+
+describe('why writes failed during a fault', () => {
+  it('groups the failures by their first line, the most frequent first', () => {
+    expect(failureKinds([
+      { error: 'ECONNREFUSED connect ECONNREFUSED 10.211.0.9:5432' },
+      { error: 'Query read timeout' },
+      { error: 'ECONNREFUSED connect ECONNREFUSED 10.211.0.9:5432' },
+    ])).toBe('2× ECONNREFUSED connect ECONNREFUSED 10.211.0.9:5432; 1× Query read timeout');
+    expect(failureKinds([])).toBe('');
   });
 });

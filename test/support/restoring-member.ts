@@ -77,6 +77,7 @@ export async function startRestoringMember(o: RestoringMemberOptions) {
     pgdata,
     store,
     archiveRoot: async () => archiveRoot(o.prefix, cluster, (await readControlData(pgdata))!.systemIdentifier),
+    compression: 'gzip',
     restoreFrom: { store, root: async () => archiveRoot(o.prefix, source, (await readControlData(pgdata))!.systemIdentifier) },
   });
   await wal.start();

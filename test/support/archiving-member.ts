@@ -40,8 +40,8 @@ export interface ArchivingMember {
   readonly server: PgServer;
   /** `<prefix>/<cluster>/<system identifier>/`. */
   readonly root: string;
-  /** A base backup taken by the agent's code through this member's supervisor; `deps` replace the store or the part size. */
-  backup(deps?: Partial<Pick<BaseBackupDeps, 'store' | 'firstPartBytes'>>): Promise<BaseBackupRecord>;
+  /** A base backup taken by the agent's code through this member's supervisor; `deps` replace the store, the part size or the compression. */
+  backup(deps?: Partial<Pick<BaseBackupDeps, 'store' | 'firstPartBytes' | 'compression'>>): Promise<BaseBackupRecord>;
   /**
    * The agent restarted with another PGHA_BACKUP_COMPRESSION (a user changed the setting): WAL archived
    * from now on, and the backups taken, use it. Call it while nothing waits to be archived.

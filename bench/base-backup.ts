@@ -10,7 +10,7 @@
  * The database: `--gib` GiB of rows of random md5 hex (gzip gets about 2:1 from it, as from much table data).
  * MiB/s counts the tar's bytes (the database as backed up), for both. Needs root, postgresql-15, Go.
  */
-import { rmSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -25,6 +25,13 @@ const MIB = 1024 * 1024;
 function flag(name: string, fallback: number): number {
   const at = process.argv.indexOf(name);
   return at > 0 ? Number(process.argv[at + 1]) : fallback;
+}
+
+/** CPU seconds (user + system) a process has used: /proc/<pid>/stat fields 14 and 15, in clock ticks (100 a second on Linux). */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function compressions(): Compression[] {
@@ -78,6 +85,7 @@ async function main(): Promise<void> {
         await sleep(1000);
         started = performance.now();
         const cpu = process.cpuUsage();
+        const storeCpu = cpuSeconds(s3.pid);
         const record = await member.backup({ compression });
         const oursSeconds = (performance.now() - started) / 1000;
         // The agent's CPU (its thread and libuv's, gzip included): beside the wall time, what the machine's cores bound.
@@ -85,7 +93,7 @@ async function main(): Promise<void> {
         const oursRate = record.bytes / MIB / oursSeconds;
         console.log(
           `run ${run}: agent to S3, compression ${compression}: ${(record.bytes / MIB).toFixed(0)} MiB (${(record.compressedBytes / MIB).toFixed(0)} MiB stored) in ${oursSeconds.toFixed(1)} s = ${oursRate.toFixed(1)} MiB/s, ` +
-            `agent CPU ${((user + system) / 1e6).toFixed(1)} s ` +
+            `agent CPU ${((user + system) / 1e6).toFixed(1)} s, versitygw CPU ${(cpuSeconds(s3.pid) - storeCpu).toFixed(1)} s ` +
             `(${((oursRate / floorRate) * 100).toFixed(0)} % of the floor; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`,
         );
       }

@@ -314,22 +314,15 @@ do_base_backup_cancel() {
 }
 
 # A restore from the object store (agent/backup/restore.ts), in two steps so nothing half-made reaches
-# PGDATA: `unpack` extracts a base backup's tar (gzip when <archive> ends in .tar.gz, plain when it ends in
-# .tar) into a fresh folder beside PGDATA while the agent streams it from the store into <archive> (a FIFO
-# on the shared /tmp: the backup is never held in memory nor stored twice), and `install-restore`, sent
-# once the agent checked the stream's SHA-256 against backup.json, swaps the folder in with
-# recovery.signal set.
+# PGDATA: `unpack` extracts a base backup's tar (gunzipped when <archive> ends in .gz: base.tar.gz; as
+# it is otherwise: base.tar) into a fresh folder beside PGDATA while the agent streams it from the store
+# into <archive> (a FIFO on the shared /tmp: the backup is never held in memory nor stored twice), and
+# `install-restore`, sent once the agent checked the stream's SHA-256 against backup.json, swaps the
+# folder in with recovery.signal set.
 do_unpack() {
   local archive=$1 tmp=$PGDATA.restore
-  local -a gunzip
-  case "$archive" in
-    *.tar.gz) gunzip=(-z) ;;
-    *.tar) gunzip=() ;;
-    *)
-      fail "unpack takes a .tar.gz or .tar, got '$archive'"
-      return
-      ;;
-  esac
+  local -a gunzip=()
+  if [[ $archive == *.gz ]]; then gunzip=(-z); fi
   if postgres_alive; then
     fail "stop postgres before unpacking a backup"
     return

@@ -329,7 +329,9 @@ do_unpack() {
   fi
   rm -rf "$tmp"
   mkdir -p -m 0700 "$tmp"
-  if run_tool tar -x "${gunzip[@]}" -f "$archive" -C "$tmp"; then
+  # -B: the FIFO gives what the agent last wrote, often less than a 10 KiB record; without it tar stops
+  # at such a short read ("Unaligned block"). With -z, gzip's output pipe is read whole anyway.
+  if run_tool tar -x -B "${gunzip[@]}" -f "$archive" -C "$tmp"; then
     ok "unpacked $archive"
   else
     rm -rf "$tmp"

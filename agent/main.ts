@@ -112,6 +112,7 @@ async function main(): Promise<void> {
           schedule: backup.schedule,
           preferStandby: backup.preferStandby,
           retention: backup.retention,
+          compression: backup.compression,
           store: archive.store,
           source: new SupervisorBackupSource(supervisor, config.runDir),
           archiveRoot: archive.archiveRoot,

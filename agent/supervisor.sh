@@ -314,19 +314,24 @@ do_base_backup_cancel() {
 }
 
 # A restore from the object store (agent/backup/restore.ts), in two steps so nothing half-made reaches
-# PGDATA: `unpack` extracts a base backup's tar.gz into a fresh folder beside PGDATA while the agent
-# streams it from the store into <archive> (a FIFO on the shared /tmp: the backup is never held in memory
-# nor stored twice), and `install-restore`, sent once the agent checked the stream's SHA-256 against
-# backup.json, swaps the folder in with recovery.signal set.
+# PGDATA: `unpack` extracts a base backup's tar (gunzipped when <archive> ends in .gz: base.tar.gz; as
+# it is otherwise: base.tar) into a fresh folder beside PGDATA while the agent streams it from the store
+# into <archive> (a FIFO on the shared /tmp: the backup is never held in memory nor stored twice), and
+# `install-restore`, sent once the agent checked the stream's SHA-256 against backup.json, swaps the
+# folder in with recovery.signal set.
 do_unpack() {
   local archive=$1 tmp=$PGDATA.restore
+  local -a gunzip=()
+  if [[ $archive == *.gz ]]; then gunzip=(-z); fi
   if postgres_alive; then
     fail "stop postgres before unpacking a backup"
     return
   fi
   rm -rf "$tmp"
   mkdir -p -m 0700 "$tmp"
-  if run_tool tar -xzf "$archive" -C "$tmp"; then
+  # -B: the FIFO gives what the agent last wrote, often less than a 10 KiB record; without it tar stops
+  # at such a short read ("Unaligned block"). With -z, gzip's output pipe is read whole anyway.
+  if run_tool tar -x -B "${gunzip[@]}" -f "$archive" -C "$tmp"; then
     ok "unpacked $archive"
   else
     rm -rf "$tmp"

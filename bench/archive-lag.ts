@@ -49,7 +49,7 @@ async function main(): Promise<void> {
       },
     });
     const root = archiveRoot('pgha', 'bench', (await readControlData(primary.dataDir))!.systemIdentifier);
-    agent = new WalServer({ runDir, spoolDir, pgdata: primary.dataDir, store, archiveRoot: async () => root });
+    agent = new WalServer({ runDir, spoolDir, pgdata: primary.dataDir, store, archiveRoot: async () => root, compression: 'gzip' });
     await agent.start();
     await primary.query('CREATE TABLE t (id serial, payload text)');
 
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
       await sleep(1500);
       const [{ file }] = await primary.query<{ file: string }>("INSERT INTO t (payload) VALUES ('x') RETURNING pg_walfile_name(pg_current_wal_insert_lsn()) AS file");
       const committedAt = Date.now();
-      while ((await store.head(walKey(root, file))) === null) await sleep(10);
+      while ((await store.head(walKey(root, file, 'gzip'))) === null) await sleep(10);
       lags.push(Date.now() - committedAt);
     }
     // The first commit after the server started is reported apart: PostgreSQL 15 did not switch its

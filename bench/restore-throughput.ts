@@ -1,24 +1,28 @@
 /**
  * Restore figures, on real PostgreSQL 15 and a real S3 server (versitygw on 127.0.0.1), through the same
- * path as in a pod: the agent's RestoreRunner streams base.tar.gz from the store through a FIFO into
- * supervisor.sh's tar, then PostgreSQL recovers through wal.sh and promotes.
+ * path as in a pod: the agent's RestoreRunner streams base.tar.gz (base.tar with `--compression none`)
+ * from the store through a FIFO into supervisor.sh's tar, then PostgreSQL recovers through wal.sh and
+ * promotes.
  *
  * - the floor: `pg_basebackup -Ft -X none` of the database to a local folder;
  * - the agent's base backup (test/support/archiving-member.ts: the supervisor's pg_basebackup into its
- *   FIFO, the manifest check, gzip and a multipart upload; bench/base-backup.ts has its throughput);
+ *   FIFO, the manifest check, gzip unless `--compression none`, and a multipart upload;
+ *   bench/base-backup.ts has its throughput); its WAL is archived with the same compression;
  * - `--wal-mib` MiB of rows written after the backup (WAL the recovery fetches from the archive and replays);
  * - the restore to the latest state: choose + download + unpack, then recovery to promotion; MiB/s of the
  *   data folder. The restore's whole time is the RTO of a database this size, before the standbys clone.
  *   Recovery is broken down from PostgreSQL's log: start to the first redo, redo (segments fetched through
  *   wal.sh), the end-of-recovery checkpoint, and the agent seeing the promotion.
  *
- *   npx ts-node --transpile-only bench/restore-throughput.ts [--mib 1024] [--wal-mib 256]   (about 5 minutes at 1 GiB)
+ *   npx ts-node --transpile-only bench/restore-throughput.ts [--mib 1024] [--wal-mib 256] [--compression gzip|none]
+ *   (about 5 minutes at 1 GiB)
  *
  * Needs root, Debian's postgresql-15 and Go (versitygw is built once and cached).
  */
 import { chownSync, mkdirSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { COMPRESSIONS, type Compression } from '../agent/backup/layout';
 import { startArchivingMember } from '../test/support/archiving-member';
 import { PgFixture, runAsPostgres } from '../test/support/pg-fixture';
 import { startRestoringMember } from '../test/support/restoring-member';
@@ -41,6 +45,9 @@ function loggedAt(log: string, pattern: RegExp): number | null {
 async function main(): Promise<void> {
   const mib = flag('--mib', 1024);
   const walMib = flag('--wal-mib', 256);
+  const compressionAt = process.argv.indexOf('--compression');
+  const compression = (compressionAt > 0 ? process.argv[compressionAt + 1] : 'gzip') as Compression;
+  if (!COMPRESSIONS.includes(compression)) throw new Error(`--compression takes one of ${COMPRESSIONS.join(', ')}, got ${compression}`);
   const s3 = await S3Server.start();
   const fixture = await PgFixture.create();
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -48,7 +55,7 @@ async function main(): Promise<void> {
     await s3.createBucket('bench');
     const store = s3.client('bench');
     const source = await startArchivingMember({
-      fixture, name: 'source', store, prefix: 'pgha', cluster: 'bench', settings: { max_wal_size: '4GB' }, cleanups,
+      fixture, name: 'source', store, prefix: 'pgha', cluster: 'bench', settings: { max_wal_size: '4GB' }, compression, cleanups,
       make: (settings) => fixture.createPrimary('source', { settings }),
     });
     const primary = source.server;
@@ -78,7 +85,7 @@ async function main(): Promise<void> {
     started = Date.now();
     const record = await source.backup();
     const backupSeconds = (Date.now() - started) / 1000;
-    console.log(`base backup by the agent (supervisor's pg_basebackup, manifest check, gzip, multipart upload): ${backupSeconds.toFixed(1)} s; tar ${(record.bytes / MIB).toFixed(0)} MiB → base.tar.gz ${(record.compressedBytes / MIB).toFixed(0)} MiB`);
+    console.log(`base backup by the agent (supervisor's pg_basebackup, manifest check, compression ${compression}, multipart upload): ${backupSeconds.toFixed(1)} s; tar ${(record.bytes / MIB).toFixed(0)} MiB → ${(record.compressedBytes / MIB).toFixed(0)} MiB stored`);
     await primary.query(`INSERT INTO t SELECT -g, md5(g::text) || md5((g + 1)::text) FROM generate_series(1, ${Math.round((walMib * MIB) / 180)}) g`);
     await primary.query("INSERT INTO t VALUES (0, 'after the backup')");
     const walBytes = await primary.queryValue<string>(`SELECT pg_current_wal_lsn() - '${record.endLsn}'::pg_lsn`);

@@ -46,6 +46,29 @@ export class BackupSource {
 }
 
 /**
+ * How WAL files and base backups are written to the store. README.md ("Backups") has the keys of each.
+ * A store may hold both kinds after the setting changed: restores read either.
+ */
+export class BackupCompression {
+  /**
+   * gzip (level 1 for base backups, compressed in 1 MiB blocks on several threads; level 6 for WAL):
+   * `base.tar.gz`, `<file>.gz`. Table data often shrinks to half; the agent's CPU bounds the backup's
+   * throughput (bench/README.md).
+   */
+  public static readonly GZIP = new BackupCompression('gzip');
+  /**
+   * Stored as written: `base.tar`, `<file>`. No CPU spent compressing, so a base backup runs at the
+   * speed of the disk and the network, for more bytes stored and sent.
+   */
+  public static readonly NONE = new BackupCompression('none');
+
+  private constructor(
+    /** The `PGHA_BACKUP_COMPRESSION` value. */
+    public readonly value: string,
+  ) {}
+}
+
+/**
  * Continuous archiving of the cluster's WAL to an S3-compatible object store (AWS S3, MinIO, Ceph RGW,
  * Cloudflare R2, GCS's interoperability endpoint). README.md ("Backups") has the object layout.
  */
@@ -146,6 +169,14 @@ export interface BackupProps {
    * @default BackupSource.PREFER_STANDBY
    */
   readonly backupFrom?: BackupSource;
+
+  /**
+   * How WAL files and base backups are written. Changing it affects what is written from then on;
+   * backups and WAL already stored keep their keys and are still restored and pruned.
+   *
+   * @default BackupCompression.GZIP
+   */
+  readonly compression?: BackupCompression;
 }
 
 /** The key of the CA certificate in `caConfigMap`. */
@@ -201,7 +232,7 @@ export class BackupBinding {
     }
     this.archiveTimeoutSeconds = timeout;
     if (prop === 'restore.store') {
-      const set = (['schedule', 'retainCount', 'retainFor', 'backupFrom'] as const).find((name) => props[name] !== undefined);
+      const set = (['schedule', 'retainCount', 'retainFor', 'backupFrom', 'compression'] as const).find((name) => props[name] !== undefined);
       if (set) throw new Error(`restore.store.${set} has no effect: a restore's source store is only read; set it in backup`);
     }
     if (props.schedule !== undefined) CronSchedule.parse(props.schedule, 'backup.schedule');
@@ -259,6 +290,8 @@ export class BackupBinding {
       ...(this.props.schedule !== undefined ? [['SCHEDULE', this.props.schedule.trim()] as [string, string]] : []),
       ...(this.props.retainCount !== undefined ? [['RETAIN_COUNT', String(this.props.retainCount)] as [string, string]] : []),
       ...(this.retainForSeconds !== undefined ? [['RETAIN_SECONDS', String(this.retainForSeconds)] as [string, string]] : []),
+      // Rendered only when not the default: a library upgrade changes no pod template of a cluster that never set it.
+      ...(this.props.compression && this.props.compression !== BackupCompression.GZIP ? [['COMPRESSION', this.props.compression.value] as [string, string]] : []),
     ];
   }
 

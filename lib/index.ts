@@ -1,5 +1,5 @@
 export * from './agent-image';
-export { BackupSource, ServerSideEncryption } from './backup';
+export { BackupCompression, BackupSource, ServerSideEncryption } from './backup';
 export type { BackupProps } from './backup';
 export * from './checks';
 export * from './cluster';

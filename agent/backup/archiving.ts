@@ -50,6 +50,8 @@ export async function startArchiving(
     // Without `backup`, archive_mode is off: only restore requests come.
     store: store ?? (restoreFrom as { store: S3Store }).store,
     archiveRoot: root,
+    // Without `backup` nothing is archived; a restore reads either kind.
+    compression: backup?.compression ?? 'gzip',
     ...(restoreFrom ? { restoreFrom: { store: restoreFrom.store, root: async () => archiveRoot(restoreFrom.prefix, restoreFrom.cluster, await systemIdentifier()) } } : {}),
     onResult: (r) => (r.ok ? deps.log.info : deps.log.error)(`wal-${r.verb}`, { file: r.name, result: r.detail }),
   });

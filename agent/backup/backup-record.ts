@@ -1,6 +1,7 @@
 // backup.json, the record of one complete base backup (layout.ts): what a restore needs to choose a backup
 // for a target and to find the WAL from which to replay. Written last, so its presence means the backup
 // is whole and was verified; README.md ("Backups") documents the fields for people reading the store.
+import { COMPRESSIONS, type Compression } from './layout';
 
 export interface BaseBackupRecord {
   /** The record's format; a restore refuses a version it does not know. */
@@ -25,10 +26,15 @@ export interface BaseBackupRecord {
   /** ISO 8601, UTC. */
   readonly startedAt: string;
   readonly finishedAt: string;
-  /** Bytes of the tar before and after compression. */
+  /**
+   * How the tar is stored: `gzip` in base.tar.gz, `none` in base.tar. Records written before the setting
+   * existed have no such field; they are all gzip, and parseBackupRecord reads them so.
+   */
+  readonly compression: Compression;
+  /** Bytes of the tar, and of the object as stored (the same with compression none). */
   readonly bytes: number;
   readonly compressedBytes: number;
-  /** SHA-256 (hex) of base.tar.gz as stored, so a download can be checked end to end. */
+  /** SHA-256 (hex) of the tar's object as stored, so a download can be checked end to end. */
   readonly compressedSha256: string;
 }
 
@@ -57,5 +63,9 @@ export function parseBackupRecord(text: string): BaseBackupRecord {
   str('startWalFile', WAL_SEGMENT);
   str('endWalFile', WAL_SEGMENT);
   for (const name of ['postgresMajor', 'timeline', 'bytes', 'compressedBytes']) num(name);
-  return value as unknown as BaseBackupRecord;
+  const compression = value.compression ?? 'gzip';
+  if (!COMPRESSIONS.includes(compression as Compression)) {
+    throw new Error(`backup.json compression must be one of ${COMPRESSIONS.join(', ')}, got ${JSON.stringify(value.compression)}`);
+  }
+  return { ...value, compression } as unknown as BaseBackupRecord;
 }

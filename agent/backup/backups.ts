@@ -11,8 +11,8 @@ import type { Logger } from '../runtime/log';
 import { parseBackupRecord } from './backup-record';
 import type { BackupSource } from './backup-source';
 import { takeBaseBackup, type BaseBackupStore } from './base-backup';
-import { backupKey, isBackupId, isWalFileName } from './layout';
-import { planRetention, type RetentionPolicy, type StoredBackup } from './retention';
+import { backupKey, isBackupId, type Compression } from './layout';
+import { planRetention, storedWalFiles, type RetentionPolicy, type StoredBackup } from './retention';
 import { parseAssignment, planBackup, type Assignment, type BackupPlan, type LastBackup, type MemberBackupStatus } from './schedule';
 import type { ObjectInfo } from './s3';
 
@@ -29,6 +29,7 @@ export interface BaseBackupsOptions {
   readonly schedule: CronSchedule | null;
   readonly preferStandby: boolean;
   readonly retention: RetentionPolicy;
+  readonly compression: Compression;
   readonly store: BackupStore;
   readonly source: BackupSource;
   readonly archiveRoot: () => Promise<string>;
@@ -134,6 +135,7 @@ export class BaseBackups {
         cluster: this.o.cluster,
         member: this.o.member,
         pgdata: this.o.pgdata,
+        compression: this.o.compression,
         now: () => new Date(this.now()),
         onData: () => {
           this.lastDataAt = this.now();
@@ -146,7 +148,7 @@ export class BaseBackups {
         { name: this.o.member },
         'Normal',
         'BackupCompleted',
-        `base backup ${record.id} completed in ${seconds.toFixed(1)} s: ${mebibytes(record.bytes)} MiB, ${mebibytes(record.compressedBytes)} MiB compressed (${rate.toFixed(1)} MiB/s), WAL from ${record.startWalFile}`,
+        `base backup ${record.id} completed in ${seconds.toFixed(1)} s: ${mebibytes(record.bytes)} MiB, ${mebibytes(record.compressedBytes)} MiB stored (${record.compression}, ${rate.toFixed(1)} MiB/s), WAL from ${record.startWalFile}`,
       );
       this.o.log.info('backup-completed', { id: record.id, bytes: record.bytes, compressedBytes: record.compressedBytes, seconds });
     } catch (error) {
@@ -176,17 +178,13 @@ export class BaseBackups {
         const json = keys.includes(backupKey(root, id, 'backup.json')) ? await this.o.store.get(backupKey(root, id, 'backup.json')) : null;
         backups.push({ id, record: json ? parseBackupRecord(json.toString('utf8')) : null });
       }
-      const walKeys = new Map<string, string>();
-      for (const { key } of await this.o.store.list(`${root}wal/`)) {
-        const name = key.split('/').pop()!.replace(/\.gz$/, '');
-        if (isWalFileName(name)) walKeys.set(name, key);
-      }
+      const walKeys = storedWalFiles((await this.o.store.list(`${root}wal/`)).map((o) => o.key));
       const plan = planRetention(backups, [...walKeys.keys()], this.o.retention, new Date(this.now()));
       for (const id of plan.deleteBackups) {
         const keys = byId.get(id)!.sort((a, b) => Number(b.endsWith('backup.json')) - Number(a.endsWith('backup.json')));
         for (const key of keys) await this.o.store.delete(key);
       }
-      for (const name of plan.deleteWal) await this.o.store.delete(walKeys.get(name)!);
+      for (const name of plan.deleteWal) for (const key of walKeys.get(name)!) await this.o.store.delete(key);
       if (plan.deleteBackups.length + plan.deleteWal.length > 0) {
         const message = `retention deleted ${plan.deleteBackups.length} base backup(s)${plan.deleteBackups.length ? ` (${plan.deleteBackups.join(', ')})` : ''} and ${plan.deleteWal.length} WAL file(s)`;
         void this.o.events.record({ name: this.o.member }, 'Normal', 'BackupsPruned', message);

@@ -1,6 +1,7 @@
 // Takes one base backup into the store (layout.ts): the tar pg_basebackup streams passes through the
 // tar filter (each file's SHA-256; the appended manifest taken out), gzip (in blocks on several threads,
-// parallel-gzip.ts) and a SHA-256 of what is stored, into a multipart upload of base.tar.gz. Once pg_basebackup has exited 0 (it waited until the WAL the
+// parallel-gzip.ts) unless the compression is none, and a SHA-256 of what is stored, into a multipart
+// upload of base.tar.gz (or base.tar). Once pg_basebackup has exited 0 (it waited until the WAL the
 // backup needs was archived) and every file matched the manifest, backup_manifest is stored, and
 // backup.json last: a backup without it failed or is unfinished, and is never restored from.
 import { createHash } from 'node:crypto';
@@ -12,7 +13,7 @@ import { parseLsn, type Lsn } from '../postgres/lsn';
 import { parseControlFile } from '../postgres/pg-control';
 import type { BackupSource } from './backup-source';
 import type { BaseBackupRecord } from './backup-record';
-import { backupId, backupKey } from './layout';
+import { backupId, backupKey, baseTarObject, type Compression } from './layout';
 import { compareWithManifest, parseManifest } from './manifest';
 import { MultipartWriter, type MultipartStore } from './multipart-writer';
 import { ParallelGzip } from './parallel-gzip';
@@ -31,6 +32,8 @@ export interface BaseBackupDeps {
   readonly member: string;
   /** The member's data folder (read-only): the WAL segment size is read from pg_wal. */
   readonly pgdata: string;
+  /** gzip: base.tar.gz; none: base.tar, the tar as it came (no CPU spent compressing). */
+  readonly compression: Compression;
   readonly now?: () => Date;
   /** Smaller parts in tests; FIRST_PART_BYTES otherwise. */
   readonly firstPartBytes?: number;
@@ -49,18 +52,20 @@ export async function takeBaseBackup(deps: BaseBackupDeps): Promise<BaseBackupRe
   const run = await deps.source.start(id);
   const filter = new BackupTarFilter(deps.onData);
   const stored = new Digest();
-  const upload = new MultipartWriter(deps.store, backupKey(root, id, 'base.tar.gz'), {
-    contentType: 'application/gzip',
+  const object = baseTarObject(deps.compression);
+  const upload = new MultipartWriter(deps.store, backupKey(root, id, object), {
+    contentType: deps.compression === 'gzip' ? 'application/gzip' : 'application/x-tar',
     ...(deps.firstPartBytes ? { firstPartBytes: deps.firstPartBytes } : {}),
   });
   try {
-    await pipeline(run.stream, filter, new ParallelGzip(GZIP_LEVEL), stored, upload);
+    if (deps.compression === 'gzip') await pipeline(run.stream, filter, new ParallelGzip(GZIP_LEVEL), stored, upload);
+    else await pipeline(run.stream, filter, stored, upload);
   } catch (error) {
     await run.cancel().catch(() => undefined);
     const exit = await run.finished();
     // When pg_basebackup failed first, its message says more than the broken stream it left; one that
     // printed nothing was ended by the upload's failure (a broken pipe, the cancel).
-    throw new Error(exit.message ? `pg_basebackup failed: ${exit.message}` : `uploading base.tar.gz failed: ${(error as Error).message}`);
+    throw new Error(exit.message ? `pg_basebackup failed: ${exit.message}` : `uploading ${object} failed: ${(error as Error).message}`);
   }
   const exit = await run.finished();
   if (exit.code !== 0) throw new Error(`pg_basebackup failed: ${exit.message || `exit code ${exit.code}`}`);
@@ -91,6 +96,7 @@ export async function takeBaseBackup(deps: BaseBackupDeps): Promise<BaseBackupRe
     endWalFile: walFileName(last.timeline, parseLsn(last.endLsn) - 1n, segmentSize),
     startedAt: startedAt.toISOString(),
     finishedAt: now().toISOString(),
+    compression: deps.compression,
     bytes: filter.bytes,
     compressedBytes: stored.bytes,
     compressedSha256: stored.hex(),

@@ -3,6 +3,7 @@
 // agent reads through the API (credentials.ts), never in the pod spec.
 import { readFileSync } from 'node:fs';
 import { CronSchedule } from '../../lib/cron';
+import { COMPRESSIONS, type Compression } from './layout';
 import type { RetentionPolicy } from './retention';
 import type { S3Location } from './s3';
 
@@ -22,6 +23,8 @@ export interface BackupConfig extends StoreConfig {
   readonly preferStandby: boolean;
   /** PGHA_BACKUP_RETAIN_COUNT, PGHA_BACKUP_RETAIN_SECONDS; both absent: nothing is ever deleted. */
   readonly retention: RetentionPolicy;
+  /** PGHA_BACKUP_COMPRESSION: how WAL files and base backups are written (layout.ts); absent: gzip. */
+  readonly compression: Compression;
 }
 
 type Env = Record<string, string | undefined>;
@@ -32,6 +35,10 @@ export function readBackupConfig(env: Env): BackupConfig | null {
   const from = env.PGHA_BACKUP_FROM ?? 'standby';
   if (from !== 'standby' && from !== 'primary') {
     throw new Error(`environment variable PGHA_BACKUP_FROM must be one of standby, primary, got '${from}'`);
+  }
+  const compression = env.PGHA_BACKUP_COMPRESSION ?? 'gzip';
+  if (!COMPRESSIONS.includes(compression as Compression)) {
+    throw new Error(`environment variable PGHA_BACKUP_COMPRESSION must be one of ${COMPRESSIONS.join(', ')}, got '${compression}'`);
   }
   const whole = (name: string): number | null => {
     const value = env[name];
@@ -45,6 +52,7 @@ export function readBackupConfig(env: Env): BackupConfig | null {
     schedule: env.PGHA_BACKUP_SCHEDULE ? CronSchedule.parse(env.PGHA_BACKUP_SCHEDULE, 'environment variable PGHA_BACKUP_SCHEDULE') : null,
     preferStandby: from === 'standby',
     retention: { retainCount: whole('PGHA_BACKUP_RETAIN_COUNT'), retainForMs: retainSeconds === null ? null : retainSeconds * 1000 },
+    compression: compression as Compression,
   };
 }
 

@@ -1,7 +1,8 @@
 // The object keys of a cluster's archive (README.md, "Backups"): stable, so a person can read the store
 // with any S3 client, and a restore finds a file by its name alone.
 //
-//   <prefix>/<cluster>/<system identifier>/wal/<timeline>/<file name>.gz
+//   <prefix>/<cluster>/<system identifier>/wal/<timeline>/<file name>.gz    gzip (the default)
+//   <prefix>/<cluster>/<system identifier>/wal/<timeline>/<file name>       compression none
 //
 // The system identifier (initdb's, in pg_control) separates two lives of a cluster with the same name: a
 // cluster bootstrapped anew, or restored, never writes over the archive of the one before. The timeline
@@ -13,9 +14,13 @@
 //
 //   <prefix>/<cluster>/<system identifier>/base/<id>/base.tar.gz       the data folder, tar (as
 //                                                                       pg_basebackup -Ft -X none writes it), gzip
+//   <prefix>/<cluster>/<system identifier>/base/<id>/base.tar          the same tar, compression none
 //   <prefix>/<cluster>/<system identifier>/base/<id>/backup_manifest   PostgreSQL's manifest, as written
 //   <prefix>/<cluster>/<system identifier>/base/<id>/backup.json       written last, after the backup was
 //                                                                       verified against the manifest
+//
+// The compression (PGHA_BACKUP_COMPRESSION) is in the key, so a store holds both kinds after the setting
+// changed: a restore reads a base backup by what its backup.json records, a WAL file under either key.
 //
 // A folder without backup.json is a backup that failed or is still running: never listed as restorable,
 // and pruned by retention once it is older than the newest complete backup.
@@ -32,9 +37,24 @@ export function archiveRoot(prefix: string, cluster: string, systemIdentifier: s
   return `${prefix}/${cluster}/${systemIdentifier}/`;
 }
 
-export function walKey(root: string, fileName: string): string {
+/** How WAL files and base backups are stored: gzip (`.gz`, `base.tar.gz`), or as they are (`base.tar`). */
+export type Compression = 'gzip' | 'none';
+
+export const COMPRESSIONS: readonly Compression[] = ['gzip', 'none'];
+
+const SUFFIX: Readonly<Record<Compression, string>> = { gzip: '.gz', none: '' };
+
+export function walKey(root: string, fileName: string, compression: Compression): string {
   if (!isWalFileName(fileName)) throw new Error(`'${fileName}' is not a WAL file name`);
-  return `${root}wal/${fileName.slice(0, 8)}/${fileName}.gz`;
+  return `${root}wal/${fileName.slice(0, 8)}/${fileName}${SUFFIX[compression]}`;
+}
+
+/** The WAL file a key under `wal/` holds, and how it is compressed; null for a key that is none of ours. */
+export function walFileOfKey(key: string): { readonly name: string; readonly compression: Compression } | null {
+  const last = key.slice(key.lastIndexOf('/') + 1);
+  const gzip = last.endsWith('.gz');
+  const name = gzip ? last.slice(0, -3) : last;
+  return isWalFileName(name) ? { name, compression: gzip ? 'gzip' : 'none' } : null;
 }
 
 /** A base backup's id: its start time in UTC, `YYYYMMDDTHHMMSSZ`, so ids sort as the backups were taken. */
@@ -49,7 +69,12 @@ export function isBackupId(id: string): boolean {
 }
 
 /** The objects of one base backup. */
-export type BackupObject = 'base.tar.gz' | 'backup_manifest' | 'backup.json';
+export type BackupObject = 'base.tar.gz' | 'base.tar' | 'backup_manifest' | 'backup.json';
+
+/** The object holding a base backup's tar. */
+export function baseTarObject(compression: Compression): 'base.tar.gz' | 'base.tar' {
+  return `base.tar${SUFFIX[compression]}` as 'base.tar.gz' | 'base.tar';
+}
 
 export function backupFolder(root: string, id: string): string {
   if (!isBackupId(id)) throw new Error(`'${id}' is not a backup id (YYYYMMDDTHHMMSSZ)`);

@@ -1,6 +1,6 @@
 // Bootstraps a cluster from the object store instead of initdb (README.md, "Restore and point-in-time
 // recovery"): choose the base backup for the target among the complete ones (backup.json present), stream
-// base.tar.gz through a FIFO into the supervisor's tar (the agent's data mount is read-only; the backup is
+// its tar (base.tar.gz or base.tar, as its backup.json records) through a FIFO into the supervisor's tar (the agent's data mount is read-only; the backup is
 // never held in memory), check its SHA-256 against backup.json, install it with recovery.signal, and start
 // PostgreSQL with the recovery settings; recovery fetches the WAL through wal.sh from the source's archive
 // and promotes at the target. Done once PostgreSQL has left recovery.
@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import type { Readable } from 'node:stream';
 import { sleep, type CommandResult, type SupervisorState, type Verb } from '../postgres/supervisor-client';
 import { parseBackupRecord, type BaseBackupRecord } from './backup-record';
-import { archiveRoot, backupKey } from './layout';
+import { archiveRoot, backupKey, baseTarObject } from './layout';
 import { chooseBackup, describeTarget, recoverySettings, type RecoveryTarget } from './recovery-target';
 
 /** What a restore reads of the store (S3Store). */
@@ -140,12 +140,16 @@ export class RestoreRunner {
     }
   }
 
-  /** Streams base.tar.gz from the store into the supervisor's tar through a FIFO, hashing it on the way. */
+  /**
+   * Streams the backup's tar from the store into the supervisor's tar through a FIFO, hashing it on the
+   * way. The FIFO is named like the object: the supervisor gunzips a `.tar.gz` and reads a `.tar` as it is.
+   */
   private async unpack(backup: BaseBackupRecord): Promise<void> {
-    const key = backupKey(archiveRoot(this.d.source.prefix, this.d.source.cluster, backup.systemIdentifier), backup.id, 'base.tar.gz');
+    const object = baseTarObject(backup.compression);
+    const key = backupKey(archiveRoot(this.d.source.prefix, this.d.source.cluster, backup.systemIdentifier), backup.id, object);
     const body = await this.d.source.store.stream(key);
     if (!body) throw new RestoreFailure(`${key} is missing although backup.json lists it`);
-    const fifo = join(this.d.spoolDir, `pgha-restore-${backup.id}.tar.gz`);
+    const fifo = join(this.d.spoolDir, `pgha-restore-${backup.id}.${object}`);
     try {
       await rm(fifo, { force: true });
       await promisify(execFile)('mkfifo', ['-m', '0600', fifo]);

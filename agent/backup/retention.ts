@@ -7,6 +7,7 @@
 //   - WAL segments (any timeline) before the oldest kept backup's startWalFile are needed by no kept
 //     backup: deleted. Timeline history files are tiny and a restore needs them all: always kept.
 import type { BaseBackupRecord } from './backup-record';
+import { walFileOfKey } from './layout';
 
 export interface RetentionPolicy {
   readonly retainCount: number | null;
@@ -39,6 +40,19 @@ export function planRetention(backups: readonly StoredBackup[], walFiles: readon
   const oldestStart = segmentOf(kept[0].record!.startWalFile);
   const deleteWal = walFiles.filter((name) => !name.endsWith('.history') && segmentOf(name) < oldestStart);
   return { deleteBackups, deleteWal };
+}
+
+/**
+ * The WAL files under `wal/`, each with its keys: one, or two when members offered it around a change of
+ * the compression (gzip `.gz` and none), so retention deletes every copy of a file no backup needs.
+ */
+export function storedWalFiles(keys: readonly string[]): Map<string, string[]> {
+  const files = new Map<string, string[]>();
+  for (const key of keys) {
+    const file = walFileOfKey(key);
+    if (file) files.set(file.name, [...(files.get(file.name) ?? []), key]);
+  }
+  return files;
 }
 
 /** The segment number part of a WAL file name (after the timeline): `00000002000000010000003A` → `000000010000003A`. */

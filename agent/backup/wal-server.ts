@@ -1,21 +1,24 @@
 // The agent's side of wal.sh (agent/README.md, "WAL protocol"): PostgreSQL's archive_command and
 // restore_command leave a request file in <run>/wal; this answers each one after the store did.
 //
-// Archive: read the segment from the data volume, gzip it, and store it under its stable key with the
-// SHA-256 of the uncompressed bytes as metadata; answer `ok` only after the store answered 200. A key that
-// already holds the same bytes is success (every member archives, `archive_mode = always`, so the primary
-// and its standbys offer the same segments); a key that holds different bytes is refused and never
-// overwritten: the archive a restore trusts is not rewritten by a member that diverged. A restored
-// cluster does not copy what its source's archive already holds (see heldBySource).
-// Restore: fetch and gunzip the file into the spool folder and answer `ok <path>`, or `missing`; the next
-// few segments are fetched meanwhile (wal-prefetch.ts), so recovery does not wait a round trip for each.
+// Archive: read the segment from the data volume, gzip it (unless the compression is none), and store it
+// under its stable key with the SHA-256 of the uncompressed bytes as metadata; answer `ok` only after the
+// store answered 200. A file already stored with the same bytes, under either compression's key, is
+// success (every member archives, `archive_mode = always`, so the primary and its standbys offer the same
+// segments, and members may run different settings while a change rolls out); one stored with different
+// bytes is refused and never overwritten: the archive a restore trusts is not rewritten by a member that
+// diverged. A restored cluster does not copy what its source's archive already holds (see heldBySource).
+// Restore: fetch the file (under the configured compression's key, else the other's: a store holds both
+// after the setting changed), gunzip a `.gz` one, into the spool folder and answer `ok <path>`, or
+// `missing`; the next few segments are fetched meanwhile (wal-prefetch.ts), so recovery does not wait a
+// round trip for each.
 import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip as gunzipCallback, gzip as gzipCallback } from 'node:zlib';
-import { isWalFileName, walKey } from './layout';
+import { COMPRESSIONS, isWalFileName, walKey, type Compression } from './layout';
 import type { HeadResult } from './s3';
 import { segmentSize, WalPrefetch } from './wal-prefetch';
 
@@ -37,6 +40,8 @@ export interface WalServerOptions {
   readonly store: WalStore;
   /** `<prefix>/<cluster>/<system identifier>/`: known once pg_control can be read. */
   readonly archiveRoot: () => Promise<string>;
+  /** How archived files are written (PGHA_BACKUP_COMPRESSION); restores read either kind. */
+  readonly compression: Compression;
   /**
    * Where restore_command reads from, when not from the archive above: a cluster bootstrapped from a
    * backup recovers from the source's store and root (restore.ts) and archives to its own.
@@ -118,8 +123,7 @@ export class WalServer {
       if (!isWalFileName(name)) throw new Error(`'${name}' is not a WAL file name`);
       const path = (await readFile(requestFile, 'utf8')).trim();
       if (verb === 'archive') {
-        const key = walKey(await this.options.archiveRoot(), name);
-        const detail = await this.archive(key, join(this.options.pgdata, path), name);
+        const detail = await this.archive(await this.options.archiveRoot(), join(this.options.pgdata, path), name);
         reply = 'ok';
         result = { verb, name, ok: true, detail, at: new Date() };
       } else {
@@ -148,17 +152,25 @@ export class WalServer {
     this.options.onResult?.(result);
   }
 
-  private async archive(key: string, file: string, name: string): Promise<string> {
+  private async archive(root: string, file: string, name: string): Promise<string> {
     const bytes = await readFile(file);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const existing = await this.options.store.head(key);
-    if (existing) {
+    for (const compression of this.readOrder()) {
+      const key = walKey(root, name, compression);
+      const existing = await this.options.store.head(key);
+      if (!existing) continue;
       if (existing.metadata[SHA256_METADATA] === sha256) return 'already stored';
       throw new Error(`${key} already holds different content (sha256 ${existing.metadata[SHA256_METADATA] ?? 'unknown'}, this file ${sha256}); not overwritten`);
     }
     if (await this.heldBySource(name, sha256)) return "in the source's archive";
-    await this.options.store.put(key, await gzip(bytes), { [SHA256_METADATA]: sha256 });
+    const compression = this.options.compression;
+    await this.options.store.put(walKey(root, name, compression), compression === 'gzip' ? await gzip(bytes) : bytes, { [SHA256_METADATA]: sha256 });
     return 'stored';
+  }
+
+  /** The configured compression's key first (the one a file is most likely under), then the other. */
+  private readOrder(): Compression[] {
+    return [this.options.compression, ...COMPRESSIONS.filter((c) => c !== this.options.compression)];
   }
 
   /**
@@ -171,8 +183,12 @@ export class WalServer {
   private async heldBySource(name: string, sha256: string): Promise<boolean> {
     const from = this.options.restoreFrom;
     if (!from) return false;
-    const held = await from.store.head(walKey(await from.root(), name));
-    return held?.metadata[SHA256_METADATA] === sha256;
+    const root = await from.root();
+    for (const compression of this.readOrder()) {
+      const held = await from.store.head(walKey(root, name, compression));
+      if (held) return held.metadata[SHA256_METADATA] === sha256;
+    }
+    return false;
   }
 
   private async restore(name: string): Promise<string | null> {
@@ -186,12 +202,18 @@ export class WalServer {
     return spooled;
   }
 
-  /** Fetches and gunzips `name` from where restores read into `file`; false when the store has no such file. */
+  /** Fetches `name` (gunzipped, when stored so) from where restores read into `file`; false when the store has no such file. */
   private async fetch(name: string, file: string): Promise<boolean> {
     const from = this.options.restoreFrom ?? { store: this.options.store, root: this.options.archiveRoot };
-    const compressed = await from.store.get(walKey(await from.root(), name));
-    if (!compressed) return false;
-    const bytes = await gunzip(compressed, { chunkSize: GUNZIP_CHUNK_BYTES });
+    const root = await from.root();
+    let bytes: Buffer | null = null;
+    for (const compression of this.readOrder()) {
+      const stored = await from.store.get(walKey(root, name, compression));
+      if (!stored) continue;
+      bytes = compression === 'gzip' ? await gunzip(stored, { chunkSize: GUNZIP_CHUNK_BYTES }) : stored;
+      break;
+    }
+    if (!bytes) return false;
     if (SEGMENT.test(name)) this.segmentBytes ??= segmentSize(bytes);
     await writeFile(file, bytes);
     return true;

@@ -2,7 +2,8 @@ import { Duration, Testing, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BackupProps, BackupSource, PostgresCluster, ServerSideEncryption } from '../../lib';
+import { readBackupConfig } from '../../agent/backup/config';
+import { BackupCompression, BackupProps, BackupSource, PostgresCluster, ServerSideEncryption } from '../../lib';
 import { container, envOf, find, render } from './helpers';
 
 /** Renders cluster `pg` in namespace `demo` with `backup` built from the chart (Secrets need a scope). */
@@ -101,6 +102,16 @@ describe('backup', () => {
       PGHA_BACKUP_RETAIN_COUNT: '7',
       PGHA_BACKUP_RETAIN_SECONDS: '2592000',
     });
+  });
+
+  test('compression: gzip by default, rendered only when set to none; the agent reads what is rendered', () => {
+    const byDefault = envOf(container(renderWith(store), 'pg', 'agent'));
+    expect(byDefault.PGHA_BACKUP_COMPRESSION).toBeUndefined();
+    expect(readBackupConfig(byDefault)?.compression).toBe('gzip');
+    expect(envOf(container(renderWith((chart) => ({ ...store(chart), compression: BackupCompression.GZIP })), 'pg', 'agent'))).toEqual(byDefault);
+    const none = envOf(container(renderWith((chart) => ({ ...store(chart), compression: BackupCompression.NONE })), 'pg', 'agent'));
+    expect(none.PGHA_BACKUP_COMPRESSION).toBe('none');
+    expect(readBackupConfig(none)?.compression).toBe('none');
   });
 
   test('pg_basebackup may connect over the pod\'s socket for replication', () => {

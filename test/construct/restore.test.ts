@@ -1,6 +1,6 @@
 import { Testing, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { BackupProps, PostgresCluster, PostgresClusterProps, RecoveryTarget } from '../../lib';
+import { BackupCompression, BackupProps, PostgresCluster, PostgresClusterProps, RecoveryTarget } from '../../lib';
 import { container, envOf, find } from './helpers';
 
 function renderWith(props: (chart: Chart) => PostgresClusterProps) {
@@ -90,6 +90,12 @@ describe('restore', () => {
   test('fails on base backup props in restore.store, naming the prop', () => {
     expect(() => renderWith((chart) => ({ restore: { store: { ...store(chart), schedule: '0 3 * * *' } } }))).toThrow(
       "restore.store.schedule has no effect: a restore's source store is only read; set it in backup",
+    );
+  });
+
+  test('fails on compression in restore.store, naming the prop: a restore reads either kind', () => {
+    expect(() => renderWith((chart) => ({ restore: { store: { ...store(chart), compression: BackupCompression.NONE } } }))).toThrow(
+      "restore.store.compression has no effect: a restore's source store is only read; set it in backup",
     );
   });
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { SupervisorBackupSource } from '../../agent/backup/backup-source';
 import type { BaseBackupRecord } from '../../agent/backup/backup-record';
 import { takeBaseBackup, type BaseBackupDeps } from '../../agent/backup/base-backup';
-import { archiveRoot } from '../../agent/backup/layout';
+import { archiveRoot, type Compression } from '../../agent/backup/layout';
 import type { S3Store } from '../../agent/backup/s3';
 import { WalServer } from '../../agent/backup/wal-server';
 import { readControlData } from '../../agent/postgres/pg-control';
@@ -28,6 +28,8 @@ export interface ArchivingMemberOptions {
   readonly cluster: string;
   /** Creates the server with these postgresql.conf settings (`fixture.createPrimary` or `createStandby`). */
   readonly make: (settings: Record<string, string>) => Promise<PgServer>;
+  /** How WAL files and base backups are written (PGHA_BACKUP_COMPRESSION); gzip when not given. */
+  readonly compression?: Compression;
   /** Settings of the test's own (wal_keep_size, max_wal_size). */
   readonly settings?: Readonly<Record<string, string>>;
   /** Stops what it started, in reverse order, when the caller runs them. */
@@ -38,8 +40,13 @@ export interface ArchivingMember {
   readonly server: PgServer;
   /** `<prefix>/<cluster>/<system identifier>/`. */
   readonly root: string;
-  /** A base backup taken by the agent's code through this member's supervisor; `deps` replace the store or the part size. */
-  backup(deps?: Partial<Pick<BaseBackupDeps, 'store' | 'firstPartBytes'>>): Promise<BaseBackupRecord>;
+  /** A base backup taken by the agent's code through this member's supervisor; `deps` replace the store, the part size or the compression. */
+  backup(deps?: Partial<Pick<BaseBackupDeps, 'store' | 'firstPartBytes' | 'compression'>>): Promise<BaseBackupRecord>;
+  /**
+   * The agent restarted with another PGHA_BACKUP_COMPRESSION (a user changed the setting): WAL archived
+   * from now on, and the backups taken, use it. Call it while nothing waits to be archived.
+   */
+  changeCompression(compression: Compression): Promise<void>;
 }
 
 export async function startArchivingMember(o: ArchivingMemberOptions): Promise<ArchivingMember> {
@@ -58,7 +65,8 @@ export async function startArchivingMember(o: ArchivingMemberOptions): Promise<A
     archive_command: `'PGHA_RUN_DIR=${runDir} /bin/bash ${walScript()} archive %p %f'`,
   });
   const root = archiveRoot(o.prefix, o.cluster, (await readControlData(server.dataDir))!.systemIdentifier);
-  const wal = new WalServer({ runDir, spoolDir, pgdata: server.dataDir, store: o.store, archiveRoot: async () => root });
+  let compression = o.compression ?? 'gzip';
+  let wal = new WalServer({ runDir, spoolDir, pgdata: server.dataDir, store: o.store, archiveRoot: async () => root, compression });
   await wal.start();
   o.cleanups.push(() => wal.stop());
   const { client } = await startSupervisor({ uid, gid, pgdata: server.dataDir, runDir, configFile: '/dev/null', port: server.port, cleanups: o.cleanups });
@@ -73,7 +81,14 @@ export async function startArchivingMember(o: ArchivingMemberOptions): Promise<A
         cluster: o.cluster,
         member: o.name,
         pgdata: server.dataDir,
+        compression,
         ...deps,
       }),
+    changeCompression: async (next) => {
+      wal.stop();
+      compression = next;
+      wal = new WalServer({ runDir, spoolDir, pgdata: server.dataDir, store: o.store, archiveRoot: async () => root, compression });
+      await wal.start();
+    },
   };
 }

@@ -7,6 +7,7 @@
 import { statSync } from 'node:fs';
 import { chown, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
 import { Client } from 'pg';
 import { archiveRoot } from '../../agent/backup/layout';
 import type { RecoveryTarget } from '../../agent/backup/recovery-target';
@@ -33,6 +34,11 @@ export interface RestoringMemberOptions {
   readonly source: string;
   readonly sourceSystemIdentifier?: string | null;
   readonly target: RecoveryTarget;
+  /**
+   * The base backup's download arrives in pieces of this many bytes, a timer tick apart, as from a slow
+   * store: the supervisor's tar then reads the FIFO while it holds less than a record.
+   */
+  readonly downloadPieceBytes?: number;
   /** Stops what it started, in reverse order, when the caller runs them. */
   readonly cleanups: Array<() => Promise<void> | void>;
 }
@@ -77,6 +83,7 @@ export async function startRestoringMember(o: RestoringMemberOptions) {
     pgdata,
     store,
     archiveRoot: async () => archiveRoot(o.prefix, cluster, (await readControlData(pgdata))!.systemIdentifier),
+    compression: 'gzip',
     restoreFrom: { store, root: async () => archiveRoot(o.prefix, source, (await readControlData(pgdata))!.systemIdentifier) },
   });
   await wal.start();
@@ -92,8 +99,20 @@ export async function startRestoringMember(o: RestoringMemberOptions) {
   };
   const dynamic = new DynamicConfFile(runDir);
   const progress: string[] = [];
+  const pieces = o.downloadPieceBytes;
+  const sourceStore = pieces
+    ? {
+        folders: (prefix: string) => store.folders(prefix),
+        list: (prefix: string) => store.list(prefix),
+        get: (key: string) => store.get(key),
+        stream: async (key: string) => {
+          const body = await store.stream(key);
+          return body && Readable.from(inPieces(body, pieces));
+        },
+      }
+    : store;
   const runner = new RestoreRunner({
-    source: { store, prefix: o.prefix, cluster: source, systemIdentifier: o.sourceSystemIdentifier ?? null, bucket: o.bucket },
+    source: { store: sourceStore, prefix: o.prefix, cluster: source, systemIdentifier: o.sourceSystemIdentifier ?? null, bucket: o.bucket },
     target,
     supervisor: {
       // In a pod both containers run as uid 999; here the runner is root, so its FIFO is handed over.
@@ -129,4 +148,13 @@ export async function startRestoringMember(o: RestoringMemberOptions) {
   };
   const run = async (): Promise<RestoreResult> => runner.run();
   return { run, query, pgdata, client, progress, log };
+}
+
+async function* inPieces(body: AsyncIterable<Buffer>, bytes: number): AsyncGenerator<Buffer> {
+  for await (const chunk of body) {
+    for (let at = 0; at < chunk.length; at += bytes) {
+      yield chunk.subarray(at, at + bytes);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+  }
 }

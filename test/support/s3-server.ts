@@ -74,6 +74,11 @@ export class S3Server {
     }
   }
 
+  /** The server's process id while it runs (benches read its CPU time from /proc). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   get endpoint(): string {
     return `${this.tls ? 'https' : 'http'}://${this.host}:${this.port}`;
   }

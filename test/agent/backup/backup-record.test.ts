@@ -14,6 +14,7 @@ const record: BaseBackupRecord = {
   endWalFile: '000000020000000000000005',
   startedAt: '2026-12-04T19:05:07.123Z',
   finishedAt: '2026-12-04T19:05:19.456Z',
+  compression: 'gzip',
   bytes: 31457280,
   compressedBytes: 4194304,
   compressedSha256: 'ab'.repeat(32),
@@ -22,6 +23,20 @@ const record: BaseBackupRecord = {
 describe('backup.json', () => {
   test('a record reads back as written', () => {
     expect(parseBackupRecord(JSON.stringify(record))).toEqual(record);
+  });
+
+  test('a record of compression none reads back as written', () => {
+    const plain = { ...record, compression: 'none' as const, compressedBytes: record.bytes };
+    expect(parseBackupRecord(JSON.stringify(plain))).toEqual(plain);
+  });
+
+  test('a record written before the compression setting existed is gzip', () => {
+    const { compression: _, ...older } = record;
+    expect(parseBackupRecord(JSON.stringify(older))).toEqual({ ...older, compression: 'gzip' });
+  });
+
+  test('fails on a compression this agent does not know', () => {
+    expect(() => parseBackupRecord(JSON.stringify({ ...record, compression: 'zstd' }))).toThrow('backup.json compression must be one of gzip, none, got "zstd"');
   });
 
   test('fails on a format this agent does not know', () => {

@@ -64,8 +64,8 @@ describeWithPostgres('base backups through the supervisor and the agent', () => 
     expect(tar.length).toBe(record.bytes);
 
     // The WAL from the start to the end of the backup is in the archive (pg_basebackup waited for it).
-    expect(await store.head(walKey(root, record.startWalFile))).not.toBeNull();
-    expect(await store.head(walKey(root, record.endWalFile))).not.toBeNull();
+    expect(await store.head(walKey(root, record.startWalFile, 'gzip'))).not.toBeNull();
+    expect(await store.head(walKey(root, record.endWalFile, 'gzip'))).not.toBeNull();
 
     // What a restore does by hand: extract, add the manifest, and let PostgreSQL's own tool check it.
     const restored = join(fixture.root, 'restored');

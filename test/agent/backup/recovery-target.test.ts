@@ -6,7 +6,7 @@ function record(id: string, startedAt: string, finishedAt: string, endLsn: strin
   return {
     format: 1, id, cluster: 'db', systemIdentifier: '7400000000000000001', member: 'db-1', postgresMajor: 17, timeline: 1,
     startLsn: '0/2000028', endLsn, startWalFile: '000000010000000000000002', endWalFile: '000000010000000000000002',
-    startedAt, finishedAt, bytes: 100, compressedBytes: 10, compressedSha256: 'a'.repeat(64),
+    startedAt, finishedAt, compression: 'gzip', bytes: 100, compressedBytes: 10, compressedSha256: 'a'.repeat(64),
   };
 }
 

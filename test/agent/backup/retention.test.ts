@@ -1,4 +1,4 @@
-import { planRetention, type StoredBackup } from '../../../agent/backup/retention';
+import { planRetention, storedWalFiles, type StoredBackup } from '../../../agent/backup/retention';
 
 const DAY = 86_400_000;
 const now = new Date('2026-12-04T12:00:00Z');
@@ -57,5 +57,25 @@ describe('retention', () => {
 
   it('deletes nothing while no backup is complete', () => {
     expect(planRetention([backup('20261204T115900Z', null)], wal, { retainCount: 1, retainForMs: DAY }, now)).toEqual({ deleteBackups: [], deleteWal: [] });
+  });
+
+  it('counts WAL files stored either way (gzip or none), each with every key it is stored under', () => {
+    const root = 'pgha/demo/7412345678901234567/wal/';
+    const files = storedWalFiles([
+      `${root}00000001/000000010000000000000001.gz`,
+      `${root}00000001/000000010000000000000002.gz`,
+      `${root}00000001/000000010000000000000002`,
+      `${root}00000001/000000010000000000000003`,
+      `${root}00000002/00000002.history`,
+      `${root}00000001/readme.txt`,
+    ]);
+    expect(Object.fromEntries(files)).toEqual({
+      '000000010000000000000001': [`${root}00000001/000000010000000000000001.gz`],
+      '000000010000000000000002': [`${root}00000001/000000010000000000000002.gz`, `${root}00000001/000000010000000000000002`],
+      '000000010000000000000003': [`${root}00000001/000000010000000000000003`],
+      '00000002.history': [`${root}00000002/00000002.history`],
+    });
+    const plan = planRetention([backup('20261201T000000Z', '000000010000000000000003')], [...files.keys()], { retainCount: 1, retainForMs: null }, now);
+    expect(plan.deleteWal).toEqual(['000000010000000000000001', '000000010000000000000002']);
   });
 });

@@ -73,6 +73,7 @@ describeWithPostgres('WAL archiving through the agent', () => {
       pgdata,
       store,
       archiveRoot: async () => archiveRoot('pgha', cluster, (await readControlData(pgdata))!.systemIdentifier),
+      compression: 'gzip',
     });
     await wal.start();
     servers.push(wal);

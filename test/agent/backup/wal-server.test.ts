@@ -15,6 +15,8 @@ jest.setTimeout(300_000); // the first run on a machine builds versitygw
 const ROOT = 'pgha/unit/7000000000000000001/';
 const SEGMENT = '000000010000000000000003';
 const KEY = `${ROOT}wal/00000001/${SEGMENT}.gz`;
+/** The same file's key with compression none. */
+const PLAIN_KEY = `${ROOT}wal/00000001/${SEGMENT}`;
 
 describe('WalServer', () => {
   let s3: S3Server;
@@ -39,6 +41,7 @@ describe('WalServer', () => {
       spoolDir: join(dir, 'spool'),
       store,
       archiveRoot: async () => ROOT,
+      compression: 'gzip',
       onResult: (r) => results.push(r),
     });
     await server.start();
@@ -46,6 +49,7 @@ describe('WalServer', () => {
   afterEach(async () => {
     server.stop();
     await store.delete(KEY);
+    await store.delete(PLAIN_KEY);
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -115,6 +119,7 @@ describe('WalServer', () => {
       spoolDir: join(dir, 'spool'),
       store,
       archiveRoot: async () => ROOT,
+      compression: 'gzip',
       restoreFrom: { store, root: async () => sourceRoot },
       onResult: (r) => results.push(r),
     });
@@ -152,6 +157,7 @@ describe('WalServer', () => {
       spoolDir: join(dir, 'spool'),
       store: { put: (...a) => store.put(...a), head: (k) => store.head(k), get: (k) => (gets.push(k.split('/').pop()!), store.get(k)) },
       archiveRoot: async () => ROOT,
+      compression: 'gzip',
     });
     await server.start();
     try {
@@ -172,6 +178,47 @@ describe('WalServer', () => {
       server.stop();
       for (const name of names) await store.delete(`${ROOT}wal/00000001/${name}.gz`);
     }
+  });
+
+  /** The agent restarted with another PGHA_BACKUP_COMPRESSION. */
+  async function restartWith(compression: 'gzip' | 'none'): Promise<void> {
+    server.stop();
+    server = new WalServer({ runDir: join(dir, 'run'), pgdata: join(dir, 'pgdata'), spoolDir: join(dir, 'spool'), store, archiveRoot: async () => ROOT, compression, onResult: (r) => results.push(r) });
+    await server.start();
+  }
+
+  test('with compression none, archives a file as it is under its own name, and restores it', async () => {
+    await restartWith('none');
+    await segment(Buffer.alloc(1024, 3));
+    expect(await ask('archive', SEGMENT, `pg_wal/${SEGMENT}`)).toBe('ok');
+    expect(await store.get(PLAIN_KEY)).toEqual(Buffer.alloc(1024, 3));
+    expect((await store.head(PLAIN_KEY))!.metadata['pgha-sha256']).toBe(createHash('sha256').update(Buffer.alloc(1024, 3)).digest('hex'));
+    expect(await store.head(KEY)).toBeNull();
+    expect(await ask('restore', SEGMENT, 'pg_wal/RECOVERYXLOG')).toBe(`ok ${join(dir, 'spool', SEGMENT)}`);
+    expect(await readFile(join(dir, 'spool', SEGMENT))).toEqual(Buffer.alloc(1024, 3));
+  });
+
+  test('after the compression changed, restores files stored either way, and a file stored the other way counts as stored', async () => {
+    await segment(Buffer.alloc(1024, 4));
+    expect(await ask('archive', SEGMENT, `pg_wal/${SEGMENT}`)).toBe('ok');
+    await restartWith('none');
+    expect(await ask('archive', SEGMENT, `pg_wal/${SEGMENT}`)).toBe('ok');
+    expect(results.map((r) => r.detail)).toEqual(['stored', 'already stored']);
+    expect(await store.head(PLAIN_KEY)).toBeNull();
+    expect(await ask('restore', SEGMENT, 'pg_wal/RECOVERYXLOG')).toBe(`ok ${join(dir, 'spool', SEGMENT)}`);
+    expect(await readFile(join(dir, 'spool', SEGMENT))).toEqual(Buffer.alloc(1024, 4));
+  });
+
+  test('fails, and never stores a second copy, when the other compression\'s key holds different bytes', async () => {
+    const other = Buffer.alloc(1024, 1);
+    const otherSha = createHash('sha256').update(other).digest('hex');
+    await store.put(PLAIN_KEY, other, { 'pgha-sha256': otherSha });
+    await segment(Buffer.alloc(1024, 2));
+    const mine = createHash('sha256').update(Buffer.alloc(1024, 2)).digest('hex');
+    expect(await ask('archive', SEGMENT, `pg_wal/${SEGMENT}`)).toBe(
+      `error ${PLAIN_KEY} already holds different content (sha256 ${otherSha}, this file ${mine}); not overwritten`,
+    );
+    expect(await store.head(KEY)).toBeNull();
   });
 
   test('fails on a request whose name is not a WAL file', async () => {

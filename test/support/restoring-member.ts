@@ -127,10 +127,14 @@ export async function startRestoringMember(o: RestoringMemberOptions) {
     inRecovery: async () => {
       const sql = await connect().catch(() => null);
       if (!sql) return null;
+      // As the agent's (runtime/restore-steps.ts): a server that exits mid-query answers nothing (null),
+      // and the runner then reads why from the supervisor. Thrown, the EPIPE would be the restore's reason.
       try {
         return (await sql.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0].r;
+      } catch {
+        return null;
       } finally {
-        await sql.end();
+        await sql.end().catch(() => undefined);
       }
     },
     spoolDir: tmp,

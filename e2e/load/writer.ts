@@ -40,8 +40,14 @@ export class ServiceWriter {
     return () => this.listeners.delete(listener);
   }
 
-  /** Resolves with the first acknowledged write (from now on) that satisfies the predicate. */
+  /**
+   * Resolves with the first acknowledged write that satisfies the predicate, one already acknowledged
+   * included: a fault's own actions (a cut healed, a clock set back) often end after the first write it let
+   * through, and a wait that began then must not report the next one instead.
+   */
   waitForAck(predicate: (write: AckedWrite) => boolean, timeoutMs: number, what: string): Promise<AckedWrite> {
+    const earlier = this.log.writes.find(predicate);
+    if (earlier) return Promise.resolve(earlier);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         off();

@@ -190,6 +190,8 @@ function lead(step: Extract<Action, { type: 'lead' }>['step'], reason: string): 
 }
 
 function serve(o: Observation, lease: PresentLease): Action {
+  const full = volumeFull(o.local.volume);
+  if (full) return handOverFullVolume(o, lease, full);
   const target = lease.switchoverTo;
   if (target === null) return roll(o, lease);
   if (target === selfName(o)) return { type: 'lead', step: 'serve', reason: 'primary', clearSwitchover: `${target} already is the primary` };
@@ -204,6 +206,23 @@ function serve(o: Observation, lease: PresentLease): Action {
     return { type: 'lead', step: 'serve', reason: 'primary', clearSwitchover: `${check.why}, still after ${formatMs(waited)} (a switchover waits at most ${formatMs(SWITCHOVER_WAIT_LIMIT_MS)} for its target)` };
   }
   return lead('serve', `switchover to ${target} waits: ${check.why}`);
+}
+
+/**
+ * A primary whose volume is full still runs (PostgreSQL recycles its WAL segments), but it cannot grow a
+ * table or an index: nearly every write fails with "could not extend file … No space left on device", and
+ * its next new WAL segment PANICs it (seen in the chaos run under pgbench). A caught-up standby with room
+ * takes over by a switchover, nothing lost (the handover confirms the final WAL); the full member then
+ * follows, behind until it has room. Without such a standby it serves on (reads, writes that fit) and says why.
+ */
+function handOverFullVolume(o: Observation, lease: PresentLease, full: string): Action {
+  const reference = o.local.sql?.lsn ?? null;
+  const roomy = o.config.members.filter((m) => m !== selfName(o) && !peer(o, m)?.status?.volume?.full);
+  for (const name of roomy) {
+    const check = reference === null ? null : peerIsCaughtUpStandby(o, lease, name, reference);
+    if (check?.ok) return { type: 'switchover', target: name, reason: `${full}; handing over to ${name}, a standby with room (${check.why})` };
+  }
+  return lead('serve', `primary; ${full}; no caught-up standby with room to hand over to`);
 }
 
 /** A primary with no switchover requested carries the rolling update one step further (rollout.ts). */

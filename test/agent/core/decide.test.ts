@@ -470,8 +470,17 @@ describe('a full data volume', () => {
     expect(a).toEqual({ type: 'lead', step: 'abdicate', reason: `${FULL}; handing the lease to a standby instead of restarting the primary` });
   });
 
-  it('keeps serving while its primary still runs on a full volume (it may still have WAL segments to recycle)', () => {
-    expect(kind(decide(asPrimary({ local: { volume: full } })))).toBe('lead/serve');
+  it('hands over to a caught-up standby with room while its primary still runs on a full volume (writes fail there: no table can grow)', () => {
+    const fullPeer = peerOk('pg-0', { role: 'replica', volume: { ...full, full: FULL } });
+    expect(decide(asPrimary({ local: { volume: full }, peers: [fullPeer, peerOk('pg-2', { lsn: 0x3000000n })] }))).toEqual({
+      type: 'switchover', target: 'pg-2', reason: `${FULL}; handing over to pg-2, a standby with room (pg-2 is 96 bytes behind)`,
+    });
+  });
+
+  it('serves on, saying why, on a full volume when no standby with room is caught up', () => {
+    const fullPeer = peerOk('pg-0', { role: 'replica', volume: { ...full, full: FULL } });
+    const a = decide(asPrimary({ local: { volume: full }, peers: [fullPeer, peerDown('pg-2', 'refused')] }));
+    expect(a).toEqual({ type: 'lead', step: 'serve', reason: `primary; ${FULL}; no caught-up standby with room to hand over to` });
   });
 
   it('restarts its stopped primary when the volume has room for a WAL segment', () => {

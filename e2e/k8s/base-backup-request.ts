@@ -21,21 +21,22 @@ const BACKUP_MS = 180_000;
 export async function requestBackup(t: KubeContext, db: Database, store: S3Store, root: string, replicas: readonly string[], n: number): Promise<BaseBackupRecord> {
   const lease = `${db.name}-leader`;
   await t.step(`kubectl annotate lease ${lease} cdk8s-postgres-ha/backup=now`, () => t.cluster.sh(`kubectl annotate lease -n ${db.namespace} ${lease} cdk8s-postgres-ha/backup=now --overwrite`));
-  const record = await completedBackup(t, db, store, root, replicas, n, 'requested');
+  const record = await completedBackup(t, db, store, root, replicas, 'requested', (lines) => lines[n - 1]);
   const annotation = await t.cluster.sh(`kubectl get lease -n ${db.namespace} ${lease} -o jsonpath='{.metadata.annotations.cdk8s-postgres-ha/backup}'`);
   check(annotation.trim() === '', `the request annotation is still on the Lease: ${annotation}`);
   return record;
 }
 
 /**
- * Waits for the `n`th BackupCompleted Event, checks a standby took it and its BackupStarted Event says
- * `how` it came about ('requested', or 'scheduled for <slot>'), and verifies the objects in the store.
+ * Waits for the BackupCompleted Event `which` picks (from the lines `<pod> <message>`, oldest first), checks
+ * a standby took it and its BackupStarted Event says `how` it came about ('requested', or 'scheduled for
+ * <slot>'), and verifies the objects in the store.
  */
-export async function completedBackup(t: KubeContext, db: Database, store: S3Store, root: string, replicas: readonly string[], n: number, how: string): Promise<BaseBackupRecord> {
+export async function completedBackup(t: KubeContext, db: Database, store: S3Store, root: string, replicas: readonly string[], how: string, which: (lines: readonly string[]) => string | undefined): Promise<BaseBackupRecord> {
   const completed = await t.step('kubectl get events --field-selector reason=BackupCompleted: on a standby, with size and duration', () => t.waitFor('the BackupCompleted Event', async () => {
-    const out = await t.cluster.sh(`kubectl get events -n ${db.namespace} --field-selector reason=BackupCompleted -o jsonpath='{range .items[*]}{.involvedObject.name} {.message}{"\\n"}{end}'`);
-    const lines = out.trim().split('\n').filter(Boolean);
-    return lines.length >= n ? lines[n - 1] : undefined;
+    // Events list by name (the pod's first), not by time: sorted by when they were first seen.
+    const out = await t.cluster.sh(`kubectl get events -n ${db.namespace} --field-selector reason=BackupCompleted --sort-by=.firstTimestamp -o jsonpath='{range .items[*]}{.involvedObject.name} {.message}{"\\n"}{end}'`);
+    return which(out.trim().split('\n').filter(Boolean));
   }, BACKUP_MS));
   const member = completed.split(' ')[0];
   check(replicas.includes(member), `${member} took the backup; the standbys are ${replicas.join(', ')}`);

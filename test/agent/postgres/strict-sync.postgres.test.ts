@@ -62,6 +62,17 @@ describeWithPostgres('strict synchronous mode on a real primary', () => {
     return plan;
   }
 
+  /** Waits for pg-1 to stream, then ticks until the quorum is recorded (applied, then recorded once pg-1 flushed past where it took effect). */
+  async function untilRecorded(strict: boolean): Promise<SyncPlan> {
+    await primary.waitUntil("select exists (select 1 from pg_stat_replication where application_name = 'pg-1' and state = 'streaming')");
+    let plan = await tick(strict);
+    for (let ticks = 1; ticks < 50 && plan.record.members.length === 0; ticks++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      plan = await tick(strict);
+    }
+    return plan;
+  }
+
   async function insert(id: number): Promise<void> {
     const client = await primary.connect();
     clients.push(client);
@@ -69,13 +80,7 @@ describeWithPostgres('strict synchronous mode on a real primary', () => {
   }
 
   it('with its standby streaming, commits wait for it and return', async () => {
-    await primary.waitUntil("select exists (select 1 from pg_stat_replication where application_name = 'pg-1' and state = 'streaming')");
-    // Applied, then recorded once the standby flushed past where it took effect: a few ticks.
-    let plan = await tick(true);
-    for (let ticks = 1; ticks < 50 && plan.record.members.length === 0; ticks++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      plan = await tick(true);
-    }
+    const plan = await untilRecorded(true);
     expect(plan).toEqual({ record: { k: 1, members: ['pg-1'] }, apply: { k: 1, members: ['pg-1'] }, pending: null, waiting: null });
     await insert(1);
     await standby.waitUntil('select exists (select 1 from acked where id = 1)');
@@ -116,12 +121,7 @@ describeWithPostgres('strict synchronous mode on a real primary', () => {
 
   it('without strict mode a primary restarted after a crash starts with the recorded quorum: its first commit waits until its first tick records the empty quorum', async () => {
     await standby.start();
-    await primary.waitUntil("select exists (select 1 from pg_stat_replication where application_name = 'pg-1' and state = 'streaming')");
-    let plan = await tick(false);
-    for (let ticks = 1; ticks < 50 && plan.record.members.length === 0; ticks++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      plan = await tick(false);
-    }
+    let plan = await untilRecorded(false);
     expect(plan.record).toEqual({ k: 1, members: ['pg-1'] });
 
     // The postmaster dies and the standby is gone with it; the agent keeps the Lease, which still names pg-1.
@@ -151,12 +151,7 @@ describeWithPostgres('strict synchronous mode on a real primary', () => {
 
   it('after a step-down no standby confirmed, the recorded quorum\'s standby has every acknowledged commit, though not the final WAL, and takes over', async () => {
     await standby.start();
-    await primary.waitUntil("select exists (select 1 from pg_stat_replication where application_name = 'pg-1' and state = 'streaming')");
-    let plan = await tick(false);
-    for (let ticks = 1; ticks < 50 && plan.record.members.length === 0; ticks++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      plan = await tick(false);
-    }
+    const plan = await untilRecorded(false);
     expect(plan.record).toEqual({ k: 1, members: ['pg-1'] });
     await insert(5);
 

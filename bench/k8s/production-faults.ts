@@ -54,6 +54,11 @@ async function setAgentClock(cluster: KubeCluster, namespace: string, pod: strin
   if (Math.abs(seenS - (offsetS ?? 0)) > 5) throw new Error(`${pod}'s agent clock is ${seenS.toFixed(0)} s off, not ${offsetS ?? 0} s: libfaketime did not take the offset`);
 }
 
+/** A production fault that gives no member a reason to take over: nothing rejoins, and a move fails the run. */
+function staying(key: string, title: string, inject: K8sFault['inject'], victim?: 'standby'): K8sFault {
+  return { key, title, chaosChart: true, stays: true, rejoins: false, moves: false, inject, isBack: () => true, ...(victim ? { victim } : {}) };
+}
+
 export const PRODUCTION_FAULTS: readonly K8sFault[] = [
   {
     key: 'volume-full',
@@ -73,143 +78,68 @@ export const PRODUCTION_FAULTS: readonly K8sFault[] = [
     },
     isBack: (before, now) => now.uid === before.uid,
   },
-  {
-    key: 'volume-full-standby',
-    title: "a standby's data volume filled from the host for 12 s while the primary commits a burst of WAL on the other standby's quorum",
-    chaosChart: true,
-    victim: 'standby',
-    stays: true,
-    rejoins: false,
-    moves: false,
-    inject: async (cluster, namespace, name, _primary, target) => {
-      const db = new Database(cluster, name, namespace);
-      await CHAOS_VOLUMES.fill(cluster, target);
-      try {
-        await db.sql(db.service(), walBurst(6));
-        await sleep(HOLD_MS);
-      } finally {
-        await CHAOS_VOLUMES.free(cluster, target);
-      }
-    },
-    isBack: () => true,
-  },
-  {
-    key: 'oom-backend',
-    title: "a query on the primary allocating 800 MB past the postgres container's 512 MiB limit: the kernel's OOM killer ends that backend, the postmaster recovers in place",
-    chaosChart: true,
-    stays: true,
-    rejoins: false,
-    moves: false,
-    inject: async (cluster, namespace, name) => {
-      const db = new Database(cluster, name, namespace);
-      await failingQuery(db.sql(db.service(), HOG), HOG);
-    },
-    isBack: () => true,
-  },
-  {
-    key: 'oom-postmaster',
-    title: "the primary's postmaster made the OOM killer's choice from the node (oom_score_adj 1000), then the 800 MB query: the kernel kills the postmaster, the supervisor starts PostgreSQL again in place",
-    chaosChart: true,
-    stays: true,
-    rejoins: false,
-    moves: false,
-    inject: async (cluster, namespace, name, primary) => {
-      const db = new Database(cluster, name, namespace);
-      // Opened before the scores are steered: a backend forked afterwards would inherit the postmaster's 1000.
-      const client = new Client(clientConfig(await db.member(primary.name), await db.credentials(), 3000, 60_000));
-      client.on('error', () => undefined);
-      await client.connect();
-      let kubelet = 0;
-      try {
-        const steered = await cluster.steerOomKiller(namespace, primary.name, 'postgres', POSTMASTER_TITLE);
-        kubelet = steered.kubelet;
-        await failingQuery(client.query(HOG), HOG);
-      } finally {
-        await client.end().catch(() => undefined);
-        await cluster.restoreOomScores(namespace, primary.name, 'postgres', kubelet).catch(() => 0);
-      }
-    },
-    isBack: () => true,
-  },
-  {
-    key: 'clock-jump',
-    title: "a standby's agent clock 10 min ahead and the primary's 10 min behind, then the primary's 10 min ahead (libfaketime), 12 s each, then real time again",
-    chaosChart: true,
-    victim: 'standby',
-    stays: true,
-    rejoins: false,
-    moves: false,
-    inject: async (cluster, namespace, _name, primary, target) => {
-      try {
-        await setAgentClock(cluster, namespace, target, SKEW_S);
-        await setAgentClock(cluster, namespace, primary.name, -SKEW_S);
-        await sleep(HOLD_MS);
-        await setAgentClock(cluster, namespace, primary.name, SKEW_S);
-        await sleep(HOLD_MS);
-      } finally {
-        await setAgentClock(cluster, namespace, primary.name, null).catch(() => undefined);
-        await setAgentClock(cluster, namespace, target, null).catch(() => undefined);
-      }
-    },
-    isBack: () => true,
-  },
-  {
-    key: 'lease-deleted',
-    title: 'kubectl delete lease <cluster>-leader: the primary creates it again and keeps leading',
-    chaosChart: true,
-    stays: true,
-    rejoins: false,
-    moves: false,
-    inject: async (cluster, namespace, name, primary) => {
-      const lease = `${name}-leader`;
-      await cluster.sh(`kubectl delete lease -n ${namespace} ${lease}`);
-      await until(`Lease ${lease} held by ${primary.name} again`, async () => (await cluster.sh(`kubectl get lease -n ${namespace} ${lease} -o jsonpath='{.spec.holderIdentity}' --ignore-not-found`)).trim() === primary.name);
-    },
-    isBack: () => true,
-  },
-  {
-    key: 'role-label-flip',
-    title: 'kubectl label pod <standby> role=primary --overwrite: the agents label it replica again',
-    chaosChart: true,
-    victim: 'standby',
-    stays: true,
-    rejoins: false,
-    moves: false,
-    inject: async (cluster, namespace, _name, _primary, target) => {
-      await cluster.sh(`kubectl label pod -n ${namespace} ${target} ${ROLE_LABEL}=primary --overwrite`);
-      await until(`${target} labelled replica again`, async () => (await cluster.pod(namespace, target))?.labels[ROLE_LABEL] === 'replica');
-    },
-    isBack: () => true,
-  },
-  {
-    key: 'auth-secret-deleted',
-    title: 'kubectl delete secret <cluster>-auth: the primary creates it again with the passwords the roles have',
-    chaosChart: true,
-    stays: true,
-    rejoins: false,
-    moves: false,
-    inject: async (cluster, namespace, name) => {
-      const db = new Database(cluster, name, namespace);
-      const read = () => cluster.sh(`kubectl get secret -n ${namespace} ${db.authSecret} --ignore-not-found -o jsonpath='{.data.POSTGRES_PASSWORD} {.data.REPLICATION_PASSWORD}'`).then((s) => s.trim());
-      const passwords = await read();
-      await cluster.sh(`kubectl delete secret -n ${namespace} ${db.authSecret}`);
-      await until(`Secret ${db.authSecret} back`, async () => (await read()) !== '');
-      if ((await read()) !== passwords) throw new Error(`Secret ${db.authSecret} came back with other passwords`);
-    },
-    isBack: () => true,
-  },
-  {
-    key: 'switchover-to-ghost',
-    title: 'kubectl annotate lease cdk8s-postgres-ha/switchover-to=<a pod that does not exist>: refused, the annotation removed',
-    chaosChart: true,
-    stays: true,
-    rejoins: false,
-    moves: false,
-    inject: async (cluster, namespace, name) => {
-      const lease = `${name}-leader`;
-      await cluster.sh(`kubectl annotate lease -n ${namespace} ${lease} cdk8s-postgres-ha/switchover-to=${name}-7 --overwrite`);
-      await until('the switchover-to annotation removed', async () => (await cluster.sh(`kubectl get lease -n ${namespace} ${lease} -o jsonpath='{.metadata.annotations.cdk8s-postgres-ha/switchover-to}'`)).trim() === '');
-    },
-    isBack: () => true,
-  },
+  staying('volume-full-standby', "a standby's data volume filled from the host for 12 s while the primary commits a burst of WAL on the other standby's quorum", async (cluster, namespace, name, _primary, target) => {
+    const db = new Database(cluster, name, namespace);
+    await CHAOS_VOLUMES.fill(cluster, target);
+    try {
+      await db.sql(db.service(), walBurst(6));
+      await sleep(HOLD_MS);
+    } finally {
+      await CHAOS_VOLUMES.free(cluster, target);
+    }
+  }, 'standby'),
+  staying('oom-backend', "a query on the primary allocating 800 MB past the postgres container's 512 MiB limit: the kernel's OOM killer ends that backend, the postmaster recovers in place", async (cluster, namespace, name) => {
+    const db = new Database(cluster, name, namespace);
+    await failingQuery(db.sql(db.service(), HOG), HOG);
+  }),
+  staying('oom-postmaster', "the primary's postmaster made the OOM killer's choice from the node (oom_score_adj 1000), then the 800 MB query: the kernel kills the postmaster, the supervisor starts PostgreSQL again in place", async (cluster, namespace, name, primary) => {
+    const db = new Database(cluster, name, namespace);
+    // Opened before the scores are steered: a backend forked afterwards would inherit the postmaster's 1000.
+    const client = new Client(clientConfig(await db.member(primary.name), await db.credentials(), 3000, 60_000));
+    client.on('error', () => undefined);
+    await client.connect();
+    let kubelet = 0;
+    try {
+      const steered = await cluster.steerOomKiller(namespace, primary.name, 'postgres', POSTMASTER_TITLE);
+      kubelet = steered.kubelet;
+      await failingQuery(client.query(HOG), HOG);
+    } finally {
+      await client.end().catch(() => undefined);
+      await cluster.restoreOomScores(namespace, primary.name, 'postgres', kubelet).catch(() => 0);
+    }
+  }),
+  staying('clock-jump', "a standby's agent clock 10 min ahead and the primary's 10 min behind, then the primary's 10 min ahead (libfaketime), 12 s each, then real time again", async (cluster, namespace, _name, primary, target) => {
+    try {
+      await setAgentClock(cluster, namespace, target, SKEW_S);
+      await setAgentClock(cluster, namespace, primary.name, -SKEW_S);
+      await sleep(HOLD_MS);
+      await setAgentClock(cluster, namespace, primary.name, SKEW_S);
+      await sleep(HOLD_MS);
+    } finally {
+      await setAgentClock(cluster, namespace, primary.name, null).catch(() => undefined);
+      await setAgentClock(cluster, namespace, target, null).catch(() => undefined);
+    }
+  }, 'standby'),
+  staying('lease-deleted', 'kubectl delete lease <cluster>-leader: the primary creates it again and keeps leading', async (cluster, namespace, name, primary) => {
+    const lease = `${name}-leader`;
+    await cluster.sh(`kubectl delete lease -n ${namespace} ${lease}`);
+    await until(`Lease ${lease} held by ${primary.name} again`, async () => (await cluster.sh(`kubectl get lease -n ${namespace} ${lease} -o jsonpath='{.spec.holderIdentity}' --ignore-not-found`)).trim() === primary.name);
+  }),
+  staying('role-label-flip', 'kubectl label pod <standby> role=primary --overwrite: the agents label it replica again', async (cluster, namespace, _name, _primary, target) => {
+    await cluster.sh(`kubectl label pod -n ${namespace} ${target} ${ROLE_LABEL}=primary --overwrite`);
+    await until(`${target} labelled replica again`, async () => (await cluster.pod(namespace, target))?.labels[ROLE_LABEL] === 'replica');
+  }, 'standby'),
+  staying('auth-secret-deleted', 'kubectl delete secret <cluster>-auth: the primary creates it again with the passwords the roles have', async (cluster, namespace, name) => {
+    const db = new Database(cluster, name, namespace);
+    const read = () => cluster.sh(`kubectl get secret -n ${namespace} ${db.authSecret} --ignore-not-found -o jsonpath='{.data.POSTGRES_PASSWORD} {.data.REPLICATION_PASSWORD}'`).then((s) => s.trim());
+    const passwords = await read();
+    await cluster.sh(`kubectl delete secret -n ${namespace} ${db.authSecret}`);
+    await until(`Secret ${db.authSecret} back`, async () => (await read()) !== '');
+    if ((await read()) !== passwords) throw new Error(`Secret ${db.authSecret} came back with other passwords`);
+  }),
+  staying('switchover-to-ghost', 'kubectl annotate lease cdk8s-postgres-ha/switchover-to=<a pod that does not exist>: refused, the annotation removed', async (cluster, namespace, name) => {
+    const lease = `${name}-leader`;
+    await cluster.sh(`kubectl annotate lease -n ${namespace} ${lease} cdk8s-postgres-ha/switchover-to=${name}-7 --overwrite`);
+    await until('the switchover-to annotation removed', async () => (await cluster.sh(`kubectl get lease -n ${namespace} ${lease} -o jsonpath='{.metadata.annotations.cdk8s-postgres-ha/switchover-to}'`)).trim() === '');
+  }),
 ];

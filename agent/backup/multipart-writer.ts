@@ -3,11 +3,12 @@
 // 5 GiB in one PUT. Until CompleteMultipartUpload the key holds nothing, so a backup that fails halfway
 // leaves no partial object; a failure aborts the upload so the store frees the parts.
 import { Writable } from 'node:stream';
+import type { UploadedPart } from './s3';
 
 export interface MultipartStore {
   createMultipartUpload(key: string, metadata?: Readonly<Record<string, string>>, contentType?: string): Promise<string>;
-  uploadPart(key: string, uploadId: string, partNumber: number, body: Buffer): Promise<string>;
-  completeMultipartUpload(key: string, uploadId: string, etags: readonly string[]): Promise<void>;
+  uploadPart(key: string, uploadId: string, partNumber: number, body: Buffer): Promise<UploadedPart>;
+  completeMultipartUpload(key: string, uploadId: string, parts: readonly UploadedPart[]): Promise<void>;
   abortMultipartUpload(key: string, uploadId: string): Promise<void>;
 }
 
@@ -28,7 +29,7 @@ const IN_FLIGHT = 2;
 
 export class MultipartWriter extends Writable {
   private uploadId: Promise<string> | null = null;
-  private readonly etags: string[] = [];
+  private readonly uploaded: UploadedPart[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private chunks: Buffer[] = [];
   private filled = 0;
@@ -63,7 +64,7 @@ export class MultipartWriter extends Writable {
       .then(() => Promise.all(this.inFlight))
       .then(async () => {
         if (this.failure) throw this.failure;
-        await this.store.completeMultipartUpload(this.key, await this.started(), this.etags);
+        await this.store.completeMultipartUpload(this.key, await this.started(), this.uploaded);
         this.completed = true;
       })
       .then(() => callback(), callback);
@@ -96,8 +97,8 @@ export class MultipartWriter extends Writable {
     const uploadId = await this.started();
     const upload: Promise<void> = this.store
       .uploadPart(this.key, uploadId, partNumber, body)
-      .then((etag) => {
-        this.etags[partNumber - 1] = etag;
+      .then((part) => {
+        this.uploaded[partNumber - 1] = part;
       })
       .catch((error: Error) => {
         this.failure ??= error;

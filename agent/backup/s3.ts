@@ -60,6 +60,17 @@ interface Answer {
   readonly status: number;
   readonly headers: http.IncomingHttpHeaders;
   readonly body: Buffer;
+  /** The SHA-256 of the body sent, base64. */
+  readonly checksum: string;
+}
+
+/** A request whose body carries its SHA-256 as x-amz-checksum-sha256 (object and part uploads). */
+const CHECKSUM = true;
+
+/** A part as CompleteMultipartUpload names it: the ETag the store gave and the part's SHA-256 (base64). */
+export interface UploadedPart {
+  readonly etag: string;
+  readonly sha256: string;
 }
 
 export class S3Store {
@@ -83,33 +94,38 @@ export class S3Store {
 
   /** Stores `body` under `key`; resolves only once the store has answered 200 (the object is durable). */
   async put(key: string, body: Buffer, metadata: Readonly<Record<string, string>> = {}, contentType = 'application/octet-stream'): Promise<void> {
-    const headers = { ...this.objectHeaders(metadata, contentType), ...bodyHeaders(body) };
-    await this.request('PUT', key, {}, headers, body);
+    const headers = { ...this.objectHeaders(metadata, contentType), 'content-length': String(body.length) };
+    await this.request('PUT', key, {}, headers, body, false, CHECKSUM);
   }
 
   /** Starts a multipart upload (for objects too large to hold in memory); returns its upload id. */
   async createMultipartUpload(key: string, metadata: Readonly<Record<string, string>> = {}, contentType = 'application/octet-stream'): Promise<string> {
-    const { body } = await this.request('POST', key, { uploads: '' }, this.objectHeaders(metadata, contentType));
+    // The parts then carry their SHA-256 as their checksum (uploadPart), which the store checks and keeps.
+    const headers = { ...this.objectHeaders(metadata, contentType), 'x-amz-checksum-algorithm': 'SHA256' };
+    const { body } = await this.request('POST', key, { uploads: '' }, headers);
     const uploadId = xmlText(body.toString('utf8'), 'UploadId');
     if (!uploadId) throw new Error(`S3 CreateMultipartUpload ${this.location.bucket}/${key}: no UploadId in the answer`);
     return uploadId;
   }
 
-  /** Uploads part `partNumber` (1 to 10000; every part but the last at least 5 MiB); returns its ETag. */
-  async uploadPart(key: string, uploadId: string, partNumber: number, body: Buffer): Promise<string> {
-    const { headers } = await this.request('PUT', key, { partNumber: String(partNumber), uploadId }, bodyHeaders(body), body);
+  /** Uploads part `partNumber` (1 to 10000; every part but the last at least 5 MiB); returns what completing needs of it. */
+  async uploadPart(key: string, uploadId: string, partNumber: number, body: Buffer): Promise<UploadedPart> {
+    const query = { partNumber: String(partNumber), uploadId };
+    const { headers, checksum } = await this.request('PUT', key, query, { 'content-length': String(body.length) }, body, false, CHECKSUM);
     const etag = headers.etag;
     if (typeof etag !== 'string') throw new Error(`S3 UploadPart ${this.location.bucket}/${key} #${partNumber}: no ETag in the answer`);
-    return etag;
+    return { etag, sha256: checksum };
   }
 
   /** Joins the parts into the object; until this succeeds the key holds nothing. */
-  async completeMultipartUpload(key: string, uploadId: string, etags: readonly string[]): Promise<void> {
-    const xml = `<CompleteMultipartUpload>${etags
-      .map((etag, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${escapeXml(etag)}</ETag></Part>`)
+  async completeMultipartUpload(key: string, uploadId: string, parts: readonly UploadedPart[]): Promise<void> {
+    const xml = `<CompleteMultipartUpload>${parts
+      .map((part, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${escapeXml(part.etag)}</ETag><ChecksumSHA256>${part.sha256}</ChecksumSHA256></Part>`)
       .join('')}</CompleteMultipartUpload>`;
     const body = Buffer.from(xml, 'utf8');
-    const answer = (await this.request('POST', key, { uploadId }, { 'content-type': 'application/xml', ...bodyHeaders(body) }, body)).body.toString('utf8');
+    // A small body: Content-MD5 here (x-amz-checksum-sha256 on this request would mean the whole object's).
+    const headers = { 'content-type': 'application/xml', 'content-length': String(body.length), 'content-md5': createHash('md5').update(body).digest('base64') };
+    const answer = (await this.request('POST', key, { uploadId }, headers, body)).body.toString('utf8');
     // S3 may answer 200 and still fail the completion, with an <Error> document as the body.
     if (answer.includes('<Error>')) {
       const code = xmlText(answer, 'Code');
@@ -206,7 +222,7 @@ export class S3Store {
     await this.request('DELETE', key, {}, {});
   }
 
-  private request(method: string, key: string, query: Readonly<Record<string, string>>, headers: Record<string, string>, body?: Buffer): Promise<Answer>;
+  private request(method: string, key: string, query: Readonly<Record<string, string>>, headers: Record<string, string>, body?: Buffer, streamed?: false, checksum?: boolean): Promise<Answer>;
   /** With `streamed`, a success resolves to the response itself, unread (an error answer is still read). */
   private request(method: string, key: string, query: Readonly<Record<string, string>>, headers: Record<string, string>, body: Buffer | undefined, streamed: true): Promise<Readable>;
   private async request(
@@ -216,6 +232,7 @@ export class S3Store {
     headers: Record<string, string>,
     body?: Buffer,
     streamed = false,
+    checksum = false,
   ): Promise<Answer | Readable> {
     const { bucket, pathStyle, region } = this.location;
     const encodedKey = key.split('/').map(encodeRfc3986).join('/');
@@ -225,8 +242,12 @@ export class S3Store {
       .map(([name, value]) => `${encodeRfc3986(name)}=${encodeRfc3986(value)}`)
       .join('&');
     const path = search ? `${objectPath}?${search}` : objectPath;
-    // The payload's digest is part of the signature, so a body changed in transit is refused.
-    headers['x-amz-content-sha256'] = createHash('sha256').update(body ?? '').digest('hex');
+    // The payload's digest is part of the signature, so a body changed in transit is refused. The same
+    // digest is the object's (or part's) checksum the store checks and keeps: hashing once, where
+    // Content-MD5 cost a second pass over every byte, in the agent and in the store (bench/s3-upload.ts).
+    const digest = createHash('sha256').update(body ?? '').digest();
+    headers['x-amz-content-sha256'] = digest.toString('hex');
+    if (checksum) headers['x-amz-checksum-sha256'] = digest.toString('base64');
     const signed = aws4.sign({ method, host, path, service: 's3', region, headers, body }, await this.credentials());
     const transport = this.base.protocol === 'https:' ? https : http;
     const what = `S3 ${method} ${bucket}/${key}${search ? `?${search}` : ''}`;
@@ -256,7 +277,7 @@ export class S3Store {
           response.on('end', () => {
             const data = Buffer.concat(chunks);
             const status = response.statusCode ?? 0;
-            if (status >= 200 && status < 300) return resolve({ status, headers: response.headers, body: data });
+            if (status >= 200 && status < 300) return resolve({ status, headers: response.headers, body: data, checksum: digest.toString('base64') });
             const text = data.toString('utf8');
             // HEAD answers have no body: the status is all there is.
             const code = xmlText(text, 'Code') || (status === 404 ? 'NotFound' : `HTTP${status}`);
@@ -286,10 +307,6 @@ export class S3Store {
 
 /** OpenSSL's certificate verification codes as node reports them, and node's own TLS and handshake codes. */
 const TLS_FAILURE = /^(ERR_TLS_|ERR_SSL_)|CERT|SELF_SIGNED|UNABLE_TO_|INVALID_CA|INVALID_PURPOSE|PATH_LENGTH_EXCEEDED|HOSTNAME_MISMATCH/;
-
-function bodyHeaders(body: Buffer): Record<string, string> {
-  return { 'content-length': String(body.length), 'content-md5': createHash('md5').update(body).digest('base64') };
-}
 
 function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');

@@ -53,8 +53,8 @@ async function recordRequests(sse: Partial<S3Location>, calls: (store: S3Store) 
 async function putAndUpload(store: S3Store): Promise<void> {
   await store.put('wal/a.gz', Buffer.from('x'), { 'pgha-sha256': 'abc' });
   const uploadId = await store.createMultipartUpload('base/1/base.tar.gz');
-  const etag = await store.uploadPart('base/1/base.tar.gz', uploadId, 1, Buffer.from('y'));
-  await store.completeMultipartUpload('base/1/base.tar.gz', uploadId, [etag]);
+  const part = await store.uploadPart('base/1/base.tar.gz', uploadId, 1, Buffer.from('y'));
+  await store.completeMultipartUpload('base/1/base.tar.gz', uploadId, [part]);
 }
 
 /** Each request's SSE headers and its SigV4 SignedHeaders list. */
@@ -74,10 +74,10 @@ describe('S3Store server-side encryption, on the wire', () => {
         request: 'PUT /backups/wal/a.gz',
         sse: 'AES256',
         kmsKeyId: undefined,
-        signedHeaders: 'content-length;content-md5;content-type;host;x-amz-content-sha256;x-amz-date;x-amz-meta-pgha-sha256;x-amz-server-side-encryption',
+        signedHeaders: 'content-length;content-type;host;x-amz-checksum-sha256;x-amz-content-sha256;x-amz-date;x-amz-meta-pgha-sha256;x-amz-server-side-encryption',
       },
-      { request: 'POST /backups/base/1/base.tar.gz?uploads=', sse: 'AES256', kmsKeyId: undefined, signedHeaders: 'content-type;host;x-amz-content-sha256;x-amz-date;x-amz-server-side-encryption' },
-      { request: 'PUT /backups/base/1/base.tar.gz?partNumber=1&uploadId=u1', sse: undefined, kmsKeyId: undefined, signedHeaders: 'content-length;content-md5;content-type;host;x-amz-content-sha256;x-amz-date' },
+      { request: 'POST /backups/base/1/base.tar.gz?uploads=', sse: 'AES256', kmsKeyId: undefined, signedHeaders: 'content-type;host;x-amz-checksum-algorithm;x-amz-content-sha256;x-amz-date;x-amz-server-side-encryption' },
+      { request: 'PUT /backups/base/1/base.tar.gz?partNumber=1&uploadId=u1', sse: undefined, kmsKeyId: undefined, signedHeaders: 'content-length;content-type;host;x-amz-checksum-sha256;x-amz-content-sha256;x-amz-date' },
       { request: 'POST /backups/base/1/base.tar.gz?uploadId=u1', sse: undefined, kmsKeyId: undefined, signedHeaders: 'content-length;content-md5;content-type;host;x-amz-content-sha256;x-amz-date' },
     ]);
   });
@@ -88,19 +88,19 @@ describe('S3Store server-side encryption, on the wire', () => {
       request: 'PUT /backups/wal/a.gz',
       sse: 'aws:kms',
       kmsKeyId: KEY_ARN,
-      signedHeaders: 'content-length;content-md5;content-type;host;x-amz-content-sha256;x-amz-date;x-amz-meta-pgha-sha256;x-amz-server-side-encryption;x-amz-server-side-encryption-aws-kms-key-id',
+      signedHeaders: 'content-length;content-type;host;x-amz-checksum-sha256;x-amz-content-sha256;x-amz-date;x-amz-meta-pgha-sha256;x-amz-server-side-encryption;x-amz-server-side-encryption-aws-kms-key-id',
     });
     expect(create).toEqual({
       request: 'POST /backups/base/1/base.tar.gz?uploads=',
       sse: 'aws:kms',
       kmsKeyId: KEY_ARN,
-      signedHeaders: 'content-type;host;x-amz-content-sha256;x-amz-date;x-amz-server-side-encryption;x-amz-server-side-encryption-aws-kms-key-id',
+      signedHeaders: 'content-type;host;x-amz-checksum-algorithm;x-amz-content-sha256;x-amz-date;x-amz-server-side-encryption;x-amz-server-side-encryption-aws-kms-key-id',
     });
   });
 
   test('aws:kms without a key: no key id header (the bucket\'s or the account\'s default key applies)', async () => {
     const [put] = sseView(await recordRequests({ serverSideEncryption: 'aws:kms' }, (store) => store.put('k', Buffer.from('x'))));
-    expect(put).toMatchObject({ sse: 'aws:kms', kmsKeyId: undefined, signedHeaders: 'content-length;content-md5;content-type;host;x-amz-content-sha256;x-amz-date;x-amz-server-side-encryption' });
+    expect(put).toMatchObject({ sse: 'aws:kms', kmsKeyId: undefined, signedHeaders: 'content-length;content-type;host;x-amz-checksum-sha256;x-amz-content-sha256;x-amz-date;x-amz-server-side-encryption' });
   });
 
   test('no encryption asked: no SSE header at all (the bucket\'s default encryption applies)', async () => {

@@ -52,9 +52,9 @@ describe('S3Store over HTTPS', () => {
     // Every part but the last at least 5 MiB, as S3 requires.
     const parts = [Buffer.alloc(5 * 1024 * 1024, 1), Buffer.from('the rest')];
     const uploadId = await store.createMultipartUpload('pgha/demo/base/1/base.tar.gz');
-    const etags = [];
-    for (const [i, part] of parts.entries()) etags.push(await store.uploadPart('pgha/demo/base/1/base.tar.gz', uploadId, i + 1, part));
-    await store.completeMultipartUpload('pgha/demo/base/1/base.tar.gz', uploadId, etags);
+    const uploaded = [];
+    for (const [i, part] of parts.entries()) uploaded.push(await store.uploadPart('pgha/demo/base/1/base.tar.gz', uploadId, i + 1, part));
+    await store.completeMultipartUpload('pgha/demo/base/1/base.tar.gz', uploadId, uploaded);
     // Compared by digest: jest compares a 5 MiB Buffer byte by byte for more than a minute.
     expect(sha256((await store.get('pgha/demo/base/1/base.tar.gz'))!)).toBe(sha256(Buffer.concat(parts)));
 

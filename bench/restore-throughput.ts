@@ -4,7 +4,8 @@
  * from the store through a FIFO into supervisor.sh's tar, then PostgreSQL recovers through wal.sh and
  * promotes.
  *
- * - the floor: `pg_basebackup -Ft -X none` of the database to a local folder;
+ * - the floor: `pg_basebackup -Ft -X none` of the database to a local folder (fsynced, its default; with
+ *   `--no-sync` too, a copy into the page cache);
  * - the agent's base backup (test/support/archiving-member.ts: the supervisor's pg_basebackup into its
  *   FIFO, the manifest check, gzip unless `--compression none`, and a multipart upload;
  *   bench/base-backup.ts has its throughput); its WAL is archived with the same compression;
@@ -19,7 +20,8 @@
  *
  * Needs root, Debian's postgresql-15 and Go (versitygw is built once and cached).
  */
-import { chownSync, mkdirSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chownSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { COMPRESSIONS, type Compression } from '../agent/backup/layout';
@@ -72,15 +74,26 @@ async function main(): Promise<void> {
     await primary.query('CHECKPOINT');
     console.log(`database: ${rows} rows, filled and vacuumed in ${((Date.now() - started) / 1000).toFixed(1)} s (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
 
-    const floorDir = join(fixture.root, 'floor');
-    mkdirSync(floorDir);
-    chownSync(floorDir, uid, gid);
-    started = Date.now();
-    await runAsPostgres('pg_basebackup', ['--pgdata', floorDir, '--format', 'tar', '--wal-method', 'none', '--checkpoint', 'fast', '--no-sync', '--host', primary.socketDir, '--port', String(primary.port), '--username', 'postgres']);
-    const floorSeconds = (Date.now() - started) / 1000;
+    // The floor as pg_basebackup runs by default (its files fsynced before it exits), and with --no-sync
+    // (into the page cache) beside it.
+    const floor = async (name: string, synced: boolean): Promise<{ mib: number; seconds: number }> => {
+      const dir = join(fixture.root, name);
+      mkdirSync(dir);
+      chownSync(dir, uid, gid);
+      const at = Date.now();
+      await runAsPostgres('pg_basebackup', ['--pgdata', dir, '--format', 'tar', '--wal-method', 'none', '--checkpoint', 'fast', ...(synced ? [] : ['--no-sync']), '--host', primary.socketDir, '--port', String(primary.port), '--username', 'postgres']);
+      const seconds = (Date.now() - at) / 1000;
+      const mib = statSync(join(dir, 'base.tar')).size / MIB;
+      rmSync(dir, { recursive: true, force: true });
+      execFileSync('sync', ['-f', fixture.root]);
+      return { mib, seconds };
+    };
+    const synced = await floor('floor', true);
+    const pageCache = await floor('floor-nosync', false);
     // What a base backup holds (the data folder without pg_wal): the size every rate below is of.
-    const dataMib = statSync(join(floorDir, 'base.tar')).size / MIB;
-    console.log(`floor, pg_basebackup -Ft -X none to a local folder: ${dataMib.toFixed(0)} MiB in ${floorSeconds.toFixed(1)} s (${(dataMib / floorSeconds).toFixed(0)} MiB/s)`);
+    const dataMib = synced.mib;
+    console.log(`floor, pg_basebackup -Ft -X none to a local folder: ${dataMib.toFixed(0)} MiB in ${synced.seconds.toFixed(1)} s (${(dataMib / synced.seconds).toFixed(0)} MiB/s); `
+      + `with --no-sync ${pageCache.seconds.toFixed(1)} s (${(dataMib / pageCache.seconds).toFixed(0)} MiB/s)`);
 
     started = Date.now();
     const record = await source.backup();
@@ -113,6 +126,14 @@ async function main(): Promise<void> {
       + `choose + download + unpack ${unpackSeconds.toFixed(1)} s (${(dataMib / unpackSeconds).toFixed(0)} MiB/s), recovery to promotion ${(restoreSeconds - unpackSeconds).toFixed(1)} s`);
     const log = member.log();
     const at = (pattern: RegExp) => loggedAt(log, pattern);
+    // tar -x leaves the files in the page cache; PostgreSQL fsyncs the data folder before its first redo
+    // (a backup's pg_control says it was not shut down cleanly). Until then the restored files are not durable.
+    const firstRedo = at(/redo starts at/);
+    if (firstRedo) {
+      const durable = (firstRedo - started) / 1000;
+      console.log(`restored files on disk (unpack, then PostgreSQL's fsync of the data folder, to its first redo): ${durable.toFixed(1)} s = ${(dataMib / durable).toFixed(0)} MiB/s, `
+        + `${((synced.seconds / durable) * 100).toFixed(0)} % of the floor's rate`);
+    }
     // The log's stamps and the runner's marks are two clocks read 20 ms apart at most: never below 0.
     const span = (from: number | null, to: number | null) => (from && to ? `${Math.max(0, (to - from) / 1000).toFixed(1)} s` : '?');
     const redoStart = at(/redo starts at/);

@@ -108,10 +108,16 @@ export class S3Store {
     return uploadId;
   }
 
-  /** Uploads part `partNumber` (1 to 10000; every part but the last at least 5 MiB); returns what completing needs of it. */
-  async uploadPart(key: string, uploadId: string, partNumber: number, body: Buffer): Promise<UploadedPart> {
+  /**
+   * Uploads part `partNumber` (1 to 10000; every part but the last at least 5 MiB), its bytes the chunks
+   * in order (sent as they are: joining them would copy every byte once more); returns what completing
+   * needs of it.
+   */
+  async uploadPart(key: string, uploadId: string, partNumber: number, body: Buffer | readonly Buffer[]): Promise<UploadedPart> {
     const query = { partNumber: String(partNumber), uploadId };
-    const { headers, checksum } = await this.request('PUT', key, query, { 'content-length': String(body.length) }, body, false, CHECKSUM);
+    const chunks = Buffer.isBuffer(body) ? [body] : body;
+    const length = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+    const { headers, checksum } = await this.request('PUT', key, query, { 'content-length': String(length) }, chunks, false, CHECKSUM);
     const etag = headers.etag;
     if (typeof etag !== 'string') throw new Error(`S3 UploadPart ${this.location.bucket}/${key} #${partNumber}: no ETag in the answer`);
     return { etag, sha256: checksum };
@@ -222,7 +228,7 @@ export class S3Store {
     await this.request('DELETE', key, {}, {});
   }
 
-  private request(method: string, key: string, query: Readonly<Record<string, string>>, headers: Record<string, string>, body?: Buffer, streamed?: false, checksum?: boolean): Promise<Answer>;
+  private request(method: string, key: string, query: Readonly<Record<string, string>>, headers: Record<string, string>, body?: Buffer | readonly Buffer[], streamed?: false, checksum?: boolean): Promise<Answer>;
   /** With `streamed`, a success resolves to the response itself, unread (an error answer is still read). */
   private request(method: string, key: string, query: Readonly<Record<string, string>>, headers: Record<string, string>, body: Buffer | undefined, streamed: true): Promise<Readable>;
   private async request(
@@ -230,7 +236,8 @@ export class S3Store {
     key: string,
     query: Readonly<Record<string, string>>,
     headers: Record<string, string>,
-    body?: Buffer,
+    /** Sent as given; a request with a body sets content-length itself. */
+    body?: Buffer | readonly Buffer[],
     streamed = false,
     checksum = false,
   ): Promise<Answer | Readable> {
@@ -245,10 +252,15 @@ export class S3Store {
     // The payload's digest is part of the signature, so a body changed in transit is refused. The same
     // digest is the object's (or part's) checksum the store checks and keeps: hashing once, where
     // Content-MD5 cost a second pass over every byte, in the agent and in the store (bench/s3-upload.ts).
-    const digest = createHash('sha256').update(body ?? '').digest();
+    const chunks = body === undefined ? [] : Buffer.isBuffer(body) ? [body] : body;
+    const hash = createHash('sha256');
+    for (const chunk of chunks) hash.update(chunk);
+    const digest = hash.digest();
     headers['x-amz-content-sha256'] = digest.toString('hex');
     if (checksum) headers['x-amz-checksum-sha256'] = digest.toString('base64');
-    const signed = aws4.sign({ method, host, path, service: 's3', region, headers, body }, await this.credentials());
+    // aws4 is not given the body: it would only hash it again (x-amz-content-sha256 is already there) and
+    // add a form content-type.
+    const signed = aws4.sign({ method, host, path, service: 's3', region, headers }, await this.credentials());
     const transport = this.base.protocol === 'https:' ? https : http;
     const what = `S3 ${method} ${bucket}/${key}${search ? `?${search}` : ''}`;
     return new Promise((resolve, reject) => {
@@ -288,7 +300,8 @@ export class S3Store {
       );
       request.on('timeout', () => request.destroy(new Error(`${what}: no answer within ${REQUEST_TIMEOUT_MS / 1000} s`)));
       request.on('error', (error) => reject(error.message.startsWith(what) ? error : new Error(`${what}: ${this.explain(error)}`)));
-      request.end(body);
+      for (const chunk of chunks) request.write(chunk);
+      request.end();
     });
   }
 

@@ -79,6 +79,10 @@ async function main(): Promise<void> {
       await primary.query(`INSERT INTO filler SELECT g, (SELECT string_agg(md5(random()::text), '') FROM generate_series(1, 30) i WHERE g >= 0) FROM generate_series(${i * rowsPerStatement}, ${(i + 1) * rowsPerStatement - 1}) g`);
     }
     await primary.query('CHECKPOINT');
+    // The load wrote about as much WAL as table, which this process archives (gzip, upload) in the
+    // background: wait for it, or the first run's figures carry that work too.
+    const segment = await primary.queryValue<string>('SELECT pg_walfile_name(pg_switch_wal())');
+    await primary.waitUntil(`SELECT last_archived_wal >= '${segment}' FROM pg_stat_archiver`, 600_000);
     const size = await primary.queryValue<string>('SELECT pg_size_pretty(pg_database_size(current_database()))');
     console.log(`database: ${size} (PostgreSQL 15, versitygw on 127.0.0.1, ${runs} run(s) each)`);
 

@@ -16,7 +16,7 @@
  * MiB/s counts the tar's bytes (the database as backed up), for both. Needs root, postgresql-15, Go.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -25,20 +25,9 @@ import { sleep } from '../agent/postgres/supervisor-client';
 import { startArchivingMember } from '../test/support/archiving-member';
 import { PgFixture, runAsPostgres } from '../test/support/pg-fixture';
 import { S3Server } from '../test/support/s3-server';
+import { cpuSeconds, flag } from './process-figures';
 
 const MIB = 1024 * 1024;
-
-function flag(name: string, fallback: number): number {
-  const at = process.argv.indexOf(name);
-  return at > 0 ? Number(process.argv[at + 1]) : fallback;
-}
-
-/** CPU seconds (user + system) a process has used: /proc/<pid>/stat fields 14 and 15, in clock ticks (100 a second on Linux). */
-function cpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return NaN;
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 /** syncfs(2) of the filesystem holding `path` (coreutils' `sync -f`): every dirty page of it on disk. */
 function syncFilesystem(path: string): void {

@@ -29,13 +29,9 @@ import { startArchivingMember } from '../test/support/archiving-member';
 import { PgFixture, runAsPostgres } from '../test/support/pg-fixture';
 import { startRestoringMember } from '../test/support/restoring-member';
 import { S3Server } from '../test/support/s3-server';
+import { flag } from './process-figures';
 
 const MIB = 1024 * 1024;
-
-function flag(name: string, fallback: number): number {
-  const at = process.argv.indexOf(name);
-  return at > 0 ? Number(process.argv[at + 1]) : fallback;
-}
 
 /** When PostgreSQL logged the first line matching `pattern` (log_line_prefix '%m '), in ms since the epoch. */
 function loggedAt(log: string, pattern: RegExp): number | null {

@@ -7,27 +7,15 @@
  *   npx ts-node --transpile-only bench/s3-upload.ts [--gib 1] [--runs 3]
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MultipartWriter } from '../agent/backup/multipart-writer';
 import { S3Server } from '../test/support/s3-server';
+import { cpuSeconds, flag } from './process-figures';
 
 const MIB = 1024 * 1024;
-
-function flag(name: string, fallback: number): number {
-  const at = process.argv.indexOf(name);
-  return at > 0 ? Number(process.argv[at + 1]) : fallback;
-}
-
-/** CPU seconds (user + system) of a process: /proc/<pid>/stat fields 14 and 15, in clock ticks (100 a second). */
-function cpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return NaN;
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 async function main(): Promise<void> {
   const mib = Math.round(flag('--gib', 1) * 1024);

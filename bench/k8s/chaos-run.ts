@@ -145,14 +145,16 @@ export async function runK8sChaos(cluster: KubeCluster, db: Database, options: C
   for (const [index, step] of plan.entries()) {
     const label = `${index + 1}/${plan.length} ${step.fault.key}`;
     const started = Date.now();
+    let load: Awaited<ReturnType<typeof startPgbench>> | undefined;
     try {
-      const load = options.pgbench ? await startPgbench(db) : undefined;
+      load = options.pgbench ? await startPgbench(db, waits) : undefined;
       const result = await runTrial(cluster, db, waits, step.fault, 'sync', index + 1, (options.firstTrialId ?? 0) + index + 1, {
         chooseStandby: (standbys) => standbys[Math.floor(step.standbyPick * standbys.length)],
         healthyWaitMs: HEAL_MS,
       });
       results.push(result);
       const pgbench = load ? await load.finish() : undefined;
+      load = undefined;
       const problems = [
         ...(result.dualPrimaryMs > 0 ? [`TWO PRIMARIES: two pods acknowledged writes over ${result.dualPrimaryMs} ms`] : []),
         ...(result.lostAckedWrites > 0 ? [`LOST ${result.lostAckedWrites} acknowledged writes`] : []),
@@ -174,6 +176,8 @@ export async function runK8sChaos(cluster: KubeCluster, db: Database, options: C
     } catch (error) {
       failed++;
       options.print(`  ✗ ${label}: ${(error as Error).message}`);
+      // A trial that failed must not leave its load running into the next fault.
+      await load?.finish().catch(() => undefined);
     }
     if (index < plan.length - 1) {
       try {

@@ -141,7 +141,7 @@ async function main(): Promise<number> {
 /** One trial under pgbench, with the old primary's flush position sampled for the WAL a move threw away. */
 async function loadedTrial(cluster: KubeCluster, db: Database, t: ScenarioContext<KubeCluster>, fault: K8sFault, mode: string, trial: number, trialId: number): Promise<LoadedResult> {
   const { primary } = await healthy(t, db);
-  const load = await startPgbench(db);
+  const load = await startPgbench(db, t);
   const sampler = new FlushSampler(db, primary);
   const outcome = await runTrial(cluster, db, t, fault, mode, trial, trialId).then((r) => ({ result: r }), (error: Error) => ({ error }));
   // Stopped whatever the trial's outcome: neither may outlive it.

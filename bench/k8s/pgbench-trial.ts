@@ -6,6 +6,7 @@
  */
 import type { Database } from '../../e2e/k8s/database';
 import { PgbenchLoad } from '../../e2e/load/pgbench';
+import { READ_WAIT_MS, type Waiter } from './trial';
 
 export interface PgbenchFigures {
   readonly transactions: number;
@@ -13,10 +14,12 @@ export interface PgbenchFigures {
   readonly tps: number;
 }
 
-export async function startPgbench(db: Database): Promise<{ finish(): Promise<PgbenchFigures> }> {
+export async function startPgbench(db: Database, t: Waiter): Promise<{ finish(): Promise<PgbenchFigures> }> {
   const service = await db.service();
   const credentials = await db.credentials();
-  const rows = async () => Number((await db.sql<{ n: string }>(db.service(), 'select count(*) as n from pgbench_history'))[0].n);
+  // Retried like every read of the harness's bookkeeping: a missed connect is not a lost transaction.
+  const rows = () => t.waitFor('pgbench_history counted through the primary Service', async () =>
+    Number((await db.sql<{ n: string }>(db.service(), 'select count(*) as n from pgbench_history'))[0].n), READ_WAIT_MS);
   const before = await rows();
   const load = new PgbenchLoad(service, credentials);
   return {

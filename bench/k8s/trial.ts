@@ -48,7 +48,15 @@ export interface TrialOptions {
 }
 const SETTLE_MS = 1500;
 
-export async function healthy(t: { waitFor<T>(d: string, p: () => Promise<T | undefined | false>, ms: number): Promise<T> }, db: Database, timeoutMs = HEALTHY_WAIT_MS): Promise<{ primary: string; replicas: readonly string[] }> {
+/** What a trial waits with: retries a probe (its errors included) until it answers or the time is up. */
+export interface Waiter {
+  waitFor<T>(description: string, probe: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T>;
+}
+
+/** How long a read of the harness's own bookkeeping (rows counted, rows stored) is retried. */
+export const READ_WAIT_MS = 30_000;
+
+export async function healthy(t: Waiter, db: Database, timeoutMs = HEALTHY_WAIT_MS): Promise<{ primary: string; replicas: readonly string[] }> {
   return t.waitFor('one primary, every standby ready and streaming', async () => {
     const topology = await db.topology();
     await db.streaming(topology.replicas);
@@ -62,7 +70,7 @@ export async function prepareTables(db: Database): Promise<void> {
 }
 
 export async function runTrial(
-  cluster: KubeCluster, db: Database, t: { waitFor<T>(d: string, p: () => Promise<T | undefined | false>, ms: number): Promise<T> },
+  cluster: KubeCluster, db: Database, t: Waiter,
   fault: K8sFault, mode: string, trial: number, trialId: number,
   options: TrialOptions = {},
 ): Promise<K8sTrialResult> {
@@ -115,7 +123,10 @@ export async function runTrial(
     // Waited for, not read once: under load a standby's readiness probe (1 s timeout, 2 failures) can
     // miss twice right after the cluster was healthy, and a red line must mean the product failed.
     const finalPrimary = (await healthy(t, db, healthyWaitMs)).primary;
-    const stored = new Set((await db.sql<{ id: number }>(db.member(finalPrimary), `select id from ${WRITES_TABLE} where trial = $1`, [trialId])).map((r) => r.id));
+    // Retried: one connection that misses its 3 s connect timeout on a loaded machine is the harness's
+    // problem, not a lost write (the writer above measures availability; this only reads what is stored).
+    const stored = await t.waitFor(`the trial's rows, read on ${finalPrimary}`, async () =>
+      new Set((await db.sql<{ id: number }>(db.member(finalPrimary), `select id from ${WRITES_TABLE} where trial = $1`, [trialId])).map((r) => r.id)), READ_WAIT_MS);
     return {
       fault: fault.key,
       mode,

@@ -32,7 +32,7 @@ export interface ZstdZlib {
   readonly zstdCompress?: (buffer: Buffer, options: object, callback: Callback) => void;
   readonly zstdDecompress?: (buffer: Buffer, options: object, callback: Callback) => void;
   readonly createZstdCompress?: (options: object) => Transform;
-  readonly constants: { readonly ZSTD_c_compressionLevel?: number };
+  readonly constants: { readonly ZSTD_c_compressionLevel?: number; readonly ZSTD_c_checksumFlag?: number };
 }
 
 export function zstdUnavailableMessage(): string {
@@ -44,7 +44,7 @@ export class Zstd {
   constructor(private readonly zlib: ZstdZlib = nodeZlib as unknown as ZstdZlib) {}
 
   get available(): boolean {
-    return typeof this.zlib.zstdCompress === 'function' && typeof this.zlib.createZstdCompress === 'function' && this.zlib.constants.ZSTD_c_compressionLevel !== undefined;
+    return typeof this.zlib.zstdCompress === 'function' && typeof this.zlib.createZstdCompress === 'function' && this.zlib.constants.ZSTD_c_compressionLevel !== undefined && this.zlib.constants.ZSTD_c_checksumFlag !== undefined;
   }
 
   /** Throws the clear error when this Node.js has no zstd. */
@@ -67,8 +67,14 @@ export class Zstd {
     return this.zlib.createZstdCompress!(this.options(level));
   }
 
+  /**
+   * With the frame's content checksum (XXH64 of the data, 4 bytes a frame): zstd leaves it out by
+   * default, and a frame whose stored bytes were damaged then decompresses to other bytes without an
+   * error, where gzip's CRC-32 fails. A restore must fail on such a file, never replay it.
+   */
   private options(level: number): object {
-    return { params: { [this.zlib.constants.ZSTD_c_compressionLevel!]: level } };
+    const { ZSTD_c_compressionLevel, ZSTD_c_checksumFlag } = this.zlib.constants;
+    return { params: { [ZSTD_c_compressionLevel!]: level, [ZSTD_c_checksumFlag!]: 1 } };
   }
 }
 

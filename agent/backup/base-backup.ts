@@ -1,9 +1,10 @@
 // Takes one base backup into the store (layout.ts): the tar pg_basebackup streams passes through the
 // tar filter (each file's SHA-256; the appended manifest taken out), gzip (in blocks on several threads,
 // parallel-gzip.ts) or zstd (one stream, compression.ts) unless the compression is none, and a SHA-256 of
-// what is stored, into a multipart upload of base.tar.gz (base.tar.zst, base.tar). Once pg_basebackup has exited 0 (it waited until the WAL the
-// backup needs was archived) and every file matched the manifest, backup_manifest is stored, and
-// backup.json last: a backup without it failed or is unfinished, and is never restored from.
+// what is stored, into a multipart upload of base.tar.gz (base.tar.zst, base.tar). Once pg_basebackup
+// has exited 0 (it waited until the WAL the backup needs was archived) and every file matched the
+// manifest, backup_manifest is stored, and backup.json last: a backup without it failed or is
+// unfinished, and is never restored from.
 import { createHash } from 'node:crypto';
 import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,10 +14,10 @@ import { parseLsn, type Lsn } from '../postgres/lsn';
 import { parseControlFile } from '../postgres/pg-control';
 import type { BackupSource } from './backup-source';
 import type { BaseBackupRecord } from './backup-record';
+import { ZSTD_BASE_BACKUP_LEVEL, Zstd } from './compression';
 import { backupId, backupKey, baseTarObject, type Compression } from './layout';
 import { compareWithManifest, parseManifest } from './manifest';
 import { MultipartWriter, type MultipartStore } from './multipart-writer';
-import { ZSTD_BASE_BACKUP_LEVEL, Zstd } from './compression';
 import { ParallelGzip } from './parallel-gzip';
 import { BackupTarFilter } from './tar-filter';
 

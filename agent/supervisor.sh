@@ -314,15 +314,26 @@ do_base_backup_cancel() {
 }
 
 # A restore from the object store (agent/backup/restore.ts), in two steps so nothing half-made reaches
-# PGDATA: `unpack` extracts a base backup's tar (gunzipped when <archive> ends in .gz: base.tar.gz; as
-# it is otherwise: base.tar) into a fresh folder beside PGDATA while the agent streams it from the store
+# PGDATA: `unpack` extracts a base backup's tar (gunzipped when <archive> ends in .gz: base.tar.gz;
+# through zstd -d when it ends in .zst: base.tar.zst; as it is otherwise: base.tar) into a fresh folder beside PGDATA while the agent streams it from the store
 # into <archive> (a FIFO on the shared /tmp: the backup is never held in memory nor stored twice), and
 # `install-restore`, sent once the agent checked the stream's SHA-256 against backup.json, swaps the
 # folder in with recovery.signal set.
 do_unpack() {
   local archive=$1 tmp=$PGDATA.restore
-  local -a gunzip=()
-  if [[ $archive == *.gz ]]; then gunzip=(-z); fi
+  local -a decompress=()
+  if [[ $archive == *.gz ]]; then decompress=(-z); fi
+  # zstd is decompressed here, by the postgres image's zstd program, as gzip is by its gzip: the agent
+  # streams every kind into the FIFO untouched (its Node.js needs no zstd to restore one), and the
+  # decompression runs on this container's CPU, beside the tar it feeds. The official postgres images
+  # and e2e/images/postgres.sh carry zstd; an image without it gets this message, not tar's.
+  if [[ $archive == *.zst ]]; then
+    if ! command -v zstd >/dev/null 2>&1; then
+      fail "unpacking $archive needs the zstd program, which this postgres image does not have (PATH=$PATH)"
+      return
+    fi
+    decompress=(--zstd)
+  fi
   if postgres_alive; then
     fail "stop postgres before unpacking a backup"
     return
@@ -330,8 +341,8 @@ do_unpack() {
   rm -rf "$tmp"
   mkdir -p -m 0700 "$tmp"
   # -B: the FIFO gives what the agent last wrote, often less than a 10 KiB record; without it tar stops
-  # at such a short read ("Unaligned block"). With -z, gzip's output pipe is read whole anyway.
-  if run_tool tar -x -B "${gunzip[@]}" -f "$archive" -C "$tmp"; then
+  # at such a short read ("Unaligned block"). With -z or --zstd, the program's output pipe is read whole anyway.
+  if run_tool tar -x -B "${decompress[@]}" -f "$archive" -C "$tmp"; then
     ok "unpacked $archive"
   else
     rm -rf "$tmp"

@@ -1,7 +1,7 @@
 /**
  * Base backup throughput, on real PostgreSQL 15 and a real S3 server (versitygw on 127.0.0.1), through
  * the same path as in a pod (agent/supervisor.sh's `base-backup` into its FIFO; the agent's tar filter,
- * gzip unless the compression is none, and multipart upload), beside `pg_basebackup -Ft -X none` to a
+ * gzip or zstd unless the compression is none, and multipart upload), beside `pg_basebackup -Ft -X none` to a
  * local folder as the floor. DESIGN.md's target: ≥ 80 % of the floor's throughput.
  *
  * Both sides are timed until the backup is on disk: pg_basebackup fsyncs its files before it exits (its
@@ -12,6 +12,10 @@
  *   npx ts-node --transpile-only bench/base-backup.ts [--gib 1] [--runs 2] [--compression gzip,none]
  *   (about 5 minutes at 1 GiB; each run takes the floor, then one backup per compression listed)
  *
+ * zstd needs node:zlib's zstd (Node.js 22.15 or later, as the agent's node:24-alpine): run it under the
+ * agent image's Node.js, fetched once into the cache (test/node24.ts):
+ *   npx ts-node --transpile-only test/node24.ts --script bench/base-backup.ts --gib 1 --runs 2 --compression gzip,none,zstd
+ *
  * The database: `--gib` GiB of rows of random md5 hex (gzip gets about 2:1 from it, as from much table data).
  * MiB/s counts the tar's bytes (the database as backed up), for both. Needs root, postgresql-15, Go.
  */
@@ -20,6 +24,7 @@ import { rmSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { Zstd, zstdUnavailableMessage } from '../agent/backup/compression';
 import { COMPRESSIONS, type Compression } from '../agent/backup/layout';
 import { sleep } from '../agent/postgres/supervisor-client';
 import { startArchivingMember } from '../test/support/archiving-member';
@@ -39,6 +44,10 @@ function compressions(): Compression[] {
   const listed = (at > 0 ? process.argv[at + 1] : 'gzip,none').split(',');
   const unknown = listed.filter((c) => !COMPRESSIONS.includes(c as Compression));
   if (unknown.length > 0) throw new Error(`--compression takes a list of ${COMPRESSIONS.join(', ')}, got ${unknown.join(', ')}`);
+  // Before the database is loaded (minutes), not at the first zstd backup.
+  if (listed.includes('zstd') && !new Zstd().available) {
+    throw new Error(`--compression zstd: ${zstdUnavailableMessage()}. Run the bench under Node.js 24: npx ts-node --transpile-only test/node24.ts --script bench/base-backup.ts ${process.argv.slice(2).join(' ')}`);
+  }
   return listed as Compression[];
 }
 

@@ -24,6 +24,7 @@ import { execFileSync } from 'node:child_process';
 import { chownSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { Zstd, zstdUnavailableMessage } from '../agent/backup/compression';
 import { COMPRESSIONS, type Compression } from '../agent/backup/layout';
 import { startArchivingMember } from '../test/support/archiving-member';
 import { PgFixture, runAsPostgres } from '../test/support/pg-fixture';
@@ -46,6 +47,9 @@ async function main(): Promise<void> {
   const compressionAt = process.argv.indexOf('--compression');
   const compression = (compressionAt > 0 ? process.argv[compressionAt + 1] : 'gzip') as Compression;
   if (!COMPRESSIONS.includes(compression)) throw new Error(`--compression takes one of ${COMPRESSIONS.join(', ')}, got ${compression}`);
+  if (compression === 'zstd' && !new Zstd().available) {
+    throw new Error(`--compression zstd: ${zstdUnavailableMessage()}. Run the bench under Node.js 24: npx ts-node --transpile-only test/node24.ts --script bench/restore-throughput.ts ${process.argv.slice(2).join(' ')}`);
+  }
   const s3 = await S3Server.start();
   const fixture = await PgFixture.create();
   const cleanups: Array<() => Promise<void> | void> = [];

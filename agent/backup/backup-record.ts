@@ -27,7 +27,7 @@ export interface BaseBackupRecord {
   readonly startedAt: string;
   readonly finishedAt: string;
   /**
-   * How the tar is stored: `gzip` in base.tar.gz, `none` in base.tar. Records written before the setting
+   * How the tar is stored: `gzip` in base.tar.gz, `zstd` in base.tar.zst, `none` in base.tar. Records written before the setting
    * existed have no such field; they are all gzip, and parseBackupRecord reads them so.
    */
   readonly compression: Compression;

@@ -8,11 +8,11 @@ import { ANNOTATIONS } from '../core/annotations';
 import type { Observation } from '../core/types';
 import type { EventRecorder } from '../kube/events';
 import type { Logger } from '../runtime/log';
-import { parseBackupRecord } from './backup-record';
 import type { BackupSource } from './backup-source';
 import { takeBaseBackup, type BaseBackupStore } from './base-backup';
-import { backupKey, isBackupId, type Compression } from './layout';
-import { planRetention, storedWalFiles, type RetentionPolicy, type StoredBackup } from './retention';
+import type { Compression } from './layout';
+import { pruneStore } from './prune';
+import type { RetentionPolicy } from './retention';
 import { parseAssignment, planBackup, type Assignment, type BackupPlan, type LastBackup, type MemberBackupStatus } from './schedule';
 import type { ObjectInfo } from './s3';
 
@@ -161,30 +161,12 @@ export class BaseBackups {
     this.running = null;
   }
 
-  /** Deletes what retention no longer keeps: each backup's backup.json first, so it is never half listed. */
+  /** Applies retention (prune.ts), with an Event for what it deleted or why it failed. */
   private async prune(): Promise<void> {
     if (this.pruning || (this.o.retention.retainCount === null && this.o.retention.retainForMs === null)) return;
     this.pruning = true;
     try {
-      const root = await this.o.archiveRoot();
-      const objects = await this.o.store.list(`${root}base/`);
-      const byId = new Map<string, string[]>();
-      for (const { key } of objects) {
-        const id = key.slice(`${root}base/`.length).split('/')[0];
-        if (isBackupId(id)) byId.set(id, [...(byId.get(id) ?? []), key]);
-      }
-      const backups: StoredBackup[] = [];
-      for (const [id, keys] of byId) {
-        const json = keys.includes(backupKey(root, id, 'backup.json')) ? await this.o.store.get(backupKey(root, id, 'backup.json')) : null;
-        backups.push({ id, record: json ? parseBackupRecord(json.toString('utf8')) : null });
-      }
-      const walKeys = storedWalFiles((await this.o.store.list(`${root}wal/`)).map((o) => o.key));
-      const plan = planRetention(backups, [...walKeys.keys()], this.o.retention, new Date(this.now()));
-      for (const id of plan.deleteBackups) {
-        const keys = byId.get(id)!.sort((a, b) => Number(b.endsWith('backup.json')) - Number(a.endsWith('backup.json')));
-        for (const key of keys) await this.o.store.delete(key);
-      }
-      for (const name of plan.deleteWal) for (const key of walKeys.get(name)!) await this.o.store.delete(key);
+      const plan = await pruneStore(this.o.store, await this.o.archiveRoot(), this.o.retention, new Date(this.now()));
       if (plan.deleteBackups.length + plan.deleteWal.length > 0) {
         const message = `retention deleted ${plan.deleteBackups.length} base backup(s)${plan.deleteBackups.length ? ` (${plan.deleteBackups.join(', ')})` : ''} and ${plan.deleteWal.length} WAL file(s)`;
         void this.o.events.record({ name: this.o.member }, 'Normal', 'BackupsPruned', message);

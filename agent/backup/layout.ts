@@ -2,6 +2,7 @@
 // with any S3 client, and a restore finds a file by its name alone.
 //
 //   <prefix>/<cluster>/<system identifier>/wal/<timeline>/<file name>.gz    gzip (the default)
+//   <prefix>/<cluster>/<system identifier>/wal/<timeline>/<file name>.zst   zstd
 //   <prefix>/<cluster>/<system identifier>/wal/<timeline>/<file name>       compression none
 //
 // The system identifier (initdb's, in pg_control) separates two lives of a cluster with the same name: a
@@ -14,13 +15,14 @@
 //
 //   <prefix>/<cluster>/<system identifier>/base/<id>/base.tar.gz       the data folder, tar (as
 //                                                                       pg_basebackup -Ft -X none writes it), gzip
+//   <prefix>/<cluster>/<system identifier>/base/<id>/base.tar.zst      the same tar, zstd
 //   <prefix>/<cluster>/<system identifier>/base/<id>/base.tar          the same tar, compression none
 //   <prefix>/<cluster>/<system identifier>/base/<id>/backup_manifest   PostgreSQL's manifest, as written
 //   <prefix>/<cluster>/<system identifier>/base/<id>/backup.json       written last, after the backup was
 //                                                                       verified against the manifest
 //
-// The compression (PGHA_BACKUP_COMPRESSION) is in the key, so a store holds both kinds after the setting
-// changed: a restore reads a base backup by what its backup.json records, a WAL file under either key.
+// The compression (PGHA_BACKUP_COMPRESSION) is in the key, so a store holds every kind after the setting
+// changed: a restore reads a base backup by what its backup.json records, a WAL file under any one's key.
 //
 // A folder without backup.json is a backup that failed or is still running: never listed as restorable,
 // and pruned by retention once it is older than the newest complete backup.
@@ -37,12 +39,12 @@ export function archiveRoot(prefix: string, cluster: string, systemIdentifier: s
   return `${prefix}/${cluster}/${systemIdentifier}/`;
 }
 
-/** How WAL files and base backups are stored: gzip (`.gz`, `base.tar.gz`), or as they are (`base.tar`). */
-export type Compression = 'gzip' | 'none';
+/** How WAL files and base backups are stored: gzip (`.gz`, `base.tar.gz`), zstd (`.zst`, `base.tar.zst`), or as they are (`base.tar`). */
+export type Compression = 'gzip' | 'none' | 'zstd';
 
-export const COMPRESSIONS: readonly Compression[] = ['gzip', 'none'];
+export const COMPRESSIONS: readonly Compression[] = ['gzip', 'none', 'zstd'];
 
-const SUFFIX: Readonly<Record<Compression, string>> = { gzip: '.gz', none: '' };
+const SUFFIX: Readonly<Record<Compression, string>> = { gzip: '.gz', none: '', zstd: '.zst' };
 
 export function walKey(root: string, fileName: string, compression: Compression): string {
   if (!isWalFileName(fileName)) throw new Error(`'${fileName}' is not a WAL file name`);
@@ -52,9 +54,10 @@ export function walKey(root: string, fileName: string, compression: Compression)
 /** The WAL file a key under `wal/` holds, and how it is compressed; null for a key that is none of ours. */
 export function walFileOfKey(key: string): { readonly name: string; readonly compression: Compression } | null {
   const last = key.slice(key.lastIndexOf('/') + 1);
-  const gzip = last.endsWith('.gz');
-  const name = gzip ? last.slice(0, -3) : last;
-  return isWalFileName(name) ? { name, compression: gzip ? 'gzip' : 'none' } : null;
+  // A WAL file name never ends in a suffix (it ends in hex digits, `.partial`, `.backup` or `.history`).
+  const compression = COMPRESSIONS.find((c) => SUFFIX[c] !== '' && last.endsWith(SUFFIX[c])) ?? 'none';
+  const name = last.slice(0, last.length - SUFFIX[compression].length);
+  return isWalFileName(name) ? { name, compression } : null;
 }
 
 /** A base backup's id: its start time in UTC, `YYYYMMDDTHHMMSSZ`, so ids sort as the backups were taken. */
@@ -69,11 +72,12 @@ export function isBackupId(id: string): boolean {
 }
 
 /** The objects of one base backup. */
-export type BackupObject = 'base.tar.gz' | 'base.tar' | 'backup_manifest' | 'backup.json';
+export type BaseTarObject = 'base.tar.gz' | 'base.tar.zst' | 'base.tar';
+export type BackupObject = BaseTarObject | 'backup_manifest' | 'backup.json';
 
 /** The object holding a base backup's tar. */
-export function baseTarObject(compression: Compression): 'base.tar.gz' | 'base.tar' {
-  return `base.tar${SUFFIX[compression]}` as 'base.tar.gz' | 'base.tar';
+export function baseTarObject(compression: Compression): BaseTarObject {
+  return `base.tar${SUFFIX[compression]}` as BaseTarObject;
 }
 
 export function backupFolder(root: string, id: string): string {

@@ -1,6 +1,6 @@
 // Bootstraps a cluster from the object store instead of initdb (README.md, "Restore and point-in-time
 // recovery"): choose the base backup for the target among the complete ones (backup.json present), stream
-// its tar (base.tar.gz or base.tar, as its backup.json records) through a FIFO into the supervisor's tar (the agent's data mount is read-only; the backup is
+// its tar (base.tar.gz, base.tar.zst or base.tar, as its backup.json records) through a FIFO into the supervisor's tar (the agent's data mount is read-only; the backup is
 // never held in memory), check its SHA-256 against backup.json, install it with recovery.signal, and start
 // PostgreSQL with the recovery settings; recovery fetches the WAL through wal.sh from the source's archive
 // and promotes at the target. Done once PostgreSQL has left recovery.
@@ -142,7 +142,8 @@ export class RestoreRunner {
 
   /**
    * Streams the backup's tar from the store into the supervisor's tar through a FIFO, hashing it on the
-   * way. The FIFO is named like the object: the supervisor gunzips a `.tar.gz` and reads a `.tar` as it is.
+   * way. The FIFO is named like the object: the supervisor gunzips a `.tar.gz`, runs a `.tar.zst` through zstd
+   * (supervisor.sh `unpack` says why there) and reads a `.tar` as it is.
    */
   private async unpack(backup: BaseBackupRecord): Promise<void> {
     const object = baseTarObject(backup.compression);

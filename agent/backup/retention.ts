@@ -43,8 +43,8 @@ export function planRetention(backups: readonly StoredBackup[], walFiles: readon
 }
 
 /**
- * The WAL files under `wal/`, each with its keys: one, or two when members offered it around a change of
- * the compression (gzip `.gz` and none), so retention deletes every copy of a file no backup needs.
+ * The WAL files under `wal/`, each with its keys: one, or more when members offered it around a change
+ * of the compression (gzip `.gz`, zstd `.zst`, none), so retention deletes every copy of a file no backup needs.
  */
 export function storedWalFiles(keys: readonly string[]): Map<string, string[]> {
   const files = new Map<string, string[]>();

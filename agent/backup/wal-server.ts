@@ -1,29 +1,27 @@
 // The agent's side of wal.sh (agent/README.md, "WAL protocol"): PostgreSQL's archive_command and
 // restore_command leave a request file in <run>/wal; this answers each one after the store did.
 //
-// Archive: read the segment from the data volume, gzip it (unless the compression is none), and store it
+// Archive: read the segment from the data volume, compress it (gzip or zstd, compression.ts; unless the
+// compression is none), and store it
 // under its stable key with the SHA-256 of the uncompressed bytes as metadata; answer `ok` only after the
-// store answered 200. A file already stored with the same bytes, under either compression's key, is
+// store answered 200. A file already stored with the same bytes, under any compression's key, is
 // success (every member archives, `archive_mode = always`, so the primary and its standbys offer the same
 // segments, and members may run different settings while a change rolls out); one stored with different
 // bytes is refused and never overwritten: the archive a restore trusts is not rewritten by a member that
 // diverged. A restored cluster does not copy what its source's archive already holds (see heldBySource).
-// Restore: fetch the file (under the configured compression's key, else the other's: a store holds both
-// after the setting changed), gunzip a `.gz` one, into the spool folder and answer `ok <path>`, or
+// Restore: fetch the file (under the configured compression's key, else the others': a store holds every
+// kind after the setting changed), decompress a `.gz` or `.zst` one, into the spool folder and answer `ok <path>`, or
 // `missing`; the next few segments are fetched meanwhile (wal-prefetch.ts), so recovery does not wait a
 // round trip for each.
 import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { gunzip as gunzipCallback, gzip as gzipCallback } from 'node:zlib';
+import { compressWal, decompressWal, type Zstd } from './compression';
 import { COMPRESSIONS, isWalFileName, walKey, type Compression } from './layout';
 import type { HeadResult } from './s3';
 import { segmentSize, WalPrefetch } from './wal-prefetch';
 
-const gzip = promisify(gzipCallback);
-const gunzip = promisify(gunzipCallback);
 
 /** What the server needs of the store (S3Store; tests may wrap it). */
 export interface WalStore {
@@ -40,8 +38,10 @@ export interface WalServerOptions {
   readonly store: WalStore;
   /** `<prefix>/<cluster>/<system identifier>/`: known once pg_control can be read. */
   readonly archiveRoot: () => Promise<string>;
-  /** How archived files are written (PGHA_BACKUP_COMPRESSION); restores read either kind. */
+  /** How archived files are written (PGHA_BACKUP_COMPRESSION); restores read any kind. */
   readonly compression: Compression;
+  /** node:zlib's zstd; tests give one without it (an older Node.js). */
+  readonly zstd?: Zstd;
   /**
    * Where restore_command reads from, when not from the archive above: a cluster bootstrapped from a
    * backup recovers from the source's store and root (restore.ts) and archives to its own.
@@ -65,8 +65,6 @@ const SCAN_MS = 500;
 const SHA256_METADATA = 'pgha-sha256';
 /** A WAL segment (not a history, backup or partial file): what recovery asks for in order. */
 const SEGMENT = /^[0-9A-F]{24}$/;
-/** gunzip's output buffer: a 16 MiB segment in 16 calls into the thread pool, not node's default 1024. */
-const GUNZIP_CHUNK_BYTES = 1024 * 1024;
 
 export class WalServer {
   readonly dir: string;
@@ -164,11 +162,11 @@ export class WalServer {
     }
     if (await this.heldBySource(name, sha256)) return "in the source's archive";
     const compression = this.options.compression;
-    await this.options.store.put(walKey(root, name, compression), compression === 'gzip' ? await gzip(bytes) : bytes, { [SHA256_METADATA]: sha256 });
+    await this.options.store.put(walKey(root, name, compression), await compressWal(bytes, compression, this.options.zstd), { [SHA256_METADATA]: sha256 });
     return 'stored';
   }
 
-  /** The configured compression's key first (the one a file is most likely under), then the other. */
+  /** The configured compression's key first (the one a file is most likely under), then the others. */
   private readOrder(): Compression[] {
     return [this.options.compression, ...COMPRESSIONS.filter((c) => c !== this.options.compression)];
   }
@@ -202,7 +200,7 @@ export class WalServer {
     return spooled;
   }
 
-  /** Fetches `name` (gunzipped, when stored so) from where restores read into `file`; false when the store has no such file. */
+  /** Fetches `name` (decompressed, when stored so) from where restores read into `file`; false when the store has no such file. */
   private async fetch(name: string, file: string): Promise<boolean> {
     const from = this.options.restoreFrom ?? { store: this.options.store, root: this.options.archiveRoot };
     const root = await from.root();
@@ -210,7 +208,7 @@ export class WalServer {
     for (const compression of this.readOrder()) {
       const stored = await from.store.get(walKey(root, name, compression));
       if (!stored) continue;
-      bytes = compression === 'gzip' ? await gunzip(stored, { chunkSize: GUNZIP_CHUNK_BYTES }) : stored;
+      bytes = await decompressWal(stored, compression, this.options.zstd);
       break;
     }
     if (!bytes) return false;

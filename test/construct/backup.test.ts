@@ -112,6 +112,14 @@ describe('backup', () => {
     const none = envOf(container(renderWith((chart) => ({ ...store(chart), compression: BackupCompression.NONE })), 'pg', 'agent'));
     expect(none.PGHA_BACKUP_COMPRESSION).toBe('none');
     expect(readBackupConfig(none)?.compression).toBe('none');
+    const zstd = envOf(container(renderWith((chart) => ({ ...store(chart), compression: BackupCompression.ZSTD })), 'pg', 'agent'));
+    expect(zstd).toEqual({ ...byDefault, PGHA_BACKUP_COMPRESSION: 'zstd' });
+    expect(readBackupConfig(zstd)?.compression).toBe('zstd');
+  });
+
+  test('compression: a value this library does not know is refused', () => {
+    const forged = { value: 'lz4' } as unknown as BackupCompression;
+    expect(() => renderWith((chart) => ({ ...store(chart), compression: forged }))).toThrow('backup.compression must be BackupCompression.GZIP, ZSTD or NONE, got "lz4"');
   });
 
   test('pg_basebackup may connect over the pod\'s socket for replication', () => {

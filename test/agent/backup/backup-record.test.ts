@@ -36,7 +36,7 @@ describe('backup.json', () => {
   });
 
   test('fails on a compression this agent does not know', () => {
-    expect(() => parseBackupRecord(JSON.stringify({ ...record, compression: 'zstd' }))).toThrow('backup.json compression must be one of gzip, none, got "zstd"');
+    expect(() => parseBackupRecord(JSON.stringify({ ...record, compression: 'lz4' }))).toThrow('backup.json compression must be one of gzip, none, zstd, got "lz4"');
   });
 
   test('fails on a format this agent does not know', () => {

@@ -30,6 +30,7 @@ describe('backup config', () => {
   test('reads the compression', () => {
     expect(readBackupConfig({ ...env, PGHA_BACKUP_COMPRESSION: 'none' })?.compression).toBe('none');
     expect(readBackupConfig({ ...env, PGHA_BACKUP_COMPRESSION: 'gzip' })?.compression).toBe('gzip');
+    expect(readBackupConfig({ ...env, PGHA_BACKUP_COMPRESSION: 'zstd' })?.compression).toBe('zstd');
   });
 
   test('reads the base backup schedule, the source and the retention', () => {
@@ -43,7 +44,7 @@ describe('backup config', () => {
     expect(() => readBackupConfig({ ...env, PGHA_BACKUP_PATH_STYLE: 'yes' })).toThrow("environment variable PGHA_BACKUP_PATH_STYLE must be one of true, false, got 'yes'");
     expect(() => readBackupConfig({ ...env, PGHA_BACKUP_SSE: 'aes' })).toThrow("environment variable PGHA_BACKUP_SSE must be one of AES256, aws:kms, got 'aes'");
     expect(() => readBackupConfig({ ...env, PGHA_BACKUP_FROM: 'replica' })).toThrow("environment variable PGHA_BACKUP_FROM must be one of standby, primary, got 'replica'");
-    expect(() => readBackupConfig({ ...env, PGHA_BACKUP_COMPRESSION: 'zstd' })).toThrow("environment variable PGHA_BACKUP_COMPRESSION must be one of gzip, none, got 'zstd'");
+    expect(() => readBackupConfig({ ...env, PGHA_BACKUP_COMPRESSION: 'lz4' })).toThrow("environment variable PGHA_BACKUP_COMPRESSION must be one of gzip, none, zstd, got 'lz4'");
     expect(() => readBackupConfig({ ...env, PGHA_BACKUP_RETAIN_COUNT: '0' })).toThrow("environment variable PGHA_BACKUP_RETAIN_COUNT must be a whole number of at least 1, got '0'");
     expect(() => readBackupConfig({ ...env, PGHA_BACKUP_SCHEDULE: '0 3 * *' })).toThrow('environment variable PGHA_BACKUP_SCHEDULE must be a cron expression of 5 fields');
   });

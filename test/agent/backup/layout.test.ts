@@ -16,14 +16,21 @@ describe('archive layout', () => {
     expect(walKey(root, '00000002.history', 'none')).toBe('pgha/demo/7412345678901234567/wal/00000002/00000002.history');
   });
 
+  test('with zstd, a WAL file is stored with .zst', () => {
+    expect(walKey(root, '000000010000000000000003', 'zstd')).toBe('pgha/demo/7412345678901234567/wal/00000001/000000010000000000000003.zst');
+    expect(walKey(root, '000000010000000000000004.partial', 'zstd')).toBe('pgha/demo/7412345678901234567/wal/00000001/000000010000000000000004.partial.zst');
+  });
+
   test('a key under wal/ names its file and compression, whichever was written', () => {
-    for (const compression of ['gzip', 'none'] as const) {
-      for (const name of ['000000010000000000000003', '00000002.history', '000000010000000000000005.00000028.backup']) {
+    for (const compression of ['gzip', 'none', 'zstd'] as const) {
+      for (const name of ['000000010000000000000003', '00000002.history', '000000010000000000000004.partial', '000000010000000000000005.00000028.backup']) {
         expect(walFileOfKey(walKey(root, name, compression))).toEqual({ name, compression });
       }
     }
     expect(walFileOfKey(`${root}wal/00000001/notes.txt`)).toBeNull();
     expect(walFileOfKey(`${root}wal/00000001/000000010000000000000003.gz.tmp`)).toBeNull();
+    expect(walFileOfKey(`${root}wal/00000001/000000010000000000000003.zst.gz`)).toBeNull();
+    expect(walFileOfKey(`${root}wal/00000001/000000010000000000000003.zstd`)).toBeNull();
   });
 
   test('keys sort in WAL order within a timeline', () => {
@@ -45,6 +52,7 @@ describe('archive layout', () => {
     expect(isBackupId(id)).toBe(true);
     expect(backupKey(root, id, baseTarObject('gzip'))).toBe('pgha/demo/7412345678901234567/base/20261204T190507Z/base.tar.gz');
     expect(backupKey(root, id, baseTarObject('none'))).toBe('pgha/demo/7412345678901234567/base/20261204T190507Z/base.tar');
+    expect(backupKey(root, id, baseTarObject('zstd'))).toBe('pgha/demo/7412345678901234567/base/20261204T190507Z/base.tar.zst');
     expect(backupKey(root, id, 'backup.json')).toBe('pgha/demo/7412345678901234567/base/20261204T190507Z/backup.json');
   });
 

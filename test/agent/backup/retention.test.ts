@@ -59,20 +59,23 @@ describe('retention', () => {
     expect(planRetention([backup('20261204T115900Z', null)], wal, { retainCount: 1, retainForMs: DAY }, now)).toEqual({ deleteBackups: [], deleteWal: [] });
   });
 
-  it('counts WAL files stored either way (gzip or none), each with every key it is stored under', () => {
+  it('counts WAL files stored any way (gzip, none or zstd), each with every key it is stored under', () => {
     const root = 'pgha/demo/7412345678901234567/wal/';
     const files = storedWalFiles([
       `${root}00000001/000000010000000000000001.gz`,
       `${root}00000001/000000010000000000000002.gz`,
       `${root}00000001/000000010000000000000002`,
+      `${root}00000001/000000010000000000000002.zst`,
       `${root}00000001/000000010000000000000003`,
+      `${root}00000001/000000010000000000000004.zst`,
       `${root}00000002/00000002.history`,
       `${root}00000001/readme.txt`,
     ]);
     expect(Object.fromEntries(files)).toEqual({
       '000000010000000000000001': [`${root}00000001/000000010000000000000001.gz`],
-      '000000010000000000000002': [`${root}00000001/000000010000000000000002.gz`, `${root}00000001/000000010000000000000002`],
+      '000000010000000000000002': [`${root}00000001/000000010000000000000002.gz`, `${root}00000001/000000010000000000000002`, `${root}00000001/000000010000000000000002.zst`],
       '000000010000000000000003': [`${root}00000001/000000010000000000000003`],
+      '000000010000000000000004': [`${root}00000001/000000010000000000000004.zst`],
       '00000002.history': [`${root}00000002/00000002.history`],
     });
     const plan = planRetention([backup('20261201T000000Z', '000000010000000000000003')], [...files.keys()], { retainCount: 1, retainForMs: null }, now);

@@ -6,6 +6,8 @@ import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { Zstd, type ZstdZlib } from '../../../agent/backup/compression';
+import type { Compression } from '../../../agent/backup/layout';
 import { S3Store } from '../../../agent/backup/s3';
 import { WalServer, type WalResult } from '../../../agent/backup/wal-server';
 import { S3Server } from '../../support/s3-server';
@@ -17,6 +19,11 @@ const SEGMENT = '000000010000000000000003';
 const KEY = `${ROOT}wal/00000001/${SEGMENT}.gz`;
 /** The same file's key with compression none. */
 const PLAIN_KEY = `${ROOT}wal/00000001/${SEGMENT}`;
+/** The same file's key with zstd. */
+const ZST_KEY = `${ROOT}wal/00000001/${SEGMENT}.zst`;
+/** node:zlib as Node.js before 22.15 has it: no zstd. */
+const withoutZstd = new Zstd({ constants: {} } as ZstdZlib);
+const NO_ZSTD = `compression zstd needs node:zlib's zstd (Node.js 22.15 or later), and this agent runs Node.js ${process.version}: use the agent image the construct renders (node:24-alpine), or PGHA_BACKUP_COMPRESSION gzip or none`;
 
 describe('WalServer', () => {
   let s3: S3Server;
@@ -50,6 +57,7 @@ describe('WalServer', () => {
     server.stop();
     await store.delete(KEY);
     await store.delete(PLAIN_KEY);
+    await store.delete(ZST_KEY);
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -181,9 +189,9 @@ describe('WalServer', () => {
   });
 
   /** The agent restarted with another PGHA_BACKUP_COMPRESSION. */
-  async function restartWith(compression: 'gzip' | 'none'): Promise<void> {
+  async function restartWith(compression: Compression, zstd?: Zstd): Promise<void> {
     server.stop();
-    server = new WalServer({ runDir: join(dir, 'run'), pgdata: join(dir, 'pgdata'), spoolDir: join(dir, 'spool'), store, archiveRoot: async () => ROOT, compression, onResult: (r) => results.push(r) });
+    server = new WalServer({ runDir: join(dir, 'run'), pgdata: join(dir, 'pgdata'), spoolDir: join(dir, 'spool'), store, archiveRoot: async () => ROOT, compression, ...(zstd ? { zstd } : {}), onResult: (r) => results.push(r) });
     await server.start();
   }
 
@@ -219,6 +227,24 @@ describe('WalServer', () => {
       `error ${PLAIN_KEY} already holds different content (sha256 ${otherSha}, this file ${mine}); not overwritten`,
     );
     expect(await store.head(KEY)).toBeNull();
+  });
+
+  test('an agent whose Node.js has no zstd, set to zstd, answers every archive with why, and stores nothing', async () => {
+    await restartWith('zstd', withoutZstd);
+    await segment(Buffer.alloc(1024, 5));
+    expect(await ask('archive', SEGMENT, `pg_wal/${SEGMENT}`)).toBe(`error ${NO_ZSTD}`);
+    expect(results.map((r) => [r.ok, r.detail])).toEqual([[false, NO_ZSTD]]);
+    expect(await store.head(ZST_KEY)).toBeNull();
+    expect(await store.head(KEY)).toBeNull();
+  });
+
+  test('an agent whose Node.js has no zstd restores gzip and none as before, and a file only stored as .zst with why', async () => {
+    await restartWith('gzip', withoutZstd);
+    await store.put(ZST_KEY, Buffer.from('a zstd frame'), {});
+    expect(await ask('restore', SEGMENT, 'pg_wal/RECOVERYXLOG')).toBe(`error ${NO_ZSTD}`);
+    await store.put(PLAIN_KEY, Buffer.alloc(1024, 6), {});
+    expect(await ask('restore', SEGMENT, 'pg_wal/RECOVERYXLOG')).toBe(`ok ${join(dir, 'spool', SEGMENT)}`);
+    expect(await readFile(join(dir, 'spool', SEGMENT))).toEqual(Buffer.alloc(1024, 6));
   });
 
   test('fails on a request whose name is not a WAL file', async () => {

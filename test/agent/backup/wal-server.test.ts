@@ -2,7 +2,7 @@
 // S3 server: what it answers, and that it never overwrites an archived file with different bytes.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -11,6 +11,7 @@ import type { Compression } from '../../../agent/backup/layout';
 import { S3Store } from '../../../agent/backup/s3';
 import { WalServer, type WalResult } from '../../../agent/backup/wal-server';
 import { S3Server } from '../../support/s3-server';
+import { askWalServer } from '../../support/wal-request';
 
 jest.setTimeout(300_000); // the first run on a machine builds versitygw
 
@@ -61,21 +62,7 @@ describe('WalServer', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  /** What wal.sh does: the request under a temporary name renamed into place, then wait for the answer and remove it. */
-  async function ask(verb: 'archive' | 'restore', name: string, path: string): Promise<string> {
-    const request = join(dir, 'run', 'wal', `${name}.${verb}`);
-    await rm(`${request}.answer`, { force: true });
-    await writeFile(`${request}.tmp`, `${path}\n`);
-    await rename(`${request}.tmp`, request);
-    const deadline = Date.now() + 10_000;
-    while (!existsSync(`${request}.answer`)) {
-      if (Date.now() > deadline) throw new Error(`no answer to ${name}.${verb}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    const answer = (await readFile(`${request}.answer`, 'utf8')).trim();
-    await rm(`${request}.answer`);
-    return answer;
-  }
+  const ask = (verb: 'archive' | 'restore', name: string, path: string) => askWalServer(dir, verb, name, path);
 
   async function segment(bytes: Buffer): Promise<void> {
     await writeFile(join(dir, 'pgdata', 'pg_wal', SEGMENT), bytes);

@@ -4,8 +4,7 @@
 // protocol, beside files stored gzip and as they are.
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -15,6 +14,7 @@ import { compressWal, decompressWal, Zstd, ZSTD_BASE_BACKUP_LEVEL } from '../../
 import { S3Store } from '../../../agent/backup/s3';
 import { WalServer } from '../../../agent/backup/wal-server';
 import { S3Server } from '../../support/s3-server';
+import { askWalServer } from '../../support/wal-request';
 
 jest.setTimeout(120_000);
 
@@ -104,19 +104,7 @@ describe('WalServer with zstd', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function ask(verb: 'archive' | 'restore', name: string, path: string): Promise<string> {
-    const request = join(dir, 'run', 'wal', `${name}.${verb}`);
-    await writeFile(`${request}.tmp`, `${path}\n`);
-    await rename(`${request}.tmp`, request);
-    const deadline = Date.now() + 10_000;
-    while (!existsSync(`${request}.answer`)) {
-      if (Date.now() > deadline) throw new Error(`no answer to ${name}.${verb}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    const answer = (await readFile(`${request}.answer`, 'utf8')).trim();
-    await rm(`${request}.answer`);
-    return answer;
-  }
+  const ask = (verb: 'archive' | 'restore', name: string, path: string) => askWalServer(dir, verb, name, path);
 
   test('archives <file>.zst with the SHA-256 of the file, and restores it byte for byte', async () => {
     await writeFile(join(dir, 'pgdata', 'pg_wal', SEGMENT), bytes());

@@ -84,14 +84,22 @@ describeWithPostgres('base backups through the supervisor and the agent', () => 
 
   test('fails halfway when the store dies mid-upload: no backup.json, no base.tar.gz, nothing listed as restorable', async () => {
     let parts = 0;
+    let firstPart: Promise<unknown> = Promise.resolve();
     const dying: BaseBackupStore = {
       put: (...args) => store.put(...args),
       createMultipartUpload: (...args) => store.createMultipartUpload(...args),
       completeMultipartUpload: (...args) => store.completeMultipartUpload(...args),
       abortMultipartUpload: (...args) => store.abortMultipartUpload(...args),
       uploadPart: async (...args) => {
-        if (++parts === 2) await s3.kill();
-        return store.uploadPart(...args);
+        // The store dies once the first part is stored, as part 2 starts: two parts upload at once, and a
+        // kill while part 1 is still on the wire fails that one instead (a flake when this did not wait).
+        if (++parts === 2) {
+          await firstPart.catch(() => undefined);
+          await s3.kill();
+        }
+        const upload = store.uploadPart(...args);
+        if (parts === 1) firstPart = upload;
+        return upload;
       },
     };
     let failed: Error | null = null;

@@ -2,9 +2,8 @@
 // restore_command leave a request file in <run>/wal; this answers each one after the store did.
 //
 // Archive: read the segment from the data volume, compress it (gzip or zstd, compression.ts; unless the
-// compression is none), and store it
-// under its stable key with the SHA-256 of the uncompressed bytes as metadata; answer `ok` only after the
-// store answered 200. A file already stored with the same bytes, under any compression's key, is
+// compression is none), and store it under its stable key with the SHA-256 of the uncompressed bytes as
+// metadata; answer `ok` only after the store answered 200. A file already stored with the same bytes, under any compression's key, is
 // success (every member archives, `archive_mode = always`, so the primary and its standbys offer the same
 // segments, and members may run different settings while a change rolls out); one stored with different
 // bytes is refused and never overwritten: the archive a restore trusts is not rewritten by a member that
@@ -21,7 +20,6 @@ import { compressWal, decompressWal, type Zstd } from './compression';
 import { COMPRESSIONS, isWalFileName, walKey, type Compression } from './layout';
 import type { HeadResult } from './s3';
 import { segmentSize, WalPrefetch } from './wal-prefetch';
-
 
 /** What the server needs of the store (S3Store; tests may wrap it). */
 export interface WalStore {
